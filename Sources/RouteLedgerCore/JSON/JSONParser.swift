@@ -1,0 +1,663 @@
+/// Why a JSON text was refused: the byte offset of the problem and a short reason.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The 0-based byte offset of the problem in the parsed value's input.
+    public var offset: Int
+    /// What is wrong, in a short sentence.
+    public var reason: String
+
+    /// Creates an error at `offset`.
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    /// The offset and the reason, e.g. `at byte 17: expected ':' after object key`.
+    public var description: String { "at byte \(offset): \(reason)" }
+}
+
+/// Where one event document sits in its input: a 1-based line of JSON Lines, or a 0-based index of a JSON array.
+public enum DocumentLocation: Sendable, Hashable, CustomStringConvertible {
+    /// A 1-based line number of a JSON Lines input, counting every line (blank ones too).
+    case line(Int)
+    /// A 0-based element index of a JSON array input.
+    case index(Int)
+
+    /// `line 3` or `index 0`.
+    public var description: String {
+        switch self {
+        case .line(let n): return "line \(n)"
+        case .index(let n): return "index \(n)"
+        }
+    }
+}
+
+/// A JSON value together with where it came from.
+public struct LocatedDocument: Sendable, Hashable {
+    /// The line or array index the value was found at.
+    public var location: DocumentLocation
+    /// The parsed value.
+    public var value: JSONValue
+
+    /// Creates a located document.
+    public init(location: DocumentLocation, value: JSONValue) {
+        self.location = location
+        self.value = value
+    }
+}
+
+/// Why an input of event documents could not be split: where (when inside a document) and why.
+public struct DocumentError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The document at fault, or nil when the problem is in the framing (e.g. a missing `]`).
+    public var location: DocumentLocation?
+    /// What is wrong, usually a ``JSONSyntaxError`` description such as `at byte 17: expected ...`.
+    public var reason: String
+
+    /// Creates an error.
+    public init(location: DocumentLocation?, reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+
+    /// `line 3: at byte 17: expected ...`, or just the reason when there is no location.
+    public var description: String {
+        if let location { return "\(location): \(reason)" }
+        return reason
+    }
+}
+
+/// A strict, single-pass RFC 8259 JSON parser over UTF-8 bytes.
+public enum JSONParser {
+    /// The deepest nesting of arrays and objects a document may have.
+    public static let maximumDepth = 64
+
+    /// Parses exactly one JSON value, with optional surrounding whitespace, from UTF-8 bytes.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            parseResult(UnsafeRawBufferPointer(buffer))
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBytes { parseResult($0) }.get()
+    }
+
+    /// Parses exactly one JSON value, with optional surrounding whitespace, from raw UTF-8 bytes.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONValue {
+        try parseResult(bytes).get()
+    }
+
+    static func parseResult(_ bytes: UnsafeRawBufferPointer) -> Result<JSONValue, JSONSyntaxError> {
+        guard let raw = bytes.baseAddress, bytes.count > 0 else {
+            return .failure(JSONSyntaxError(offset: 0, reason: "unexpected end of input; expected a value"))
+        }
+        var core = JSONParserCore(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        do throws(JSONSyntaxError) {
+            let value = try core.parseDocument()
+            guard let value else {
+                return .failure(JSONSyntaxError(offset: bytes.count, reason: "unexpected end of input; expected a value"))
+            }
+            return .success(value)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+extension JSONParser {
+    /// Splits an input that is either a JSON array (first non-whitespace byte `[`) or JSON Lines into documents.
+    ///
+    /// Syntax error offsets are relative to the start of the line for JSON Lines, and to the start of the
+    /// whole input (a leading BOM included) for a JSON array.
+    public static func documents(in bytes: some Collection<UInt8>) throws(DocumentError) -> [LocatedDocument] {
+        let result = bytes.withContiguousStorageIfAvailable { buffer in
+            documentsResult(UnsafeRawBufferPointer(buffer))
+        }
+        if let result { return try result.get() }
+        return try Array(bytes).withUnsafeBytes { documentsResult($0) }.get()
+    }
+
+    /// Streaming form for large inputs: calls `body` per document, in order; stops at the first error.
+    ///
+    /// Syntax problems are thrown as ``DocumentError``; errors thrown by `body` are rethrown unchanged.
+    public static func forEachDocument(in bytes: UnsafeRawBufferPointer, _ body: (LocatedDocument) throws -> Void) throws {
+        if let error = try walkDocuments(bytes, body) { throw error }
+    }
+
+    static func documentsResult(_ bytes: UnsafeRawBufferPointer) -> Result<[LocatedDocument], DocumentError> {
+        var documents: [LocatedDocument] = []
+        let error = walkDocuments(bytes) { (document: LocatedDocument) throws(Never) in documents.append(document) }
+        if let error { return .failure(error) }
+        return .success(documents)
+    }
+
+    /// Calls `body` per document; returns the framing or syntax error that stopped the walk, if any.
+    static func walkDocuments<E: Error>(
+        _ bytes: UnsafeRawBufferPointer, _ body: (LocatedDocument) throws(E) -> Void
+    ) throws(E) -> DocumentError? {
+        guard let raw = bytes.baseAddress, bytes.count > 0 else { return nil }
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let count = bytes.count
+        var start = 0
+        if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
+        var first = start
+        while first < count && isJSONWhitespace(base[first]) { first += 1 }
+        if first == count { return nil }
+        var core = JSONParserCore(base: base, count: count)
+        if base[first] == UInt8(ascii: "[") {
+            return try walkArray(&core, first, body)
+        }
+        // JSON Lines.
+        var lineStart = start
+        var lineNumber = 0
+        while lineStart < count {
+            lineNumber += 1
+            let newline = findNewline(base, from: lineStart, count: count)
+            var lineEnd = newline
+            if lineEnd > lineStart && base[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+            core.reset(base: base + lineStart, count: lineEnd - lineStart)
+            let value: JSONValue?
+            do throws(JSONSyntaxError) {
+                value = try core.parseDocument()
+            } catch {
+                return DocumentError(location: .line(lineNumber), reason: error.description)
+            }
+            if let value { try body(LocatedDocument(location: .line(lineNumber), value: value)) }
+            lineStart = newline + 1
+        }
+        return nil
+    }
+
+    private static func walkArray<E: Error>(
+        _ core: inout JSONParserCore, _ open: Int, _ body: (LocatedDocument) throws(E) -> Void
+    ) throws(E) -> DocumentError? {
+        func framing(_ offset: Int, _ reason: String) -> DocumentError {
+            DocumentError(location: nil, reason: JSONSyntaxError(offset: offset, reason: reason).description)
+        }
+        core.pos = open + 1
+        core.skipWhitespace()
+        if core.pos == core.count { return framing(core.pos, "unexpected end of input; expected a value or ']'") }
+        if core.base[core.pos] == UInt8(ascii: "]") {
+            core.pos += 1
+        } else {
+            var index = 0
+            while true {
+                let value: JSONValue
+                do throws(JSONSyntaxError) {
+                    value = try core.parseValue(depth: 0)
+                } catch {
+                    return DocumentError(location: .index(index), reason: error.description)
+                }
+                try body(LocatedDocument(location: .index(index), value: value))
+                index += 1
+                core.skipWhitespace()
+                guard core.pos < core.count else {
+                    return framing(core.pos, "unexpected end of input; expected ',' or ']' after array element")
+                }
+                let byte = core.base[core.pos]
+                if byte == UInt8(ascii: "]") {
+                    core.pos += 1
+                    break
+                }
+                guard byte == UInt8(ascii: ",") else {
+                    return framing(core.pos, "expected ',' or ']' after array element")
+                }
+                let comma = core.pos
+                core.pos += 1
+                core.skipWhitespace()
+                if core.pos == core.count { return framing(core.pos, "unexpected end of input; expected a value") }
+                if core.base[core.pos] == UInt8(ascii: "]") { return framing(comma, "trailing comma before ']'") }
+            }
+        }
+        core.skipWhitespace()
+        if core.pos < core.count { return framing(core.pos, "unexpected data after the top-level array") }
+        return nil
+    }
+
+    /// The index of the next `\n` at or after `from`, or `count` when there is none.
+    private static func findNewline(_ base: UnsafePointer<UInt8>, from: Int, count: Int) -> Int {
+        var i = from
+        let raw = UnsafeRawPointer(base)
+        while i + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ (SWAR.ones &* 0x0A)
+            if (word &- SWAR.ones) & ~word & SWAR.highs != 0 { break }
+            i += 8
+        }
+        while i < count && base[i] != UInt8(ascii: "\n") { i += 1 }
+        return i
+    }
+}
+
+/// Whether `byte` is JSON insignificant whitespace (space, tab, line feed, carriage return).
+@inline(__always)
+private func isJSONWhitespace(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+}
+
+/// Word-at-a-time byte tests.
+private enum SWAR {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+
+    /// Whether any of the 8 bytes in `word` is `"`, `\`, below 0x20 or at least 0x80.
+    @inline(__always)
+    static func stringNeedsAttention(_ word: UInt64) -> Bool {
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let hasQuote = (quote &- ones) & ~quote
+        let hasBackslash = (backslash &- ones) & ~backslash
+        let hasControl = (word &- ones &* 0x20) & ~word
+        return (hasQuote | hasBackslash | hasControl | word) & highs != 0
+    }
+}
+
+/// The parsing state over one contiguous byte buffer; its scratch stacks are reused between documents.
+struct JSONParserCore {
+    var base: UnsafePointer<UInt8>
+    var count: Int
+    var pos = 0
+    /// Elements of the arrays being parsed, innermost last; each array takes its suffix when it closes.
+    private var valueStack: [JSONValue] = []
+    /// Members of the objects being parsed, innermost last; each object takes its suffix when it closes.
+    private var memberStack: [JSONMember] = []
+
+    init(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    mutating func reset(base: UnsafePointer<UInt8>, count: Int) {
+        self.base = base
+        self.count = count
+        pos = 0
+        if !valueStack.isEmpty { valueStack.removeAll(keepingCapacity: true) }
+        if !memberStack.isEmpty { memberStack.removeAll(keepingCapacity: true) }
+    }
+
+    /// Parses one value filling the whole buffer (whitespace aside); nil when the buffer is only whitespace.
+    mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue? {
+        skipWhitespace()
+        if pos == count { return nil }
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        if pos < count { throw fail(pos, "unexpected data after the JSON value") }
+        return value
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while pos < count && isJSONWhitespace(base[pos]) { pos += 1 }
+    }
+
+    @inline(__always)
+    func fail(_ offset: Int, _ reason: String) -> JSONSyntaxError {
+        JSONSyntaxError(offset: offset, reason: reason)
+    }
+
+    /// Parses a value starting at or after `pos` (leading whitespace skipped); `depth` counts enclosing containers.
+    mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        skipWhitespace()
+        guard pos < count else { throw fail(pos, "unexpected end of input; expected a value") }
+        switch base[pos] {
+        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
+        case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
+        case UInt8(ascii: "n"): try parseLiteral("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "+"): throw fail(pos, "numbers must not start with '+'")
+        case UInt8(ascii: "."): throw fail(pos, "numbers must start with a digit")
+        case let byte: throw fail(pos, "unexpected \(describe(byte)); expected a value")
+        }
+    }
+
+    private mutating func parseLiteral(_ word: StaticString) throws(JSONSyntaxError) {
+        let length = word.utf8CodeUnitCount
+        let text = word.utf8Start
+        if count - pos >= length {
+            var matches = true
+            for i in 1..<length where base[pos + i] != text[i] { matches = false; break }
+            if matches {
+                pos += length
+                return
+            }
+        }
+        throw fail(pos, "invalid literal; expected '\(word)'")
+    }
+
+    private mutating func parseNumber() throws(JSONSyntaxError) -> String {
+        let start = pos
+        if base[pos] == UInt8(ascii: "-") {
+            pos += 1
+            guard pos < count, isDigit(base[pos]) else { throw fail(pos, "expected a digit after '-'") }
+        }
+        if base[pos] == UInt8(ascii: "0") {
+            pos += 1
+            if pos < count && isDigit(base[pos]) { throw fail(pos - 1, "leading zeros are not allowed in numbers") }
+        } else {
+            while pos < count && isDigit(base[pos]) { pos += 1 }
+        }
+        if pos < count && base[pos] == UInt8(ascii: ".") {
+            pos += 1
+            guard pos < count, isDigit(base[pos]) else { throw fail(pos, "expected a digit after the decimal point") }
+            while pos < count && isDigit(base[pos]) { pos += 1 }
+        }
+        if pos < count && (base[pos] | 0x20) == UInt8(ascii: "e") {
+            pos += 1
+            if pos < count && (base[pos] == UInt8(ascii: "+") || base[pos] == UInt8(ascii: "-")) { pos += 1 }
+            guard pos < count, isDigit(base[pos]) else { throw fail(pos, "expected a digit in the exponent") }
+            while pos < count && isDigit(base[pos]) { pos += 1 }
+        }
+        return String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
+    }
+
+    @inline(__always)
+    private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        if depth > JSONParser.maximumDepth {
+            throw fail(pos, "nesting exceeds the depth limit of \(JSONParser.maximumDepth)")
+        }
+        pos += 1
+        skipWhitespace()
+        if pos < count && base[pos] == UInt8(ascii: "]") {
+            pos += 1
+            return .array([])
+        }
+        let stackStart = valueStack.count
+        while true {
+            valueStack.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard pos < count else { throw fail(pos, "unexpected end of input; expected ',' or ']' after array element") }
+            let byte = base[pos]
+            if byte == UInt8(ascii: "]") {
+                pos += 1
+                break
+            }
+            guard byte == UInt8(ascii: ",") else { throw fail(pos, "expected ',' or ']' after array element") }
+            let comma = pos
+            pos += 1
+            skipWhitespace()
+            if pos < count && base[pos] == UInt8(ascii: "]") { throw fail(comma, "trailing comma before ']'") }
+        }
+        let elements = Array(valueStack[stackStart...])
+        valueStack.removeLast(valueStack.count - stackStart)
+        return .array(elements)
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+        if depth > JSONParser.maximumDepth {
+            throw fail(pos, "nesting exceeds the depth limit of \(JSONParser.maximumDepth)")
+        }
+        pos += 1
+        skipWhitespace()
+        if pos < count && base[pos] == UInt8(ascii: "}") {
+            pos += 1
+            return .object([])
+        }
+        let stackStart = memberStack.count
+        /// Keys seen so far, built only for large objects where a linear duplicate scan would be quadratic.
+        var seen: Set<ByteKey>? = nil
+        while true {
+            guard pos < count else { throw fail(pos, "unexpected end of input; expected an object key") }
+            guard base[pos] == UInt8(ascii: "\"") else {
+                throw fail(pos, "expected '\"' to begin an object key, found \(describe(base[pos]))")
+            }
+            let keyOffset = pos
+            let key = try parseString()
+            if let existing = seen {
+                if existing.contains(ByteKey(key)) { throw duplicate(key, at: keyOffset) }
+                seen!.insert(ByteKey(key))
+            } else {
+                for i in stackStart..<memberStack.count where sameBytes(memberStack[i].key, key) {
+                    throw duplicate(key, at: keyOffset)
+                }
+                if memberStack.count - stackStart >= 16 {
+                    var keys = Set<ByteKey>(minimumCapacity: 64)
+                    for i in stackStart..<memberStack.count { keys.insert(ByteKey(memberStack[i].key)) }
+                    keys.insert(ByteKey(key))
+                    seen = keys
+                }
+            }
+            skipWhitespace()
+            guard pos < count, base[pos] == UInt8(ascii: ":") else {
+                throw fail(pos, "expected ':' after object key")
+            }
+            pos += 1
+            let value = try parseValue(depth: depth)
+            memberStack.append(JSONMember(key, value))
+            skipWhitespace()
+            guard pos < count else { throw fail(pos, "unexpected end of input; expected ',' or '}' after object member") }
+            let byte = base[pos]
+            if byte == UInt8(ascii: "}") {
+                pos += 1
+                break
+            }
+            guard byte == UInt8(ascii: ",") else { throw fail(pos, "expected ',' or '}' after object member") }
+            let comma = pos
+            pos += 1
+            skipWhitespace()
+            if pos < count && base[pos] == UInt8(ascii: "}") { throw fail(comma, "trailing comma before '}'") }
+        }
+        let members = Array(memberStack[stackStart...])
+        memberStack.removeLast(memberStack.count - stackStart)
+        return .object(members)
+    }
+
+    private func duplicate(_ key: String, at offset: Int) -> JSONSyntaxError {
+        var quoted: [UInt8] = []
+        writeJSONString(key, into: &quoted)
+        return fail(offset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
+    }
+
+    /// Parses a string literal at `pos` (an opening quote), validating escapes and UTF-8.
+    private mutating func parseString() throws(JSONSyntaxError) -> String {
+        let quote = pos
+        pos += 1
+        let contentStart = pos
+        var hasEscapes = false
+        let raw = UnsafeRawPointer(base)
+        while true {
+            while pos + 8 <= count && !SWAR.stringNeedsAttention(raw.loadUnaligned(fromByteOffset: pos, as: UInt64.self)) {
+                pos += 8
+            }
+            guard pos < count else { throw fail(quote, "unterminated string") }
+            let byte = base[pos]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") {
+                hasEscapes = true
+                try validateEscape()
+            } else if byte < 0x20 {
+                throw fail(pos, "control character \(describe(byte)) must be escaped in a string")
+            } else if byte >= 0x80 {
+                try validateUTF8Sequence()
+            } else {
+                pos += 1
+            }
+        }
+        let contentEnd = pos
+        pos += 1
+        if !hasEscapes {
+            return String(decoding: UnsafeBufferPointer(start: base + contentStart, count: contentEnd - contentStart),
+                          as: UTF8.self)
+        }
+        return decodeEscaped(from: contentStart, to: contentEnd)
+    }
+
+    /// Checks the escape sequence at `pos` (a backslash) and moves past it.
+    private mutating func validateEscape() throws(JSONSyntaxError) {
+        guard pos + 1 < count else { throw fail(pos, "unterminated escape sequence") }
+        switch base[pos + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+             UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            pos += 2
+        case UInt8(ascii: "u"):
+            guard let unit = hex4(at: pos + 2) else { throw fail(pos, "invalid \\u escape; expected 4 hex digits") }
+            if unit >= 0xDC00 && unit <= 0xDFFF {
+                throw fail(pos, "unpaired low surrogate \\u\(hex(unit)) in string")
+            }
+            if unit >= 0xD800 && unit <= 0xDBFF {
+                guard pos + 7 < count, base[pos + 6] == UInt8(ascii: "\\"), base[pos + 7] == UInt8(ascii: "u"),
+                      let low = hex4(at: pos + 8), low >= 0xDC00 && low <= 0xDFFF else {
+                    throw fail(pos, "unpaired high surrogate \\u\(hex(unit)) in string")
+                }
+                pos += 12
+            } else {
+                pos += 6
+            }
+        case let byte:
+            throw fail(pos, "invalid escape '\\\(printable(byte))' in string")
+        }
+    }
+
+    /// The value of 4 hex digits at `offset`, or nil when they are not all there.
+    @inline(__always)
+    private func hex4(at offset: Int) -> UInt32? {
+        guard offset + 4 <= count else { return nil }
+        var value: UInt32 = 0
+        for i in offset..<offset + 4 {
+            let byte = base[i]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    /// Checks the multi-byte UTF-8 sequence at `pos` (a byte of at least 0x80) and moves past it.
+    private mutating func validateUTF8Sequence() throws(JSONSyntaxError) {
+        let lead = base[pos]
+        let length: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        var outOfRange = ""
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; low = 0xA0; outOfRange = "overlong encoding"
+        case 0xE1...0xEC, 0xEE, 0xEF: length = 3
+        case 0xED: length = 3; high = 0x9F; outOfRange = "surrogate code point"
+        case 0xF0: length = 4; low = 0x90; outOfRange = "overlong encoding"
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; high = 0x8F; outOfRange = "code point above U+10FFFF"
+        case 0x80...0xBF: throw fail(pos, "invalid UTF-8: unexpected continuation byte \(hexByte(lead))")
+        case 0xC0, 0xC1: throw fail(pos, "invalid UTF-8: overlong encoding")
+        case 0xF5...0xF7: throw fail(pos, "invalid UTF-8: code point above U+10FFFF")
+        default: throw fail(pos, "invalid UTF-8: invalid byte \(hexByte(lead))")
+        }
+        guard pos + length <= count else { throw fail(pos, "invalid UTF-8: truncated sequence") }
+        let second = base[pos + 1]
+        guard second & 0xC0 == 0x80 else { throw fail(pos, "invalid UTF-8: truncated sequence") }
+        guard second >= low && second <= high else { throw fail(pos, "invalid UTF-8: \(outOfRange)") }
+        if length > 2 {
+            for i in 2..<length where base[pos + i] & 0xC0 != 0x80 {
+                throw fail(pos, "invalid UTF-8: truncated sequence")
+            }
+        }
+        pos += length
+    }
+
+    /// Decodes the already validated string content `start..<end`, which contains escapes.
+    private func decodeEscaped(from start: Int, to end: Int) -> String {
+        // Every escape is at least as long as what it decodes to, so the raw length bounds the result.
+        String(unsafeUninitializedCapacity: end - start) { out in
+            let target = out.baseAddress!
+            var i = start
+            var o = 0
+            while i < end {
+                var runEnd = i
+                while runEnd < end && base[runEnd] != UInt8(ascii: "\\") { runEnd += 1 }
+                if runEnd > i {
+                    (target + o).initialize(from: base + i, count: runEnd - i)
+                    o += runEnd - i
+                    i = runEnd
+                    if i == end { break }
+                }
+                let escape = base[i + 1]
+                i += 2
+                let scalar: UInt32
+                switch escape {
+                case UInt8(ascii: "b"): scalar = 0x08
+                case UInt8(ascii: "f"): scalar = 0x0C
+                case UInt8(ascii: "n"): scalar = 0x0A
+                case UInt8(ascii: "r"): scalar = 0x0D
+                case UInt8(ascii: "t"): scalar = 0x09
+                case UInt8(ascii: "u"):
+                    let unit = hex4(at: i)!
+                    i += 4
+                    if unit >= 0xD800 && unit <= 0xDBFF {
+                        let lowUnit = hex4(at: i + 2)!
+                        i += 6
+                        scalar = 0x10000 + ((unit - 0xD800) << 10) + (lowUnit - 0xDC00)
+                    } else {
+                        scalar = unit
+                    }
+                default: scalar = UInt32(escape)  // `"`, `\` and `/` stand for themselves.
+                }
+                if scalar < 0x80 {
+                    target[o] = UInt8(scalar)
+                    o += 1
+                } else if scalar < 0x800 {
+                    target[o] = UInt8(0xC0 | (scalar >> 6))
+                    target[o + 1] = UInt8(0x80 | (scalar & 0x3F))
+                    o += 2
+                } else if scalar < 0x10000 {
+                    target[o] = UInt8(0xE0 | (scalar >> 12))
+                    target[o + 1] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                    target[o + 2] = UInt8(0x80 | (scalar & 0x3F))
+                    o += 3
+                } else {
+                    target[o] = UInt8(0xF0 | (scalar >> 18))
+                    target[o + 1] = UInt8(0x80 | ((scalar >> 12) & 0x3F))
+                    target[o + 2] = UInt8(0x80 | ((scalar >> 6) & 0x3F))
+                    target[o + 3] = UInt8(0x80 | (scalar & 0x3F))
+                    o += 4
+                }
+            }
+            return o
+        }
+    }
+
+    private func describe(_ byte: UInt8) -> String {
+        if byte > 0x20 && byte < 0x7F { return "character '\(printable(byte))'" }
+        return "byte \(hexByte(byte))"
+    }
+
+    private func printable(_ byte: UInt8) -> String {
+        if byte > 0x20 && byte < 0x7F { return String(UnicodeScalar(byte)) }
+        return hexByte(byte)
+    }
+
+    private func hexByte(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 16, uppercase: true)
+        return byte < 0x10 ? "0x0\(digits)" : "0x\(digits)"
+    }
+
+    private func hex(_ unit: UInt32) -> String {
+        let digits = String(unit, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.utf8.count)) + digits
+    }
+}
+
+/// Whether two strings have the same UTF-8 bytes (not merely canonically equivalent).
+@inline(__always)
+private func sameBytes(_ a: String, _ b: String) -> Bool {
+    // `==` is cheap and implied by byte equality; the byte check rules out canonical-equivalence matches.
+    a == b && a.utf8.elementsEqual(b.utf8)
+}
+
+/// A string hashed and compared by its UTF-8 bytes.
+private struct ByteKey: Hashable {
+    let text: String
+
+    init(_ text: String) { self.text = text }
+
+    static func == (a: ByteKey, b: ByteKey) -> Bool { sameBytes(a.text, b.text) }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+}

@@ -1,0 +1,34 @@
+/// Declares a typed identifier: a string from the wire that the core never confuses with another kind of id.
+public protocol TypedIdentifier: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
+    /// The identifier as it appears in events.
+    var rawValue: String { get }
+    /// Wraps a wire identifier.
+    init(_ rawValue: String)
+}
+
+extension TypedIdentifier {
+    public init(stringLiteral value: String) { self.init(value) }
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// A Swarm service id.
+public struct ServiceID: TypedIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A Swarm task id.
+public struct TaskID: TypedIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A Swarm network id.
+public struct NetworkID: TypedIdentifier {
+    public let rawValue: String
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+}
+
+/// The global, gapless position of an event in the log (1, 2, 3, …).
+public typealias Seq = Int64

@@ -1,0 +1,37 @@
+/// Something an operator should know about the routing: a label that is ignored, invalid, or a frontend left out.
+///
+/// Diagnostics are shown by queries; they are not part of what the proxy sees.
+public struct Diagnostic: Sendable, Hashable, Comparable {
+    /// How serious it is.
+    public enum Severity: String, Sendable, Hashable {
+        case warning, error
+    }
+
+    /// How serious it is.
+    public var severity: Severity
+    /// The service it concerns, by name.
+    public var service: String?
+    /// The label at fault, with its full name (`com.docker.lb.port`).
+    public var label: String?
+    /// The host it concerns, for frontend-level diagnostics.
+    public var host: String?
+    /// What is wrong and what RouteLedger did about it.
+    public var message: String
+
+    /// Creates a diagnostic.
+    public init(_ severity: Severity, service: String?, label: String?, host: String? = nil, message: String) {
+        self.severity = severity
+        self.service = service
+        self.label = label
+        self.host = host
+        self.message = message
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.sortKey.lexicographicallyPrecedes(rhs.sortKey)
+    }
+
+    private var sortKey: [String] {
+        [service ?? "", host ?? "", label ?? "", severity == .error ? "0" : "1", message]
+    }
+}

@@ -1,0 +1,234 @@
+/// What a service's labels say about publishing it.
+public enum LabelParse: Sendable, Hashable {
+    /// No `hosts` and no `default_backend=true`: not a routed service.
+    case notPublished
+    /// Valid labels; `warnings` name labels that are ignored.
+    case published(ServiceRouting, warnings: [Diagnostic])
+    /// At least one label is invalid (`errors`); nothing of these labels is used.
+    case invalid(errors: [Diagnostic], warnings: [Diagnostic])
+}
+
+/// Reads `com.docker.lb.*` labels with Interlock's rules.
+public enum LabelParser {
+    /// The label prefix.
+    public static let prefix = "com.docker.lb."
+
+    /// Label names (after the prefix) that RouteLedger understands.
+    public static let knownLabels: Set<String> = [
+        "hosts", "port", "network", "backend_mode", "default_backend", "sticky_session_cookie", "ip_hash",
+        "context_root", "context_root_rewrite", "redirects", "websocket_endpoints", "service_cluster",
+        "max_fails", "fail_timeout",
+    ]
+
+    /// Parses the labels of the service named `service`.
+    public static func parse(_ labels: [String: String], service: String) -> LabelParse {
+        var lb: [String: String] = [:]
+        for (key, value) in labels where key.hasPrefix(prefix) {
+            lb[String(key.dropFirst(prefix.count))] = value
+        }
+        if lb.isEmpty { return .notPublished }
+
+        var errors: [Diagnostic] = []
+        var warnings: [Diagnostic] = []
+        func fail(_ name: String, _ message: String) {
+            errors.append(Diagnostic(.error, service: service, label: prefix + name, message: message))
+        }
+        func warn(_ name: String, _ message: String) {
+            warnings.append(Diagnostic(.warning, service: service, label: prefix + name, message: message))
+        }
+
+        for name in lb.keys.sorted() where !knownLabels.contains(name) {
+            warn(name, "\(prefix + name) is not supported by RouteLedger and is ignored")
+        }
+
+        var hosts: [String] = []
+        if let text = lb["hosts"] {
+            for raw in text.split(separator: ",") {
+                let host = raw.trimmed.lowercased()
+                if host.isEmpty { continue }
+                if !isHostName(host) {
+                    fail("hosts", "\"\(host)\" is not a host name")
+                } else if !hosts.contains(host) {
+                    hosts.append(host)
+                }
+            }
+            if hosts.isEmpty && errors.isEmpty { fail("hosts", "hosts lists no host name") }
+        }
+
+        var isDefaultBackend = false
+        if let text = lb["default_backend"] {
+            if let flag = parseBool(text) { isDefaultBackend = flag } else {
+                fail("default_backend", "default_backend \"\(text)\" is not true or false")
+            }
+        }
+
+        if hosts.isEmpty && !isDefaultBackend && errors.isEmpty { return .notPublished }
+
+        var port = 0
+        if let text = lb["port"] {
+            if let value = Int(text.trimmed), (1...65535).contains(value) { port = value } else {
+                fail("port", "port \"\(text)\" is not a number from 1 to 65535")
+            }
+        } else {
+            fail("port", "\(prefix)port is required to publish a service")
+        }
+
+        var mode = BackendMode.task
+        if let text = lb["backend_mode"] {
+            if let value = BackendMode(rawValue: text.trimmed.lowercased()) { mode = value } else {
+                fail("backend_mode", "backend_mode \"\(text)\" is not task or vip")
+            }
+        }
+
+        var networkName: String?
+        if let text = lb["network"] {
+            let name = text.trimmed
+            if name.isEmpty { fail("network", "network is empty") } else { networkName = name }
+        }
+
+        var stickyCookie: String?
+        if let text = lb["sticky_session_cookie"] {
+            let name = text.trimmed
+            if name.isEmpty || !name.utf8.allSatisfy(isVariableByte) {
+                fail("sticky_session_cookie", "sticky_session_cookie \"\(text)\" is not a cookie name (letters, digits, _)")
+            } else if mode == .vip {
+                warn("sticky_session_cookie", "sticky sessions need task mode; ignored because backend_mode is vip")
+            } else {
+                stickyCookie = name
+            }
+        }
+
+        var ipHash = false
+        if let text = lb["ip_hash"] {
+            if let flag = parseBool(text) {
+                if flag && mode == .vip {
+                    warn("ip_hash", "ip_hash needs task mode; ignored because backend_mode is vip")
+                } else {
+                    ipHash = flag
+                }
+            } else {
+                fail("ip_hash", "ip_hash \"\(text)\" is not true or false")
+            }
+        }
+
+        var path = "/"
+        if let text = lb["context_root"] {
+            let root = text.trimmed
+            if !isPath(root) {
+                fail("context_root", "context_root \"\(text)\" is not a path starting with /")
+            } else {
+                path = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+            }
+        }
+
+        var contextRootRewrite = false
+        if let text = lb["context_root_rewrite"] {
+            if let flag = parseBool(text) { contextRootRewrite = flag } else {
+                fail("context_root_rewrite", "context_root_rewrite \"\(text)\" is not true or false")
+            }
+        }
+
+        var redirects: [Redirect] = []
+        if let text = lb["redirects"] {
+            for pair in text.split(separator: ";") where !pair.trimmed.isEmpty {
+                let parts = pair.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmed)
+                if parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                   !parts.contains(where: { $0.contains(where: \.isWhitespace) }) {
+                    redirects.append(Redirect(source: parts[0], target: parts[1]))
+                } else {
+                    fail("redirects", "redirect \"\(pair)\" is not source,target")
+                }
+            }
+        }
+
+        var websocketEndpoints: [String] = []
+        if let text = lb["websocket_endpoints"] {
+            for raw in text.split(separator: ",") {
+                let endpoint = raw.trimmed
+                if endpoint.isEmpty { continue }
+                if isPath(endpoint) {
+                    if !websocketEndpoints.contains(endpoint) { websocketEndpoints.append(endpoint) }
+                } else {
+                    fail("websocket_endpoints", "websocket endpoint \"\(endpoint)\" is not a path starting with /")
+                }
+            }
+        }
+
+        var cluster = ""
+        if let text = lb["service_cluster"] {
+            let name = text.trimmed
+            if name.utf8.allSatisfy({ isVariableByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) {
+                cluster = name
+            } else {
+                fail("service_cluster", "service_cluster \"\(text)\" may only hold letters, digits, '-', '_' and '.'")
+            }
+        }
+
+        var maxFails: Int?
+        if let text = lb["max_fails"] {
+            if let value = Int(text.trimmed), value >= 0 { maxFails = value } else {
+                fail("max_fails", "max_fails \"\(text)\" is not a whole number >= 0")
+            }
+        }
+
+        var failTimeout: String?
+        if let text = lb["fail_timeout"] {
+            let value = text.trimmed
+            if isNginxTime(value) { failTimeout = value } else {
+                fail("fail_timeout", "fail_timeout \"\(text)\" is not an nginx time (e.g. 10s, 500ms, 1m)")
+            }
+        }
+
+        if !errors.isEmpty { return .invalid(errors: errors, warnings: warnings) }
+        let routing = ServiceRouting(
+            hosts: hosts, port: port, networkName: networkName, mode: mode, isDefaultBackend: isDefaultBackend,
+            stickyCookie: stickyCookie, ipHash: ipHash, path: path, contextRootRewrite: contextRootRewrite,
+            redirects: redirects, websocketEndpoints: websocketEndpoints, cluster: cluster,
+            maxFails: maxFails, failTimeout: failTimeout)
+        return .published(routing, warnings: warnings)
+    }
+
+    /// Go's `strconv.ParseBool`, which Interlock uses.
+    static func parseBool(_ text: String) -> Bool? {
+        switch text.trimmed {
+        case "1", "t", "T", "true", "TRUE", "True": true
+        case "0", "f", "F", "false", "FALSE", "False": false
+        default: nil
+        }
+    }
+
+    static func isHostName(_ host: String) -> Bool {
+        host.utf8.count <= 253 && host.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_")
+        }
+    }
+
+    static func isPath(_ text: String) -> Bool {
+        text.hasPrefix("/") && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0 == ";" || $0 == "{" || $0 == "}" }
+    }
+
+    static func isVariableByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+    }
+
+    static func isNginxTime(_ text: String) -> Bool {
+        var digits = Substring(text)
+        for unit in ["ms", "s", "m", "h", "d"] where digits.hasSuffix(unit) {
+            digits = digits.dropLast(unit.count)
+            break
+        }
+        return !digits.isEmpty && digits.utf8.count <= 9 && digits.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing whitespace.
+    var trimmed: String {
+        var slice = self[...]
+        while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isWhitespace { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,137 @@
+/// What one event changed in the routing: the frontends and default backends to look at again.
+public struct RoutingChange: Sendable, Hashable {
+    /// Frontends whose services, options or upstreams may have changed.
+    public var frontends: Set<FrontendKey> = []
+    /// Service clusters whose default backend may have changed.
+    public var defaultBackendClusters: Set<String> = []
+    /// Whether nothing routing-relevant was touched.
+    public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty }
+
+    /// No change.
+    public init() {}
+}
+
+/// The routing, folded incrementally: one event re-resolves only the services it concerns
+/// and reports the frontends it touched, so a cluster of 10,000 services is never rescanned per event.
+///
+/// At any point `view` equals `RoutingView(state: state)`, the from-scratch computation.
+public struct RoutingProjection: Sendable {
+    /// The folded cluster.
+    public private(set) var state = ClusterState()
+    private var routes: [ServiceID: ServiceRoute] = [:]
+    private var members: [FrontendKey: [ServiceID]] = [:]
+    private var defaultCandidates: [String: [ServiceID]] = [:]
+    private var servicesByNetwork: [NetworkID: Set<ServiceID>] = [:]
+
+    /// The empty projection.
+    public init() {}
+
+    /// Folds a recorded event.
+    @discardableResult
+    public mutating func apply(_ event: RecordedEvent) -> RoutingChange {
+        apply(event.event, seq: event.seq)
+    }
+
+    /// Folds `event` at position `seq` and reports what it touched.
+    @discardableResult
+    public mutating func apply(_ event: ClusterEvent, seq: Seq) -> RoutingChange {
+        var affected: [ServiceID] = []
+        switch event {
+        case .networkCreated(let network):
+            affected = Array(servicesByNetwork[network.id] ?? [])
+        case .networkRemoved(let id):
+            affected = Array(servicesByNetwork[id] ?? [])
+        case .serviceCreated(let spec), .serviceUpdated(let spec):
+            affected = [spec.id]
+        case .serviceRemoved(let id):
+            affected = [id]
+        case .taskUpdated(let task):
+            let old = state.tasks[task.id]
+            if let old, old.serviceID != task.serviceID {
+                affected = [old.serviceID, task.serviceID]
+            } else if old?.isRoutable != task.isRoutable || (task.isRoutable && old?.addresses != task.addresses) {
+                // Routing sees a task only through whether it is routable and where: anything else is absorbed.
+                affected = [task.serviceID]
+            }
+        case .taskRemoved(let id):
+            if let old = state.tasks[id], old.isRoutable { affected = [old.serviceID] }
+        case .proxyApplied, .proxyRejected:
+            break
+        }
+        state.apply(event, seq: seq)
+        var change = RoutingChange()
+        for id in affected { refresh(id, into: &change) }
+        return change
+    }
+
+    /// The routing now.
+    public var view: RoutingView {
+        var diagnostics: [Diagnostic] = []
+        for route in routes.values { diagnostics += route.diagnostics }
+        var frontends: [Frontend] = []
+        for key in members.keys.sorted() {
+            let (frontend, notes) = frontend(key)
+            if let frontend { frontends.append(frontend) }
+            diagnostics += notes
+        }
+        let defaultBackends = defaultCandidates.keys.sorted().compactMap(defaultBackend(cluster:))
+        return RoutingView(frontends: frontends, defaultBackends: defaultBackends, diagnostics: diagnostics.sorted())
+    }
+
+    /// One frontend now (nil when it is not served: no services or no upstreams), with its diagnostics.
+    public func frontend(_ key: FrontendKey) -> (Frontend?, [Diagnostic]) {
+        guard let ids = members[key] else { return (nil, []) }
+        return FrontendAssembly.frontend(key, members: ids.compactMap { routes[$0] })
+    }
+
+    /// The default backend of one service cluster now.
+    public func defaultBackend(cluster: String) -> DefaultBackend? {
+        guard let ids = defaultCandidates[cluster] else { return nil }
+        return FrontendAssembly.defaultBackend(cluster: cluster, candidates: ids.compactMap { routes[$0] })
+    }
+
+    private mutating func refresh(_ id: ServiceID, into change: inout RoutingChange) {
+        let old = routes[id]
+        let new = state.services[id].map { ServiceRoute($0, in: state) }
+        guard old != new else { return }
+        routes[id] = new
+
+        if old?.networks != new?.networks {
+            for network in old?.networks ?? [] { servicesByNetwork[network]?.remove(id) }
+            for network in new?.networks ?? [] { servicesByNetwork[network, default: []].insert(id) }
+        }
+
+        let oldKeys = old?.routing?.frontendKeys ?? []
+        let newKeys = new?.routing?.frontendKeys ?? []
+        for key in oldKeys where !newKeys.contains(key) { leave(&members, key, id) }
+        for key in newKeys where !oldKeys.contains(key) { join(&members, key, id) }
+        if old?.upstreams != new?.upstreams || old?.routing != new?.routing || old?.name != new?.name {
+            change.frontends.formUnion(oldKeys)
+            change.frontends.formUnion(newKeys)
+        }
+
+        let oldDefault = old?.routing.flatMap { $0.isDefaultBackend ? $0.cluster : nil }
+        let newDefault = new?.routing.flatMap { $0.isDefaultBackend ? $0.cluster : nil }
+        if oldDefault != newDefault {
+            if let cluster = oldDefault { leave(&defaultCandidates, cluster, id) }
+            if let cluster = newDefault { join(&defaultCandidates, cluster, id) }
+        }
+        if let oldDefault { change.defaultBackendClusters.insert(oldDefault) }
+        if let newDefault { change.defaultBackendClusters.insert(newDefault) }
+    }
+
+    /// Inserts `id` keeping the list ordered oldest first.
+    private func join<Key: Hashable>(_ index: inout [Key: [ServiceID]], _ key: Key, _ id: ServiceID) {
+        guard let route = routes[id] else { return }
+        var list = index[key] ?? []
+        let position = list.firstIndex { other in routes[other].map { ServiceRoute.isOlder(route, $0) } ?? false } ?? list.endIndex
+        list.insert(id, at: position)
+        index[key] = list
+    }
+
+    private func leave<Key: Hashable>(_ index: inout [Key: [ServiceID]], _ key: Key, _ id: ServiceID) {
+        guard var list = index[key] else { return }
+        list.removeAll { $0 == id }
+        index[key] = list.isEmpty ? nil : list
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+
+/// What an append did.
+public struct AppendResult: Sendable, Equatable {
+    /// Events newly stored.
+    public var appended: Int
+    /// Events whose id was already stored with the same type and data (no-ops).
+    public var duplicates: Int
+    /// The position of each input event, in input order: newly stored or already stored.
+    public var positions: [Seq]
+    /// The last position in the log after the append.
+    public var lastSeq: Seq
+}
+
+extension EventLog {
+    /// Appends JSON Lines or a JSON array atomically: every event is stored, or none is.
+    ///
+    /// - Parameter progress: called with the number of events processed so far, every 10,000 events.
+    /// - Throws: ``StoreError`` naming the line (or index), field and reason of the first bad event.
+    public func append(contentsOf bytes: [UInt8], progress: ((Int) -> Void)? = nil) throws -> AppendResult {
+        try write { batch in
+            try bytes.withUnsafeBytes { buffer in
+                try JSONParser.forEachDocument(in: buffer) { document in
+                    try batch.append(try EventDecoder.decode(document))
+                    if let progress, batch.processed % 10_000 == 0 { progress(batch.processed) }
+                }
+            }
+        }
+    }
+
+    /// Appends already validated events atomically.
+    public func append(_ events: [IncomingEvent]) throws -> AppendResult {
+        try write { batch in
+            for event in events { try batch.append(event) }
+        }
+    }
+
+    private func write(_ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
+        let recordedAt = clock()
+        do {
+            let result = try pool.writeWithoutTransaction { db in
+                var result: AppendResult?
+                try db.inTransaction(.immediate) {
+                    var batch = try AppendBatch(db, recordedAt: recordedAt)
+                    try body(&batch)
+                    result = batch.result
+                    return .commit
+                }
+                return result!
+            }
+            logger.debug("appended", metadata: ["appended": "\(result.appended)", "duplicates": "\(result.duplicates)",
+                                                "lastSeq": "\(result.lastSeq)"])
+            return result
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+}
+
+/// One append transaction: the chain head, the prepared insert, and what was stored so far.
+struct AppendBatch {
+    private let db: Database
+    private let insert: RawStatement
+    private let recordedAt: Timestamp
+    private var seq: Seq
+    private var logTime: Timestamp
+    private var hash: [UInt8]
+    private(set) var result: AppendResult
+
+    var processed: Int { result.positions.count }
+
+    init(_ db: Database, recordedAt: Timestamp) throws {
+        self.db = db
+        self.recordedAt = recordedAt
+        insert = try RawStatement(db, """
+            INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        if let head = try Row.fetchOne(db, sql: "SELECT seq, log_time, hash FROM events ORDER BY seq DESC LIMIT 1") {
+            seq = head["seq"]
+            logTime = Timestamp(nanosecondsSinceEpoch: head["log_time"])
+            hash = [UInt8](head["hash"] as Data)
+        } else {
+            seq = 0
+            logTime = Timestamp(nanosecondsSinceEpoch: .min)
+            hash = EventHash.genesis
+        }
+        result = AppendResult(appended: 0, duplicates: 0, positions: [], lastSeq: seq)
+    }
+
+    mutating func append(_ event: IncomingEvent) throws {
+        let id = event.id ?? UUID().uuidString.lowercased()
+        let type = event.type.rawValue
+        let data = event.data.canonicalBytes
+        let meta = event.meta?.canonicalBytes
+        let time = event.time ?? recordedAt
+        let nextSeq = seq + 1
+        let nextLogTime = max(time, logTime)
+        let nextHash = EventHash.chain(previous: hash, seq: nextSeq, id: id, type: type, time: time,
+                                       logTime: nextLogTime, recordedAt: recordedAt, data: data, meta: meta)
+        insert.bind(1, nextSeq)
+        insert.bind(2, text: id)
+        insert.bind(3, text: type)
+        insert.bind(4, time.nanosecondsSinceEpoch)
+        insert.bind(5, nextLogTime.nanosecondsSinceEpoch)
+        insert.bind(6, recordedAt.nanosecondsSinceEpoch)
+        insert.bind(7, text: data)
+        if let meta { insert.bind(8, text: meta) } else { insert.bindNull(8) }
+        insert.bind(9, blob: nextHash)
+        let code = insert.run()
+        if code == SQLITE_CONSTRAINT_UNIQUE_CODE {
+            try resolveDuplicate(id: id, type: type, data: data, location: event.location)
+            return
+        }
+        guard code == 0 else { throw insert.error(code) }
+        seq = nextSeq
+        logTime = nextLogTime
+        hash = nextHash
+        result.appended += 1
+        result.positions.append(nextSeq)
+        result.lastSeq = nextSeq
+    }
+
+    /// Same id, same type and data: a no-op returning the stored position. Otherwise a conflict.
+    private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], location: DocumentLocation?) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, type, data FROM events WHERE id = ?", arguments: [id]) else {
+            throw StoreError.database(path: db.description, message: "unique constraint failed for event id \(id), but no such event is stored")
+        }
+        let storedSeq: Seq = row["seq"]
+        let storedType: String = row["type"]
+        let storedData: String = row["data"]
+        guard storedType == type, Array(storedData.utf8) == data else {
+            throw StoreError.conflict(id: id, storedSeq: storedSeq, location: location)
+        }
+        result.duplicates += 1
+        result.positions.append(storedSeq)
+    }
+}
+
+/// SQLITE_CONSTRAINT_UNIQUE: (SQLITE_CONSTRAINT | (8<<8)).
+private let SQLITE_CONSTRAINT_UNIQUE_CODE: Int32 = 19 | (8 << 8)

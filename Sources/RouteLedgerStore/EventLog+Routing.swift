@@ -1,0 +1,43 @@
+import RouteLedgerCore
+
+/// A point in the log that a query resolves to.
+public struct LogPoint: Sendable, Hashable {
+    /// The last event included (0: before any event).
+    public var seq: Seq
+    /// Its log time, when there is an event.
+    public var logTime: Timestamp?
+}
+
+extension EventLog {
+    /// Resolves `--seq N` / `--at TIME` (neither: the end of the log) to a position.
+    ///
+    /// - Throws: ``StoreError`` is not used for out-of-range points; they throw ``PointError``.
+    public func point(seq: Seq? = nil, at time: Timestamp? = nil) throws -> LogPoint {
+        let last = try lastSeq()
+        let resolved: Seq
+        if let seq {
+            guard seq >= 0 else { throw PointError("--seq must be 0 or more, found \(seq)") }
+            guard seq <= last else { throw PointError("seq \(seq) is after the last event (\(last))") }
+            resolved = seq
+        } else if let time {
+            resolved = try self.seq(atOrBefore: time)
+        } else {
+            resolved = last
+        }
+        return LogPoint(seq: resolved, logTime: resolved == 0 ? nil : try logTime(of: resolved))
+    }
+
+    /// The routing projection folded through `point` (events 1 … point.seq).
+    public func projection(through point: LogPoint) throws -> RoutingProjection {
+        var projection = RoutingProjection()
+        try replay(through: point.seq) { projection.apply($0) }
+        return projection
+    }
+}
+
+/// A point in the log that does not exist.
+public struct PointError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong.
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

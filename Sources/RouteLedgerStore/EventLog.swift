@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Logging
+import RouteLedgerCore
+
+/// Durability of each append: FULL survives power loss; NORMAL (in WAL mode) may lose the last
+/// transactions on power loss but never corrupts the log, and appends faster.
+public enum Synchronous: String, Sendable, CaseIterable {
+    case full = "FULL"
+    case normal = "NORMAL"
+}
+
+/// How the event log opens its database.
+public struct StoreOptions: Sendable {
+    /// Durability of appends; `.full` by default.
+    public var synchronous: Synchronous
+    /// How long a writer waits for another writer's lock before giving up.
+    public var busyTimeout: TimeInterval
+    /// Whether opening may create the database file.
+    public var create: Bool
+
+    /// Creates options with durable defaults.
+    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true) {
+        self.synchronous = synchronous
+        self.busyTimeout = busyTimeout
+        self.create = create
+    }
+}
+
+/// The append-only SQLite event log: one writer connection per process, WAL, one transaction per append.
+public struct EventLog: Sendable {
+    /// The database file.
+    public let path: String
+    let pool: DatabasePool
+    let clock: @Sendable () -> Timestamp
+    let logger: Logger
+
+    /// The schema migrations, in order. Named, and never erase data.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-createEventLog") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    log_time INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    data TEXT NOT NULL,
+                    meta TEXT,
+                    hash BLOB NOT NULL
+                );
+                CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE refused'); END;
+                CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
+                BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE refused'); END;
+                """)
+        }
+        return migrator
+    }
+
+    /// Opens (and, with `options.create`, creates) the log at `path`, migrating it to the current schema.
+    ///
+    /// - Throws: ``StoreError`` when the file is missing (and `create` is false), is not a RouteLedger
+    ///   database, or was written by a newer schema.
+    public init(path: String, options: StoreOptions = StoreOptions(),
+                clock: @escaping @Sendable () -> Timestamp = EventLog.systemClock,
+                logger: Logger = Logger(label: "routeledger.store")) throws {
+        self.path = path
+        self.clock = clock
+        self.logger = logger
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists && !options.create { throw StoreError.missingDatabase(path: path) }
+        var config = Configuration()
+        config.label = "routeledger"
+        config.busyMode = .timeout(options.busyTimeout)
+        let synchronous = options.synchronous.rawValue
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            let migrator = Self.migrator
+            try pool.read { db in
+                if try migrator.hasBeenSuperseded(db) {
+                    let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+                    throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
+                }
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+                if !tables.isEmpty && !tables.contains("grdb_migrations") {
+                    throw StoreError.notRouteLedger(path: path, reason: "it holds other tables (\(tables.prefix(3).joined(separator: ", ")))")
+                }
+            }
+            try migrator.migrate(pool)
+        } catch {
+            throw Self.map(error, path: path)
+        }
+        logger.debug("opened event log", metadata: ["path": "\(path)", "synchronous": "\(synchronous)"])
+    }
+
+    /// The wall clock, for `recordedAt` and events without a time.
+    @Sendable public static func systemClock() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+
+    /// Maps any error met at the SQLite boundary to a ``StoreError``.
+    static func map(_ error: any Error, path: String) -> StoreError {
+        switch error {
+        case let error as StoreError:
+            return error
+        case let error as DocumentError:
+            return .syntax(error)
+        case let error as EventValidationError:
+            return .invalidEvent(error)
+        case let error as DatabaseError:
+            switch error.resultCode.primaryResultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
+            case .SQLITE_NOTADB: return .notRouteLedger(path: path, reason: "it is not a SQLite database")
+            case .SQLITE_CANTOPEN: return .database(path: path, message: "cannot open the database file (check the directory exists and is writable)")
+            case .SQLITE_READONLY: return .database(path: path, message: "the database is read-only")
+            case .SQLITE_FULL: return .database(path: path, message: "the disk is full")
+            case .SQLITE_CORRUPT: return .database(path: path, message: "the database file is damaged")
+            default: return .database(path: path, message: error.message ?? "\(error.resultCode)")
+            }
+        default:
+            return .database(path: path, message: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import RouteLedgerCore
+
+/// Everything the event log can refuse or fail at, in words an operator can act on.
+///
+/// SQLite errors are mapped here at the boundary; raw driver errors never leak upward.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The input is not valid JSON (line or index, byte, reason). Nothing was stored.
+    case syntax(DocumentError)
+    /// An event breaks format v1 (line or index, field, reason). Nothing was stored.
+    case invalidEvent(EventValidationError)
+    /// An event reuses a stored id with other content. Nothing was stored.
+    case conflict(id: String, storedSeq: Seq, location: DocumentLocation?)
+    /// No database file at the path (read commands never create one).
+    case missingDatabase(path: String)
+    /// The file is not a RouteLedger database.
+    case notRouteLedger(path: String, reason: String)
+    /// The database was written by a newer RouteLedger.
+    case newerSchema(path: String, unknownMigrations: [String])
+    /// The database is locked by another writer for longer than the busy timeout.
+    case busy(path: String)
+    /// Any other SQLite failure.
+    case database(path: String, message: String)
+    /// A stored event cannot be read back (the log is damaged; run `verify`).
+    case corrupt(seq: Seq, reason: String)
+
+    public var description: String {
+        switch self {
+        case .syntax(let error):
+            return "invalid JSON: \(error)"
+        case .invalidEvent(let error):
+            return "invalid event: \(error)"
+        case .conflict(let id, let storedSeq, let location):
+            let at = location.map { "\($0): " } ?? ""
+            return "\(at)event id \"\(id)\" is already stored at seq \(storedSeq) with a different type or data; nothing was appended"
+        case .missingDatabase(let path):
+            return "no database at \(path) (create it with `routeledger init` or `routeledger append`)"
+        case .notRouteLedger(let path, let reason):
+            return "\(path) is not a RouteLedger database: \(reason)"
+        case .newerSchema(let path, let unknown):
+            return "\(path) was written by a newer RouteLedger (unknown migrations: \(unknown.joined(separator: ", "))); upgrade routeledger to read it"
+        case .busy(let path):
+            return "\(path) is locked by another writer; try again"
+        case .database(let path, let message):
+            return "\(path): \(message)"
+        case .corrupt(let seq, let reason):
+            return "stored event seq \(seq) cannot be read: \(reason) (run `routeledger verify`)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import RouteLedgerCore
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Events: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List stored events in log order.",
+            discussion: """
+                JSON output is an array of {seq, id, type, time, logTime, recordedAt, data, meta}; it can be \
+                appended again (the ids make it a no-op).
+
+                Examples:
+                  routeledger events --after 100 --limit 20
+                  routeledger events --json | jq '.[] | select(.type == "service.updated") | .seq'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("Only events after this position.", valueName: "N"))
+        var after: Int64 = 0
+
+        @Option(help: ArgumentHelp("At most this many events.", valueName: "N"))
+        var limit: Int?
+
+        @Flag(help: "Print the events as a JSON array.")
+        var json = false
+
+        func validate() throws {
+            if after < 0 { throw ValidationError("--after must be 0 or more") }
+            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        }
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            var table = Table("SEQ", "LOG TIME", "TYPE", "ID", "WHAT")
+            var output = Output(json: json)
+            var cursor = after
+            var remaining = limit ?? .max
+            while remaining > 0 {
+                let page = try log.events(after: cursor, limit: min(remaining, 1_000))
+                if page.isEmpty { break }
+                for event in page {
+                    if json {
+                        output.element(try event.json)
+                    } else {
+                        let summary = (try? event.clusterEvent.summary) ?? "-"
+                        table.add(String(event.seq), event.logTime.rfc3339, event.type.rawValue, event.id, summary)
+                    }
+                }
+                cursor = page.last!.seq
+                remaining -= page.count
+            }
+            if json { output.finish() } else { print(table.rows.isEmpty ? "No events." : table.rendered) }
+        }
+    }
+}
+
+extension StoredEvent {
+    /// The typed payload.
+    var clusterEvent: ClusterEvent {
+        get throws { try EventDecoder.payload(type: type, data: try JSONParser.parse(Array(data.utf8))) }
+    }
+
+    /// The documented JSON object.
+    var json: JSONValue {
+        get throws {
+            .object([
+                JSONMember("seq", .number(String(seq))),
+                JSONMember("id", .string(id)),
+                JSONMember("type", .string(type.rawValue)),
+                JSONMember("time", .string(time.rfc3339)),
+                JSONMember("logTime", .string(logTime.rfc3339)),
+                JSONMember("recordedAt", .string(recordedAt.rfc3339)),
+                JSONMember("data", try JSONParser.parse(Array(data.utf8))),
+                JSONMember("meta", try meta.map { try JSONParser.parse(Array($0.utf8)) } ?? .null),
+            ])
+        }
+    }
+}
+
+/// Streams a JSON array to stdout, one element a line, so huge listings never sit in memory.
+struct Output {
+    let json: Bool
+    private var count = 0
+
+    init(json: Bool) { self.json = json }
+
+    mutating func element(_ value: JSONValue) {
+        print(count == 0 ? "[" : ",", terminator: "")
+        print(value.formatted(pretty: false))
+        count += 1
+    }
+
+    func finish() { print(count == 0 ? "[]" : "]") }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import RouteLedgerCore
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Routes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the routing at a point in the log (default: now).",
+            discussion: """
+                Frontends (host and context root) with their upstreams and each upstream's share of requests, \
+                the default backend of each service cluster, and diagnostics (ignored or invalid labels, \
+                frontends left out).
+
+                Examples:
+                  routeledger routes
+                  routeledger routes --at 2026-11-27T03:12:00Z --cluster edge
+                  routeledger routes --json | jq -r '.frontends[] | "\\(.host) \\(.upstreams | length)"'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var point: PointOptions
+
+        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        var cluster: String?
+
+        @Flag(help: "Print the routing as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let at = try point.resolve(in: log)
+            var view = try log.projection(through: at).view
+            if let cluster { view = view.filtered(cluster: cluster) }
+            if json {
+                print(view.json(seq: at.seq, logTime: at.logTime).formatted(pretty: true))
+            } else {
+                print(RoutingTable.render(view, at: at.seq == 0 ? "seq 0 (empty log)" : "seq \(at.seq) (\(at.logTime?.rfc3339 ?? "-"))"))
+            }
+        }
+    }
+}

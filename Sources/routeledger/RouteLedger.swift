@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RouteLedgerCore
+import RouteLedgerStore
+
+/// `routeledger`: the one place that wires the pieces together and opens the database.
+@main
+struct RouteLedger: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routeledger",
+        abstract: "An event-sourced routing state store for Docker Interlock-style label routing.",
+        discussion: """
+            Cluster events go into an append-only SQLite log; RouteLedger folds them into the routing an \
+            Interlock proxy would serve (task and vip backend modes), at any point in the log.
+
+            Start with `routeledger demo`. The database is --db PATH, else $ROUTELEDGER_DB, \
+            else ./routeledger.db.
+
+            Exit status: 0 success, 1 a user error (a one-line message on stderr), 2 a usage error.
+            """,
+        subcommands: [Init.self, Append.self, Events.self, Routes.self, Verify.self, Demo.self])
+
+    /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
+    static func main() {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").data(using: .utf8)!))
+            Foundation.exit(2)
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch let error as ExitCode {
+            Foundation.exit(error.rawValue)
+        } catch let error as ValidationError {
+            Terminal.error(error.message)
+            Foundation.exit(2)
+        } catch {
+            Terminal.error("\(error)")
+            Foundation.exit(1)
+        }
+    }
+}
+
+/// Options every command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file.", discussion: "Default: $ROUTELEDGER_DB, else ./routeledger.db.", valueName: "path"))
+    var db: String?
+
+    @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    /// The database path after defaults.
+    var databasePath: String {
+        db ?? ProcessInfo.processInfo.environment["ROUTELEDGER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "routeledger.db"
+    }
+
+    /// Bootstraps logging and opens the log. Read commands pass `create: false`.
+    func openLog(create: Bool, synchronous: Synchronous = .full) throws -> EventLog {
+        Logging.bootstrapOnce(level: logLevel)
+        var logger = Logger(label: "routeledger")
+        logger.logLevel = logLevel
+        return try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create), logger: logger)
+    }
+}
+
+/// Where a read command looks: `--seq N` or `--at TIME` (default: the end of the log).
+struct PointOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Query as of this position in the log.", valueName: "N"))
+    var seq: Int64?
+
+    @Option(name: .long, help: ArgumentHelp("Query as of this time (RFC 3339, resolved through log time), e.g. 2026-11-27T10:00:03Z.", valueName: "time"))
+    var at: String?
+
+    func validate() throws {
+        if seq != nil && at != nil { throw ValidationError("give --seq or --at, not both") }
+        if let at, Timestamp(rfc3339: at) == nil {
+            throw ValidationError("--at \"\(at)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z)")
+        }
+    }
+
+    func resolve(in log: EventLog) throws -> LogPoint {
+        try log.point(seq: seq, at: at.flatMap { Timestamp(rfc3339: $0) })
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension Synchronous: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument.uppercased()) }
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
+}
+
+enum Logging {
+    nonisolated(unsafe) private static var bootstrapped = false
+
+    static func bootstrapOnce(level: Logger.Level) {
+        guard !bootstrapped else { return }
+        bootstrapped = true
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
