@@ -149,7 +149,8 @@ private func generatedValue(_ seed: Int, depth: Int = 0) -> JSONValue {
         ("tru", 0, "invalid literal; expected 'true'"),
         ("nul", 0, "invalid literal; expected 'null'"),
         ("True", 0, "unexpected character 'T'"),
-        ("falsy", 4, "unexpected data after the JSON value"),
+        ("falsey", 5, "unexpected data after the JSON value"),
+        ("falsy", 0, "invalid literal; expected 'false'"),
         ("1 2", 2, "unexpected data after the JSON value"),
         ("{} {}", 3, "unexpected data after the JSON value"),
         ("[1,]", 2, "trailing comma before ']'"),
@@ -161,7 +162,7 @@ private func generatedValue(_ seed: Int, depth: Int = 0) -> JSONValue {
         ("[", 1, "unexpected end of input"),
         ("{", 1, "unexpected end of input"),
         ("{\"a\" 1}", 5, "expected ':' after object key"),
-        ("{\"abcdefghijklm\"  1}", 17, "expected ':' after object key"),
+        ("{\"abcdefghijklm\" 1}", 17, "expected ':' after object key"),
         ("{a:1}", 1, "expected '\"' to begin an object key"),
         ("{'a':1}", 1, "expected '\"' to begin an object key"),
         ("{\"a\":1 \"b\":2}", 7, "expected ',' or '}' after object member"),
@@ -254,7 +255,7 @@ private func generatedValue(_ seed: Int, depth: Int = 0) -> JSONValue {
     }
 
     @Test func syntaxErrorDescription() {
-        let error = syntaxError(Array("{\"abcdefghijklm\"  1}".utf8))
+        let error = syntaxError(Array("{\"abcdefghijklm\" 1}".utf8))
         #expect(error?.description == "at byte 17: expected ':' after object key")
         #expect(error == JSONSyntaxError(offset: 17, reason: "expected ':' after object key"))
     }
@@ -307,6 +308,13 @@ private func generatedValue(_ seed: Int, depth: Int = 0) -> JSONValue {
         // U+FF61 (EF BD A1) sorts before U+1F600 (F0 9F 98 80) by bytes.
         #expect(JSONValue.object([JSONMember("😀", .null), JSONMember("｡", .null)]).canonicalString
             == "{\"｡\":null,\"😀\":null}")
+        // Hand-built duplicate keys keep their relative order.
+        #expect(JSONValue.object([JSONMember("b", .null), JSONMember("a", .number("2")), JSONMember("a", .number("1"))])
+            .canonicalString == #"{"a":2,"a":1,"b":null}"#)
+        // Large objects sort the same way.
+        let many = (0..<40).reversed().map { JSONMember("k\($0)", .number("\($0)")) }
+        let expected = (0..<40).map { "k\($0)" }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        #expect(try JSONParser.parse(JSONValue.object(many).canonicalBytes).objectValue?.map(\.key) == expected)
     }
 
     @Test func canonicalIsCompactAndKeepsNumberText() throws {

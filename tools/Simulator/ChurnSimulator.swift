@@ -19,7 +19,7 @@ public struct ChurnSimulator: Sendable {
             case .image: 110
             case .env: 50
             case .labels: 40
-            case .networks: 20
+            case .networks: 10
             case .recreate: 6
             case .scratchNetwork: 4
             }
@@ -138,7 +138,7 @@ public struct ChurnSimulator: Sendable {
             planScratchNetwork()
             return true
         }
-        guard let s = pickFreeService(preferBroken: kind == .labels) else {
+        guard let s = pickFreeService(for: kind) else {
             if inFlight.isEmpty {
                 planScratchNetwork()
                 return true
@@ -163,13 +163,17 @@ public struct ChurnSimulator: Sendable {
         return true
     }
 
-    /// A random service without an operation in flight (for label changes, preferably one with a broken label).
-    private mutating func pickFreeService(preferBroken: Bool) -> Int? {
-        if preferBroken && random.chance(0.5) {
+    /// A random service without an operation in flight; label changes prefer one with changed labels and network
+    /// changes one with an extra network attached, so that such states do not last.
+    private mutating func pickFreeService(for kind: OperationKind) -> Int? {
+        if (kind == .labels || kind == .networks) && random.chance(0.6) {
             let start = random.below(services.count)
             for offset in 0..<services.count {
                 let s = (start + offset) % services.count
-                if services[s].broken != nil && !services[s].busy { return s }
+                if services[s].busy { continue }
+                if kind == .labels ? services[s].labelsChanged : services[s].networks != services[s].homeNetworks {
+                    return s
+                }
             }
         }
         for _ in 0..<16 {
@@ -221,11 +225,13 @@ public struct ChurnSimulator: Sendable {
         return steps
     }
 
-    /// Scales by 1…3 replicas up or down (rarely to zero): `service.updated`, then tasks start or drain.
+    /// Scales by 1…3 replicas up or down (rarely to zero; drifting back to the initial count): `service.updated`,
+    /// then tasks start or drain.
     private mutating func planScale(_ s: Int) -> [SimStep] {
         let current = services[s].replicas
         let delta = random.int(in: 1...3)
-        var up = current == 0 || (current < Self.maxReplicas && random.chance(0.5))
+        let home = services[s].homeReplicas
+        var up = current == 0 || (current < Self.maxReplicas && random.chance(current < home ? 0.8 : current > home ? 0.2 : 0.5))
         var target = up ? min(Self.maxReplicas, current + delta) : current - delta
         if !up && target < 1 { target = random.chance(0.1) ? 0 : 1 }
         if target == current {
@@ -283,13 +289,14 @@ public struct ChurnSimulator: Sendable {
         return [.serviceUpdated(s, release: [])] + rollAll(s)
     }
 
-    /// A routing label change: fixes a broken label, or toggles the sticky cookie, changes the port, switches
-    /// backend_mode, or (sometimes) breaks a label on purpose. One `service.updated`; tasks are left alone.
+    /// A routing label change: reverts earlier changes (fixing a broken label), or toggles the sticky cookie, changes
+    /// the port, switches backend_mode, or (sometimes) breaks a label on purpose. One `service.updated`; tasks stay.
     private mutating func planLabels(_ s: Int) -> [SimStep] {
         var service = services[s]
-        if let broken = service.broken {
-            service.setLabel(broken.key, broken.previous)
-            service.broken = nil
+        if service.labelsChanged {
+            let network = service.label(SimService.networkLabel)
+            service.labels = service.homeLabels
+            service.setLabel(SimService.networkLabel, network)
         } else if !service.published {
             service.setLabel("com.example.tier", service.label("com.example.tier") == "batch" ? "worker" : "batch")
         } else {
@@ -309,7 +316,6 @@ public struct ChurnSimulator: Sendable {
             } else {
                 let (key, bad) = [("com.docker.lb.port", "80a"), ("com.docker.lb.backend_mode", "bogus"),
                                   (sticky, "bad-cookie")][random.below(3)]
-                service.broken = BrokenLabel(key: key, previous: service.label(key))
                 service.setLabel(key, bad)
             }
         }
@@ -317,31 +323,38 @@ public struct ChurnSimulator: Sendable {
         return [.serviceUpdated(s, release: [])]
     }
 
-    /// Attaches a network (with its VIP) or detaches one (never the routing network): `service.updated`,
-    /// then a rolling replacement of every task so their addresses follow.
+    /// Attaches an extra network (with its VIP) or detaches it again (never one of the service's own networks):
+    /// `service.updated`, then a rolling replacement of every task so their addresses follow.
     private mutating func planNetworks(_ s: Int) -> [SimStep] {
         let attached = services[s].networks
-        let routingNetwork = services[s].label("com.docker.lb.network")
-        let candidates = (1...overlayCount).filter { !attached.contains($0) }
-        let detachable = attached.count > 1 ? attached.filter { networks[$0].name != routingNetwork } : []
+        let home = services[s].homeNetworks
         var release: [SimAddress] = []
-        if !candidates.isEmpty && (detachable.isEmpty || random.chance(0.5)) {
-            let n = random.pick(candidates)
-            services[s].networks.append(n)
-            if !services[s].dnsrr { services[s].vips.append(SimAddress(network: n, index: pools[n].allocate())) }
-            if services[s].published && routingNetwork == nil {
-                services[s].setLabel("com.docker.lb.network", networks[attached[0]].name)
+        if let extra = attached.first(where: { !home.contains($0) }) {
+            services[s].networks.removeAll { $0 == extra }
+            if services[s].networks == home {
+                let homeNetwork = services[s].homeLabels.first { $0.key == SimService.networkLabel }?.value
+                services[s].setLabel(SimService.networkLabel, homeNetwork)
             }
-        } else if !detachable.isEmpty {
-            let n = random.pick(detachable)
-            services[s].networks.removeAll { $0 == n }
-            if let i = services[s].vips.firstIndex(where: { $0.network == n }) {
+            if let i = services[s].vips.firstIndex(where: { $0.network == extra }) {
                 release.append(services[s].vips.remove(at: i))
             }
+        } else if let missing = home.first(where: { !attached.contains($0) }) {
+            attach(missing, to: s)
         } else {
-            return planImage(s)
+            let candidates = (1...overlayCount).filter { !attached.contains($0) }
+            guard !candidates.isEmpty else { return planImage(s) }
+            attach(random.pick(candidates), to: s)
         }
         return [.serviceUpdated(s, release: release)] + rollAll(s)
+    }
+
+    /// Adds network `n` (and its VIP) to service `s`, pinning routing to the first network when published.
+    private mutating func attach(_ n: Int, to s: Int) {
+        if services[s].published && services[s].label(SimService.networkLabel) == nil, let first = services[s].networks.first {
+            services[s].setLabel(SimService.networkLabel, networks[first].name)
+        }
+        services[s].networks.append(n)
+        if !services[s].dnsrr { services[s].vips.append(SimAddress(network: n, index: pools[n].allocate())) }
     }
 
     /// Removes the service (its tasks go desired `remove`, then away) and creates it again: new id, same name.
@@ -477,9 +490,9 @@ public struct ChurnSimulator: Sendable {
             let name = canaryOf.map { services[$0].name + "-canary-" + String(i) } ?? word + "-" + String(i)
             let vip = published && random.chance(vipFraction)
             let dnsrr = !vip && random.chance(0.1)
-            let ingress = !dnsrr && random.chance(0.25)
+            let ingress = !dnsrr && random.chance(0.1)
             var attached: [Int] = []
-            let wanted = min(overlayCount, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 3][random.below(20)])
+            let wanted = min(overlayCount, [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 3][random.below(20)])
             while attached.count < wanted {
                 let n = random.int(in: 1...overlayCount)
                 if !attached.contains(n) { attached.append(n) }
@@ -518,8 +531,8 @@ public struct ChurnSimulator: Sendable {
             let replicas = i == 0 ? 2 : [1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 4, 5, 6][random.below(20)]
             serviceCounter += 1
             services.append(SimService(
-                number: serviceCounter, name: name, word: word, labels: labels, replicas: replicas,
-                networks: attached, ingress: ingress, dnsrr: dnsrr, vips: [],
+                number: serviceCounter, name: name, word: word, labels: labels, homeLabels: labels, replicas: replicas, homeReplicas: replicas,
+                networks: attached, homeNetworks: attached, ingress: ingress, dnsrr: dnsrr, vips: [],
                 imageRepository: "acme/" + word, version: (1, random.below(10), random.below(20)),
                 env: ["APP_ENV=production", "LOG_LEVEL=info", "REVISION=1"], tasks: [], published: published))
             services[i].vips = allocateVIPs(networks: attached, ingress: ingress, dnsrr: dnsrr)

@@ -99,14 +99,6 @@ struct SimTask: Sendable {
     var addresses: [SimAddress]
 }
 
-/// A label made invalid on purpose, remembered so a later change can fix it.
-struct BrokenLabel: Sendable {
-    /// The label key.
-    var key: String
-    /// Its value before it was broken (nil: it was absent).
-    var previous: String?
-}
-
 /// A service of the fixed set: its current spec and its settled tasks.
 struct SimService: Sendable {
     /// Service number (changes when the service is removed and created again).
@@ -117,10 +109,16 @@ struct SimService: Sendable {
     var word: String
     /// Labels in spec order.
     var labels: [SimLabel]
+    /// The labels the service was created with; label changes (and broken labels) are reverted to them later.
+    var homeLabels: [SimLabel]
     /// Desired replicas.
     var replicas: Int
+    /// The replicas the service was created with; scaling drifts back towards it.
+    var homeReplicas: Int
     /// Attached overlay networks (indices), in spec order.
     var networks: [Int]
+    /// The networks the service was created with; others are attached for a while and detached again.
+    var homeNetworks: [Int]
     /// Whether the service publishes a port on the routing mesh (ingress VIP and task addresses).
     var ingress: Bool
     /// Whether the endpoint mode is dnsrr (no VIPs at all).
@@ -137,8 +135,6 @@ struct SimService: Sendable {
     var tasks: [SimTask]
     /// Whether an operation is in flight for this service.
     var busy = false
-    /// A label broken on purpose and not fixed yet.
-    var broken: BrokenLabel?
     /// Whether the service carries `com.docker.lb.*` routing labels.
     var published: Bool
 
@@ -147,6 +143,14 @@ struct SimService: Sendable {
         for label in labels where label.key == key { return label.value }
         return nil
     }
+
+    /// Whether the labels differ from the home labels, ignoring `com.docker.lb.network` (network changes own it).
+    var labelsChanged: Bool {
+        labels.filter { $0.key != SimService.networkLabel } != homeLabels.filter { $0.key != SimService.networkLabel }
+    }
+
+    /// The label pinning routing to one network.
+    static let networkLabel = "com.docker.lb.network"
 
     /// Sets (or with nil removes) a label, keeping the order of the others.
     mutating func setLabel(_ key: String, _ value: String?) {

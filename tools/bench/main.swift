@@ -1,1 +1,180 @@
-print("x")
+// Release-mode benchmark harness. Every figure is reported beside a baseline measured in the same run,
+// because this machine is shared and noisy: compare ratios, not absolute numbers.
+//
+//   swift run -c release routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal]
+import Foundation
+import GRDBSQLite
+import RouteLedgerCore
+import RouteLedgerSimulator
+import RouteLedgerStore
+
+struct Arguments {
+    var events = 200_000
+    var batch = 1_000
+    var runs = 3
+    var synchronous = Synchronous.full
+
+    init() {
+        var args = CommandLine.arguments.dropFirst().makeIterator()
+        while let arg = args.next() {
+            switch arg {
+            case "--events": events = Int(args.next() ?? "") ?? events
+            case "--batch": batch = Int(args.next() ?? "") ?? batch
+            case "--runs": runs = Int(args.next() ?? "") ?? runs
+            case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
+            case "-h", "--help":
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal]")
+                exit(0)
+            default:
+                FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
+                exit(2)
+            }
+        }
+    }
+}
+
+/// Seconds taken by `body`, on the monotonic clock.
+func measure(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-bench-\(name)-\(getpid()).db").path
+}
+
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
+/// Splits JSON Lines into chunks of `size` lines (each chunk keeps its newlines).
+func chunks(_ bytes: [UInt8], size: Int) -> [[UInt8]] {
+    var result: [[UInt8]] = []
+    var start = 0
+    var count = 0
+    for i in bytes.indices where bytes[i] == UInt8(ascii: "\n") {
+        count += 1
+        if count == size {
+            result.append(Array(bytes[start...i]))
+            start = i + 1
+            count = 0
+        }
+    }
+    if start < bytes.count { result.append(Array(bytes[start...])) }
+    return result
+}
+
+/// The floor: the same JSON lines stored by the raw SQLite C API, in transactions of the same size,
+/// WAL and the same `synchronous`, one prepared INSERT. Nothing is parsed, validated or hashed.
+func rawSQLiteInsert(_ chunks: [[UInt8]], synchronous: Synchronous) -> Double {
+    let path = temporaryPath("floor")
+    removeDatabase(path)
+    defer { removeDatabase(path) }
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK, let db else { fatalError("cannot open \(path)") }
+    defer { sqlite3_close(db) }
+    func exec(_ sql: String) {
+        guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else { fatalError(String(cString: sqlite3_errmsg(db))) }
+    }
+    exec("PRAGMA journal_mode = WAL")
+    exec("PRAGMA synchronous = \(synchronous.rawValue)")
+    exec("CREATE TABLE raw (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)")
+    var statement: OpaquePointer?
+    sqlite3_prepare_v2(db, "INSERT INTO raw (line) VALUES (?)", -1, &statement, nil)
+    defer { sqlite3_finalize(statement) }
+    return measure {
+        for chunk in chunks {
+            exec("BEGIN IMMEDIATE")
+            chunk.withUnsafeBytes { buffer in
+                var start = 0
+                for i in 0..<buffer.count where buffer[i] == UInt8(ascii: "\n") {
+                    sqlite3_bind_text(statement, 1, buffer.baseAddress!.advanced(by: start).assumingMemoryBound(to: CChar.self),
+                                      Int32(i - start), nil)
+                    guard sqlite3_step(statement) == SQLITE_DONE else { fatalError(String(cString: sqlite3_errmsg(db))) }
+                    sqlite3_reset(statement)
+                    start = i + 1
+                }
+            }
+            exec("COMMIT")
+        }
+    }
+}
+
+/// RouteLedger's append: parse, validate, canonicalize, hash-chain and store, one transaction per chunk.
+func routeLedgerAppend(_ chunks: [[UInt8]], synchronous: Synchronous) throws -> Double {
+    let path = temporaryPath("append")
+    removeDatabase(path)
+    defer { removeDatabase(path) }
+    let log = try EventLog(path: path, options: StoreOptions(synchronous: synchronous))
+    return try measure {
+        for chunk in chunks { _ = try log.append(contentsOf: chunk) }
+    }
+}
+
+/// Parse + validate + typed decode, in memory: where append time goes before SQLite.
+func decodeAll(_ bytes: [UInt8]) throws -> [RecordedEvent] {
+    var events: [RecordedEvent] = []
+    var seq: Seq = 0
+    try bytes.withUnsafeBytes { buffer in
+        try JSONParser.forEachDocument(in: buffer) { document in
+            let incoming = try EventDecoder.decode(document)
+            seq += 1
+            let time = incoming.time ?? Timestamp(nanosecondsSinceEpoch: 0)
+            events.append(RecordedEvent(seq: seq, id: incoming.id ?? "", time: time, logTime: time, event: incoming.event))
+        }
+    }
+    return events
+}
+
+let arguments = Arguments()
+let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+    .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
+
+let bytes = ChurnSimulator.lines(arguments.events, ChurnConfiguration())
+let batches = chunks(bytes, size: arguments.batch)
+print("log: \(arguments.events) churn events, \(bytes.count / arguments.events) bytes/event on average, \(batches.count) transactions of \(arguments.batch)")
+
+// Append vs the raw SQLite floor, interleaved run by run so that both see the same machine.
+var floorRates: [Double] = []
+var appendRates: [Double] = []
+for run in 1...arguments.runs {
+    let floor = Double(arguments.events) / rawSQLiteInsert(batches, synchronous: arguments.synchronous)
+    let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous))
+    floorRates.append(floor)
+    appendRates.append(append)
+    print(String(format: "  run %d: raw SQLite floor %.0f events/s, RouteLedger append %.0f events/s, ratio %.3f", run, floor, append, append / floor))
+}
+let ratios = zip(appendRates, floorRates).map(/)
+
+// Decode (parse + validate + typed payload) and fold, in memory.
+var events: [RecordedEvent] = []
+let decodeSeconds = try measure { events = try decodeAll(bytes) }
+var stateRates: [Double] = []
+var projectionRates: [Double] = []
+for _ in 1...arguments.runs {
+    var state = ClusterState()
+    let stateSeconds = measure { for event in events { state.apply(event.event, seq: event.seq) } }
+    var projection = RoutingProjection()
+    let projectionSeconds = measure { for event in events { projection.apply(event) } }
+    precondition(projection.state.seq == Seq(events.count))
+    stateRates.append(Double(events.count) / stateSeconds)
+    projectionRates.append(Double(events.count) / projectionSeconds)
+}
+
+print("")
+print("| measure | median of \(arguments.runs) | target |")
+print("|---|---|---|")
+print(String(format: "| raw SQLite insert (floor) | %.0f events/s | |", median(floorRates)))
+print(String(format: "| RouteLedger append | %.0f events/s | |", median(appendRates)))
+print(String(format: "| append / floor (per-run ratio) | %.3f | >= 0.3 |", median(ratios)))
+print(String(format: "| decode (parse + validate + typed payload) | %.0f events/s | |", Double(events.count) / decodeSeconds))
+print(String(format: "| fold, cluster state only | %.0f events/s | |", median(stateRates)))
+print(String(format: "| fold, state + incremental routing projection | %.0f events/s | >= 1,000,000 |", median(projectionRates)))

@@ -21,16 +21,20 @@ extension JSONValue {
             out.append(UInt8(ascii: "{"))
             if members.count > 1 {
                 // Sort positions, not members; ties (duplicate keys built by hand) keep their input order.
-                let order = members.indices.sorted { a, b in
-                    let ka = members[a].key.utf8, kb = members[b].key.utf8
-                    if ka.elementsEqual(kb) { return a < b }
-                    return ka.lexicographicallyPrecedes(kb)
-                }
-                for (n, i) in order.enumerated() {
-                    if n > 0 { out.append(UInt8(ascii: ",")) }
-                    writeJSONString(members[i].key, into: &out)
-                    out.append(UInt8(ascii: ":"))
-                    members[i].value.writeCanonical(into: &out)
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { buffer in
+                    var order = buffer
+                    for i in 0..<members.count { order.initializeElement(at: i, to: i) }
+                    order.sort { a, b in
+                        let c = compareUTF8(members[a].key, members[b].key)
+                        return c < 0 || (c == 0 && a < b)
+                    }
+                    for n in 0..<members.count {
+                        if n > 0 { out.append(UInt8(ascii: ",")) }
+                        let member = members[order[n]]
+                        writeJSONString(member.key, into: &out)
+                        out.append(UInt8(ascii: ":"))
+                        member.value.writeCanonical(into: &out)
+                    }
                 }
             } else if let member = members.first {
                 writeJSONString(member.key, into: &out)
@@ -89,6 +93,22 @@ public func writeJSONString(_ s: String, into out: inout [UInt8]) {
         if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
     }
     out.append(UInt8(ascii: "\""))
+}
+
+/// Compares two strings by their UTF-8 bytes: negative, zero or positive like `memcmp`.
+private func compareUTF8(_ a: String, _ b: String) -> Int {
+    var a = a, b = b
+    return a.withUTF8 { pa in
+        b.withUTF8 { pb in
+            let n = min(pa.count, pb.count)
+            var i = 0
+            while i < n {
+                if pa[i] != pb[i] { return Int(pa[i]) - Int(pb[i]) }
+                i += 1
+            }
+            return pa.count - pb.count
+        }
+    }
 }
 
 @inline(__always)

@@ -1,0 +1,257 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+import Testing
+@testable import RouteLedgerStore
+
+/// A database file of its own for one test, removed when the test ends.
+final class TemporaryDatabase {
+    let path: String
+
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-test-\(UUID().uuidString).db").path
+    }
+
+    deinit {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// Opens the log with a fixed clock, so recording times are known.
+    func open(create: Bool = true, now: Int64 = 1_000_000_000_000_000_000) throws -> EventLog {
+        try EventLog(path: path, options: StoreOptions(create: create), clock: { Timestamp(nanosecondsSinceEpoch: now) })
+    }
+}
+
+/// JSON Lines for tests.
+func lines(_ events: String...) -> [UInt8] { Array(events.joined(separator: "\n").utf8) }
+
+func network(_ id: String, time: String? = nil) -> String {
+    let t = time.map { ",\"time\":\"\($0)\"" } ?? ""
+    return #"{"id":"\#(id)","type":"network.created"\#(t),"data":{"network":{"id":"n-\#(id)","name":"\#(id)"}}}"#
+}
+
+@Suite("SQLite event log")
+struct EventLogTests {
+    @Test("positions are gapless across batches")
+    func gaplessSeq() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let first = try log.append(contentsOf: lines(network("a"), network("b")))
+        let second = try log.append(contentsOf: lines(network("c")))
+        #expect(first.positions == [1, 2])
+        #expect(second.positions == [3])
+        #expect(try log.events().map(\.seq) == [1, 2, 3])
+    }
+
+    @Test("a bad line 3 leaves nothing stored and the error names line 3")
+    func atomicBatch() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("before")))
+        let bad = #"{"id":"x","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"runing","desiredState":"running"}}}"#
+        #expect {
+            try log.append(contentsOf: lines(network("a"), network("b"), bad, network("d")))
+        } throws: { error in
+            guard case StoreError.invalidEvent(let e) = error else { return false }
+            return e.location == .line(3) && e.field == "data.task.state" && e.reason.contains("unknown task state \"runing\"")
+        }
+        #expect(try log.lastSeq() == 1)
+        #expect(try log.events().map(\.id) == ["before"])
+    }
+
+    @Test("a syntax error in a JSON array names the index")
+    func arraySyntaxError() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let input = "[\(network("a")), \(network("b")), {\"id\": }]"
+        #expect {
+            try log.append(contentsOf: Array(input.utf8))
+        } throws: { error in
+            guard case StoreError.syntax(let e) = error else { return false }
+            return e.location == .index(2)
+        }
+        #expect(try log.lastSeq() == 0)
+    }
+
+    @Test("an unknown type is refused, not stored")
+    func unknownType() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        #expect {
+            try log.append(contentsOf: lines(#"{"type":"service.exploded","data":{}}"#))
+        } throws: { error in
+            guard case StoreError.invalidEvent(let e) = error else { return false }
+            return e.location == .line(1) && e.field == "type"
+        }
+        #expect(try log.lastSeq() == 0)
+    }
+
+    @Test("re-appending the same events is a no-op returning the stored positions")
+    func idempotentReappend() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let input = lines(network("a"), network("b"))
+        let first = try log.append(contentsOf: input)
+        // Same content written differently (key order, spaces) is still the same event.
+        let reordered = lines(#"{"data": {"network": {"name": "a", "id": "n-a"}}, "type": "network.created", "id": "a"}"#, network("b"))
+        let again = try log.append(contentsOf: reordered)
+        #expect(again.appended == 0)
+        #expect(again.duplicates == 2)
+        #expect(again.positions == first.positions)
+        #expect(try log.lastSeq() == 2)
+    }
+
+    @Test("the same id with other content is a conflict, and the batch is refused")
+    func conflictingDuplicate() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("a")))
+        let changed = #"{"id":"a","type":"network.created","data":{"network":{"id":"n-a","name":"renamed"}}}"#
+        #expect(throws: StoreError.conflict(id: "a", storedSeq: 1, location: .line(2))) {
+            try log.append(contentsOf: lines(network("b"), changed))
+        }
+        #expect(try log.lastSeq() == 1)
+    }
+
+    @Test("a duplicate inside one batch is detected too")
+    func duplicateWithinBatch() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let result = try log.append(contentsOf: lines(network("a"), network("a")))
+        #expect(result.appended == 1)
+        #expect(result.duplicates == 1)
+        #expect(result.positions == [1, 1])
+    }
+
+    @Test("UPDATE and DELETE are refused by triggers")
+    func immutability() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("a")))
+        let queue = try DatabaseQueue(path: db.path)
+        #expect { try queue.write { try $0.execute(sql: "UPDATE events SET data = '{}' WHERE seq = 1") } } throws: { error in
+            (error as? DatabaseError)?.message?.contains("events are immutable: UPDATE refused") == true
+        }
+        #expect { try queue.write { try $0.execute(sql: "DELETE FROM events") } } throws: { error in
+            (error as? DatabaseError)?.message?.contains("events are immutable: DELETE refused") == true
+        }
+        #expect(try log.events().count == 1)
+    }
+
+    @Test("verify passes on an intact log and names the first modified event")
+    func verifyDetectsTampering() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
+        #expect(try log.verify() == VerifyReport(events: 3, lastSeq: 3, firstBad: nil))
+
+        // Someone with the sqlite3 shell drops the trigger and edits history.
+        let queue = try DatabaseQueue(path: db.path)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_refuse_update")
+            try db.execute(sql: #"UPDATE events SET data = '{"network":{"id":"n-b","name":"evil"}}' WHERE seq = 2"#)
+        }
+        let report = try log.verify()
+        #expect(report.firstBad?.seq == 2)
+        #expect(report.firstBad?.reason.contains("hash mismatch") == true)
+    }
+
+    @Test("verify notices a removed event")
+    func verifyDetectsGap() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
+        let queue = try DatabaseQueue(path: db.path)
+        try queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_refuse_delete")
+            try db.execute(sql: "DELETE FROM events WHERE seq = 2")
+        }
+        #expect(try log.verify().firstBad?.seq == 3)
+    }
+
+    @Test("reopening keeps the log and continues its chain")
+    func reopen() throws {
+        let db = TemporaryDatabase()
+        do {
+            let log = try db.open()
+            _ = try log.append(contentsOf: lines(network("a")))
+        }
+        let reopened = try db.open(create: false)
+        #expect(try reopened.lastSeq() == 1)
+        _ = try reopened.append(contentsOf: lines(network("b")))
+        #expect(try reopened.verify().isIntact)
+        #expect(try reopened.lastSeq() == 2)
+    }
+
+    @Test("read commands never create a database")
+    func missingDatabase() throws {
+        let db = TemporaryDatabase()
+        #expect(throws: StoreError.missingDatabase(path: db.path)) { try db.open(create: false) }
+        #expect(!FileManager.default.fileExists(atPath: db.path))
+    }
+
+    @Test("a database written by a newer schema is refused")
+    func newerSchema() throws {
+        let db = TemporaryDatabase()
+        _ = try db.open()
+        let queue = try DatabaseQueue(path: db.path)
+        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-future')") }
+        #expect(throws: StoreError.newerSchema(path: db.path, unknownMigrations: ["v9-future"])) { try db.open() }
+    }
+
+    @Test("a file that is not SQLite is refused with a clear error")
+    func notADatabase() throws {
+        let db = TemporaryDatabase()
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: db.path))
+        #expect { try db.open() } throws: { error in
+            guard case StoreError.notRouteLedger(let path, let reason) = error else { return false }
+            return path == db.path && reason.contains("not a SQLite database")
+        }
+    }
+
+    @Test("log time never goes back; a missing time is the recording time")
+    func logTime() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open(now: Timestamp(rfc3339: "2026-11-27T09:20:00Z")!.nanosecondsSinceEpoch)
+        _ = try log.append(contentsOf: lines(
+            network("a", time: "2026-11-27T10:00:03Z"),
+            network("b", time: "2026-11-27T10:00:01Z"),
+            network("c", time: "2026-11-27T10:00:05Z"),
+            network("d")))
+        let events = try log.events()
+        #expect(events.map(\.time.rfc3339) == ["2026-11-27T10:00:03Z", "2026-11-27T10:00:01Z", "2026-11-27T10:00:05Z", "2026-11-27T09:20:00Z"])
+        #expect(events.map(\.logTime.rfc3339) == ["2026-11-27T10:00:03Z", "2026-11-27T10:00:03Z", "2026-11-27T10:00:05Z", "2026-11-27T10:00:05Z"])
+        #expect(try log.seq(atOrBefore: Timestamp(rfc3339: "2026-11-27T10:00:04Z")!) == 2)
+        #expect(try log.seq(atOrBefore: Timestamp(rfc3339: "2026-11-27T10:00:02Z")!) == 0)
+        #expect(try log.seq(atOrBefore: Timestamp(rfc3339: "2030-01-01T00:00:00Z")!) == 4)
+    }
+
+    @Test("an event without an id gets a unique one; meta is stored as given")
+    func assignedIDsAndMeta() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let noID = #"{"type":"network.removed","data":{"networkId":"n1"},"meta":{"source":"docker","correlation":"deploy-42"}}"#
+        _ = try log.append(contentsOf: lines(noID, noID))
+        let events = try log.events()
+        #expect(events.count == 2)
+        #expect(events[0].id != events[1].id)
+        #expect(events[0].id.count == 36)
+        #expect(events[0].meta == #"{"correlation":"deploy-42","source":"docker"}"#)
+    }
+
+    @Test("the routing at a past position is the fold of the events up to it")
+    func routingAtAPoint() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(
+            #"{"id":"n","type":"network.created","data":{"network":{"id":"n1","name":"demo"}}}"#,
+            #"{"id":"s","type":"service.created","data":{"service":{"id":"s1","name":"web","labels":{"com.docker.lb.hosts":"web.local","com.docker.lb.port":"80"},"networks":["n1"]}}}"#,
+            #"{"id":"t1","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"running","desiredState":"running","addresses":[{"networkId":"n1","addr":"10.0.0.2/24"}]}}}"#,
+            #"{"id":"t2","type":"task.updated","data":{"task":{"id":"t2","serviceId":"s1","state":"running","desiredState":"running","addresses":[{"networkId":"n1","addr":"10.0.0.3/24"}]}}}"#))
+        let atThree = try log.projection(through: try log.point(seq: 3)).view
+        let now = try log.projection(through: try log.point()).view
+        #expect(atThree.frontends.first?.upstreams.map(\.address) == ["10.0.0.2:80"])
+        #expect(now.frontends.first?.upstreams.map(\.address) == ["10.0.0.2:80", "10.0.0.3:80"])
+        #expect(throws: PointError.self) { try log.point(seq: 9) }
+    }
+}
