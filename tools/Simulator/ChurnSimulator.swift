@@ -619,7 +619,7 @@ public struct ChurnSimulator: Sendable {
 
     /// `{"id":"ev-N","type":"…","time":"…","data":` after moving the clock forward by a few hundred ms (or not at all).
     @inline(__always)
-    private mutating func beginEvent(_ type: String, into out: inout [UInt8]) {
+    private mutating func beginEvent(_ type: StaticString, into out: inout [UInt8]) {
         eventCount += 1
         let r = random.next()
         clock.advance(milliseconds: r & 15 == 0 ? 0 : 40 + Int(truncatingIfNeeded: (r >> 8) % 600))

@@ -1,9 +1,9 @@
 /// Byte-level JSON writing helpers: appending to `[UInt8]` without Foundation or string interpolation.
 extension Array where Element == UInt8 {
-    /// Appends the UTF-8 bytes of `text` as they are (for literals and generated ids that need no escaping).
+    /// Appends the bytes of a literal as they are (for JSON punctuation and names that need no escaping).
     @inline(__always)
-    mutating func appendRaw(_ text: String) {
-        append(contentsOf: text.utf8)
+    mutating func appendRaw(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: $0) }
     }
 
     /// Appends `value` in decimal.
@@ -23,17 +23,18 @@ extension Array where Element == UInt8 {
             append(48 &+ UInt8(truncatingIfNeeded: value))
             return
         }
-        var digits = 0
-        var rest = value
-        while rest > 0 { digits += 1; rest /= 10 }
         let start = count
-        append(contentsOf: repeatElement(UInt8(48), count: digits))
-        var position = start + digits - 1
-        rest = value
+        var rest = value
         while rest > 0 {
-            self[position] = 48 &+ UInt8(truncatingIfNeeded: rest % 10)
+            append(48 &+ UInt8(truncatingIfNeeded: rest % 10))
             rest /= 10
-            position -= 1
+        }
+        var low = start
+        var high = count - 1
+        while low < high {
+            swapAt(low, high)
+            low += 1
+            high -= 1
         }
     }
 
@@ -51,14 +52,18 @@ extension Array where Element == UInt8 {
     @inline(__always)
     mutating func appendBase36(_ value: UInt64, width: Int) {
         let start = count
-        append(contentsOf: repeatElement(UInt8(48), count: width))
         var rest = value
-        var position = start + width - 1
-        while position >= start {
+        for _ in 0..<width {
             let digit = UInt8(truncatingIfNeeded: rest % 36)
-            self[position] = digit < 10 ? 48 &+ digit : 87 &+ digit
+            append(digit < 10 ? 48 &+ digit : 87 &+ digit)
             rest /= 36
-            position -= 1
+        }
+        var low = start
+        var high = count - 1
+        while low < high {
+            swapAt(low, high)
+            low += 1
+            high -= 1
         }
     }
 

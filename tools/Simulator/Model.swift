@@ -4,7 +4,7 @@ enum SimTaskState: UInt8, Sendable, CaseIterable {
     case complete, shutdown, failed, rejected, remove, orphaned
 
     /// The wire name.
-    var name: String {
+    var name: StaticString {
         switch self {
         case .new: "new"
         case .pending: "pending"
@@ -146,7 +146,16 @@ struct SimService: Sendable {
 
     /// Whether the labels differ from the home labels, ignoring `com.docker.lb.network` (network changes own it).
     var labelsChanged: Bool {
-        labels.filter { $0.key != SimService.networkLabel } != homeLabels.filter { $0.key != SimService.networkLabel }
+        var i = 0
+        var j = 0
+        while true {
+            while i < labels.count && labels[i].key == SimService.networkLabel { i += 1 }
+            while j < homeLabels.count && homeLabels[j].key == SimService.networkLabel { j += 1 }
+            if i == labels.count || j == homeLabels.count { return i != labels.count || j != homeLabels.count }
+            if labels[i] != homeLabels[j] { return true }
+            i += 1
+            j += 1
+        }
     }
 
     /// The label pinning routing to one network.

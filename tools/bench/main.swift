@@ -154,6 +154,14 @@ for run in 1...arguments.runs {
 }
 let ratios = zip(appendRates, floorRates).map(/)
 
+// Where append time goes before SQLite, in memory: parse, + validate/decode, + stored form and hash input.
+func phase(_ body: (LocatedDocument) throws -> Void) throws -> Double {
+    try measure { try bytes.withUnsafeBytes { try JSONParser.forEachDocument(in: $0, body) } }
+}
+let parseSeconds = try phase { _ in }
+let validateSeconds = try phase { _ = try EventDecoder.decode($0) }
+let canonicalSeconds = try phase { _ = try EventDecoder.decode($0).data.canonicalBytes }
+
 // Decode (parse + validate + typed payload) and fold, in memory.
 var events: [RecordedEvent] = []
 let decodeSeconds = try measure { events = try decodeAll(bytes) }
@@ -175,6 +183,9 @@ print("|---|---|---|")
 print(String(format: "| raw SQLite insert (floor) | %.0f events/s | |", median(floorRates)))
 print(String(format: "| RouteLedger append | %.0f events/s | |", median(appendRates)))
 print(String(format: "| append / floor (per-run ratio) | %.3f | >= 0.3 |", median(ratios)))
-print(String(format: "| decode (parse + validate + typed payload) | %.0f events/s | |", Double(events.count) / decodeSeconds))
+print(String(format: "| parse only | %.0f events/s | |", Double(events.count) / parseSeconds))
+print(String(format: "| parse + validate + typed payload | %.0f events/s | |", Double(events.count) / validateSeconds))
+print(String(format: "| parse + validate + canonical data bytes | %.0f events/s | |", Double(events.count) / canonicalSeconds))
+print(String(format: "| decode into RecordedEvent array | %.0f events/s | |", Double(events.count) / decodeSeconds))
 print(String(format: "| fold, cluster state only | %.0f events/s | |", median(stateRates)))
 print(String(format: "| fold, state + incremental routing projection | %.0f events/s | >= 1,000,000 |", median(projectionRates)))

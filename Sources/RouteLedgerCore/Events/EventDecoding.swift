@@ -43,25 +43,26 @@ public struct EventValidationError: Error, Sendable, Equatable, CustomStringConv
 
 /// Validates event documents (format v1) and decodes their typed payload in one pass.
 public enum EventDecoder {
-    /// Top-level fields that `events --json` prints but that the store assigns; accepted and ignored on input
-    /// so that an exported log can be appended again (idempotently).
-    static let assignedFields: Set<String> = ["seq", "logTime", "recordedAt"]
-
     /// Validates one document.
     public static func decode(_ document: LocatedDocument) throws(EventValidationError) -> IncomingEvent {
         try decode(document.value, at: document.location)
     }
 
     /// Validates one value found at `location`.
+    ///
+    /// `seq`, `logTime` and `recordedAt`, which `events --json` prints but the store assigns, are accepted and
+    /// ignored, so that an exported log can be appended again (idempotently).
     public static func decode(_ value: JSONValue, at location: DocumentLocation?) throws(EventValidationError) -> IncomingEvent {
         guard case .object(let members) = value else {
             throw EventValidationError(location: location, field: nil,
                                        reason: "an event must be a JSON object, found \(value.kindName)")
         }
         let top = Fields(members: members, path: "", location: location)
-        for member in members where !["id", "type", "time", "data", "meta"].contains(member.key)
-            && !assignedFields.contains(member.key) {
-            throw top.error(member.key, "unknown field (expected id, type, time, data, meta)")
+        for member in members {
+            switch member.key {
+            case "id", "type", "time", "data", "meta", "seq", "logTime", "recordedAt": continue
+            default: throw top.error(member.key, "unknown field (expected id, type, time, data, meta)")
+            }
         }
         let id = try top.optionalString("id")
         if let id, id.isEmpty || id.utf8.count > 200 {
@@ -275,56 +276,98 @@ struct Fields {
     }
 }
 
-/// Syntax checks for the addresses Docker reports.
+/// Syntax checks for the addresses Docker reports, byte by byte (this runs for every task event).
 enum AddressSyntax {
     /// An IPv4 or IPv6 address with an optional `/prefix`.
     static func isValidCIDR(_ text: String) -> Bool {
-        var ip = Substring(text)
-        var maxPrefix = 32
-        if ip.contains(":") { maxPrefix = 128 }
-        if let slash = text.firstIndex(of: "/") {
-            ip = text[..<slash]
-            let prefix = text[text.index(after: slash)...]
-            guard !prefix.isEmpty, prefix.count <= 3, let bits = Int(prefix), bits >= 0, bits <= maxPrefix else { return false }
-        }
-        return maxPrefix == 32 ? isValidIPv4(ip) : isValidIPv6(ip)
-    }
-
-    static func isValidIPv4(_ ip: Substring) -> Bool {
-        let parts = ip.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return false }
-        for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let value = Int(part), value <= 255, !(part.count > 1 && part.first == "0") else { return false }
-        }
-        return true
-    }
-
-    static func isValidIPv6(_ ip: Substring) -> Bool {
-        guard ip.count >= 2, ip.count <= 45 else { return false }
-        let groups = ip.split(separator: ":", omittingEmptySubsequences: false)
-        guard groups.count >= 3, groups.count <= 8 || (groups.count == 9 && ip.contains("::")) else { return false }
-        if ip.components(separatedBy: "::").count > 2 { return false }
-        for (i, group) in groups.enumerated() {
-            if group.contains(".") {
-                guard i == groups.count - 1, isValidIPv4(group) else { return false }
-            } else {
-                guard group.count <= 4, group.allSatisfy(\.isHexDigit) else { return false }
+        var text = text
+        return text.withUTF8 { bytes in
+            var end = bytes.count
+            var prefix = -1
+            if let slash = bytes.firstIndex(of: UInt8(ascii: "/")) {
+                end = slash
+                let digits = bytes[(slash + 1)...]
+                guard !digits.isEmpty, digits.count <= 3 else { return false }
+                prefix = 0
+                for byte in digits {
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return false }
+                    prefix = prefix * 10 + Int(byte - UInt8(ascii: "0"))
+                }
             }
+            let ip = UnsafeBufferPointer(rebasing: bytes[..<end])
+            if ip.contains(UInt8(ascii: ":")) { return prefix <= 128 && isValidIPv6(ip) }
+            return prefix <= 32 && isValidIPv4(ip)
         }
-        return true
     }
-}
 
-extension Substring {
-    fileprivate func components(separatedBy separator: String) -> [Substring] {
-        var result: [Substring] = []
-        var rest = self
-        while let range = rest.firstRange(of: separator) {
-            result.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
+    /// Four decimal octets 0–255 without leading zeros.
+    static func isValidIPv4(_ ip: UnsafeBufferPointer<UInt8>) -> Bool {
+        var octets = 0
+        var value = 0
+        var digits = 0
+        var leadingZero = false
+        for byte in ip {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, octets < 3 else { return false }
+                octets += 1
+                value = 0
+                digits = 0
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), !leadingZero || digits == 0 else { return false }
+            if digits == 0 { leadingZero = byte == UInt8(ascii: "0") } else if leadingZero { return false }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            digits += 1
+            guard value <= 255 else { return false }
         }
-        result.append(rest)
-        return result
+        return octets == 3 && digits > 0
+    }
+
+    /// Hex groups of up to 4 digits separated by `:`, at most one `::`, optionally ending in an IPv4 address.
+    static func isValidIPv6(_ ip: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard ip.count >= 2, ip.count <= 45 else { return false }
+        var groups = 0
+        var groupLength = 0
+        var compressed = false
+        var i = 0
+        if ip[0] == UInt8(ascii: ":") {
+            guard ip[1] == UInt8(ascii: ":") else { return false }
+            compressed = true
+            i = 2
+            if i == ip.count { return true }
+        }
+        while i < ip.count {
+            let byte = ip[i]
+            if byte == UInt8(ascii: ":") {
+                guard groupLength > 0 else { return false }
+                groups += 1
+                groupLength = 0
+                if i + 1 < ip.count, ip[i + 1] == UInt8(ascii: ":") {
+                    guard !compressed else { return false }
+                    compressed = true
+                    i += 2
+                    if i == ip.count { return groups <= 7 }
+                    continue
+                }
+                guard i + 1 < ip.count else { return false }
+            } else if byte == UInt8(ascii: ".") {
+                // Embedded IPv4 in the last 32 bits.
+                let start = i - groupLength
+                guard isValidIPv4(UnsafeBufferPointer(rebasing: ip[start...])) else { return false }
+                groups += 2
+                return compressed ? groups <= 7 : groups == 8
+            } else {
+                guard isHexDigit(byte), groupLength < 4 else { return false }
+                groupLength += 1
+            }
+            i += 1
+        }
+        groups += 1
+        return compressed ? groups <= 7 : groups == 8
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
     }
 }

@@ -23,24 +23,24 @@ public struct NetworkAddress: Sendable, Hashable {
     /// The network the address belongs to.
     public var networkID: NetworkID
     /// The address in CIDR form, as given.
-    public var cidr: String
+    public let cidr: String
+    /// The address without its prefix length (`10.0.2.9`), split off once: routing uses it on every task event.
+    public let ip: String
 
     /// Creates an address.
     public init(networkID: NetworkID, cidr: String) {
         self.networkID = networkID
         self.cidr = cidr
-    }
-
-    /// The address without its prefix length (`10.0.2.9`).
-    public var ip: Substring {
-        if let slash = cidr.firstIndex(of: "/") { return cidr[..<slash] }
-        return cidr[...]
+        if let slash = cidr.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            ip = String(cidr[..<slash])
+        } else {
+            ip = cidr
+        }
     }
 
     /// `ip:port`, with brackets around IPv6 addresses as nginx expects.
     public func endpoint(port: Int) -> String {
-        let ip = self.ip
-        return ip.contains(":") ? "[\(ip)]:\(port)" : "\(ip):\(port)"
+        ip.utf8.contains(UInt8(ascii: ":")) ? "[\(ip)]:\(port)" : ip + ":" + String(port)
     }
 }
 

@@ -35,32 +35,37 @@ public struct RoutingProjection: Sendable {
     /// Folds `event` at position `seq` and reports what it touched.
     @discardableResult
     public mutating func apply(_ event: ClusterEvent, seq: Seq) -> RoutingChange {
-        var affected: [ServiceID] = []
+        var change = RoutingChange()
         switch event {
         case .networkCreated(let network):
-            affected = Array(servicesByNetwork[network.id] ?? [])
+            state.apply(event, seq: seq)
+            for id in servicesByNetwork[network.id] ?? [] { refresh(id, into: &change) }
         case .networkRemoved(let id):
-            affected = Array(servicesByNetwork[id] ?? [])
+            state.apply(event, seq: seq)
+            for service in servicesByNetwork[id] ?? [] { refresh(service, into: &change) }
         case .serviceCreated(let spec), .serviceUpdated(let spec):
-            affected = [spec.id]
+            state.apply(event, seq: seq)
+            refresh(spec.id, into: &change)
         case .serviceRemoved(let id):
-            affected = [id]
+            state.apply(event, seq: seq)
+            refresh(id, into: &change)
         case .taskUpdated(let task):
             let old = state.tasks[task.id]
+            state.apply(event, seq: seq)
             if let old, old.serviceID != task.serviceID {
-                affected = [old.serviceID, task.serviceID]
+                refreshUpstreams(old.serviceID, into: &change)
+                refreshUpstreams(task.serviceID, into: &change)
             } else if old?.isRoutable != task.isRoutable || (task.isRoutable && old?.addresses != task.addresses) {
                 // Routing sees a task only through whether it is routable and where: anything else is absorbed.
-                affected = [task.serviceID]
+                refreshUpstreams(task.serviceID, into: &change)
             }
         case .taskRemoved(let id):
-            if let old = state.tasks[id], old.isRoutable { affected = [old.serviceID] }
+            let old = state.tasks[id]
+            state.apply(event, seq: seq)
+            if let old, old.isRoutable { refreshUpstreams(old.serviceID, into: &change) }
         case .proxyApplied, .proxyRejected:
-            break
+            state.apply(event, seq: seq)
         }
-        state.apply(event, seq: seq)
-        var change = RoutingChange()
-        for id in affected { refresh(id, into: &change) }
         return change
     }
 
@@ -90,6 +95,20 @@ public struct RoutingProjection: Sendable {
         return FrontendAssembly.defaultBackend(cluster: cluster, candidates: ids.compactMap { routes[$0] })
     }
 
+    /// A task changed: only the service's upstreams can change.
+    private mutating func refreshUpstreams(_ id: ServiceID, into change: inout RoutingChange) {
+        guard var route = routes[id] else { return }
+        let upstreams = route.computeUpstreams(in: state)
+        guard upstreams != route.upstreams else { return }
+        route.upstreams = upstreams
+        routes[id] = route
+        if let routing = route.routing {
+            change.frontends.formUnion(routing.frontendKeys)
+            if routing.isDefaultBackend { change.defaultBackendClusters.insert(routing.cluster) }
+        }
+    }
+
+    /// The service's spec or networks changed: resolve it again.
     private mutating func refresh(_ id: ServiceID, into change: inout RoutingChange) {
         let old = routes[id]
         let new = state.services[id].map { ServiceRoute($0, in: state) }

@@ -4,23 +4,32 @@ struct UpstreamTarget: Sendable, Hashable, Comparable {
     var task: TaskID?
 
     static func < (lhs: Self, rhs: Self) -> Bool {
-        (lhs.address, lhs.task?.rawValue ?? "") < (rhs.address, rhs.task?.rawValue ?? "")
+        lhs.address != rhs.address ? lhs.address < rhs.address : (lhs.task?.rawValue ?? "") < (rhs.task?.rawValue ?? "")
     }
 }
 
-/// What one service contributes to the routing now: its routing in force, its upstreams and its diagnostics.
+/// What one service contributes to the routing now: its routing in force, its route network, its upstreams
+/// and its diagnostics.
+///
+/// Two parts change for different reasons: everything but `upstreams` depends on the service spec and the
+/// networks (service and network events); `upstreams` also depends on its tasks (task events), and is the
+/// only part a task event recomputes.
 struct ServiceRoute: Sendable, Hashable {
     var id: ServiceID
     var name: String
     var createdAt: Seq
     var networks: [NetworkID]
     var routing: ServiceRouting?
-    var upstreams: [UpstreamTarget]
+    /// The network whose addresses are used; nil when none can be used.
+    var routeNetwork: NetworkID?
+    /// The VIP on the route network (vip mode).
+    var vip: NetworkAddress?
     var diagnostics: [Diagnostic]
+    var upstreams: [UpstreamTarget] = []
 
     /// Orders services on a frontend: oldest first.
     static func isOlder(_ lhs: ServiceRoute, _ rhs: ServiceRoute) -> Bool {
-        (lhs.createdAt, lhs.id.rawValue) < (rhs.createdAt, rhs.id.rawValue)
+        lhs.createdAt != rhs.createdAt ? lhs.createdAt < rhs.createdAt : lhs.id.rawValue < rhs.id.rawValue
     }
 
     /// Resolves the route of `record` in `state`.
@@ -31,26 +40,38 @@ struct ServiceRoute: Sendable, Hashable {
         createdAt = record.createdAt
         networks = spec.networks
         routing = record.routing
-        upstreams = []
         diagnostics = Self.labelDiagnostics(record)
-        guard let routing, let network = resolveNetwork(spec, routing, state) else { return }
-        let taskIDs = state.taskIDsByService[spec.id] ?? []
+        if let routing {
+            routeNetwork = resolveNetwork(spec, routing, state)
+            if routing.mode == .vip, let network = routeNetwork {
+                vip = spec.vips.first { $0.networkID == network }
+                if vip == nil {
+                    diagnostics.append(Diagnostic(.warning, service: name, label: LabelParser.prefix + "backend_mode",
+                                                  message: "vip mode, but the service has no VIP on network \(state.networks[network]?.name ?? network.rawValue); no upstreams"))
+                }
+            }
+        }
+        upstreams = computeUpstreams(in: state)
+    }
+
+    /// The upstreams from the service's tasks now.
+    func computeUpstreams(in state: ClusterState) -> [UpstreamTarget] {
+        guard let routing, let network = routeNetwork, let taskIDs = state.taskIDsByService[id] else { return [] }
         switch routing.mode {
         case .task:
+            var targets: [UpstreamTarget] = []
             for taskID in taskIDs {
-                guard let task = state.tasks[taskID], task.isRoutable,
-                      let address = task.addresses.first(where: { $0.networkID == network }) else { continue }
-                upstreams.append(UpstreamTarget(address: address.endpoint(port: routing.port), task: taskID))
+                guard let task = state.tasks[taskID], task.isRoutable else { continue }
+                for address in task.addresses where address.networkID == network {
+                    targets.append(UpstreamTarget(address: address.endpoint(port: routing.port), task: taskID))
+                    break
+                }
             }
-            upstreams.sort()
+            targets.sort()
+            return targets
         case .vip:
-            guard taskIDs.contains(where: { state.tasks[$0]?.isRoutable == true }) else { return }
-            if let vip = spec.vips.first(where: { $0.networkID == network }) {
-                upstreams = [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)]
-            } else {
-                diagnostics.append(Diagnostic(.warning, service: name, label: LabelParser.prefix + "backend_mode",
-                                              message: "vip mode, but the service has no VIP on network \(state.networks[network]?.name ?? network.rawValue)"))
-            }
+            guard let vip, taskIDs.contains(where: { state.tasks[$0]?.isRoutable == true }) else { return [] }
+            return [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)]
         }
     }
 
