@@ -13,6 +13,8 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
+    /// Run only one part (`append` or `fold`), e.g. under a profiler.
+    var only: String?
 
     init() {
         var args = CommandLine.arguments.dropFirst().makeIterator()
@@ -22,8 +24,9 @@ struct Arguments {
             case "--batch": batch = Int(args.next() ?? "") ?? batch
             case "--runs": runs = Int(args.next() ?? "") ?? runs
             case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
+            case "--only": only = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|fold]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -145,19 +148,21 @@ print("log: \(arguments.events) churn events, \(bytes.count / arguments.events) 
 // Append vs the raw SQLite floor, interleaved run by run so that both see the same machine.
 var floorRates: [Double] = []
 var appendRates: [Double] = []
-for run in 1...arguments.runs {
+for run in 1...arguments.runs where arguments.only != "fold" {
     let floor = Double(arguments.events) / rawSQLiteInsert(batches, synchronous: arguments.synchronous)
     let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous))
     floorRates.append(floor)
     appendRates.append(append)
     print(String(format: "  run %d: raw SQLite floor %.0f events/s, RouteLedger append %.0f events/s, ratio %.3f", run, floor, append, append / floor))
 }
-let ratios = zip(appendRates, floorRates).map(/)
+let ratios = zip(appendRates, floorRates).map(/) + (appendRates.isEmpty ? [0] : [])
+if floorRates.isEmpty { floorRates = [0]; appendRates = [0] }
 
 // Where append time goes before SQLite, in memory: parse, + validate/decode, + stored form and hash input.
 func phase(_ body: (LocatedDocument) throws -> Void) throws -> Double {
     try measure { try bytes.withUnsafeBytes { try JSONParser.forEachDocument(in: $0, body) } }
 }
+if arguments.only == "append" { exit(0) }
 let parseSeconds = try phase { _ in }
 let validateSeconds = try phase { _ = try EventDecoder.decode($0) }
 let canonicalSeconds = try phase { _ = try EventDecoder.decode($0).data.canonicalBytes }

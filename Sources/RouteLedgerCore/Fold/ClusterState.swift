@@ -24,7 +24,7 @@ public struct ClusterState: Sendable, Hashable {
     /// Task ids by the service they belong to.
     public private(set) var taskIDsByService: [ServiceID: Set<TaskID>] = [:]
     /// The position of the last event folded (0 for the empty state).
-    public private(set) var seq: Seq = 0
+    public internal(set) var seq: Seq = 0
 
     /// The empty cluster.
     public init() {}
@@ -52,19 +52,36 @@ public struct ClusterState: Sendable, Hashable {
                 for taskID in ids { tasks[taskID] = nil }
             }
         case .taskUpdated(let task):
-            if let old = tasks.updateValue(task, forKey: task.id), old.serviceID != task.serviceID {
-                taskIDsByService[old.serviceID]?.remove(task.id)
-                if taskIDsByService[old.serviceID]?.isEmpty == true { taskIDsByService[old.serviceID] = nil }
-            }
-            taskIDsByService[task.serviceID, default: []].insert(task.id)
+            updateTask(task)
         case .taskRemoved(let id):
-            if let old = tasks.removeValue(forKey: id) {
-                taskIDsByService[old.serviceID]?.remove(id)
-                if taskIDsByService[old.serviceID]?.isEmpty == true { taskIDsByService[old.serviceID] = nil }
-            }
+            removeTask(id)
         case .proxyApplied, .proxyRejected:
             break
         }
+    }
+
+    /// Stores a task; returns the version it replaced.
+    @discardableResult
+    mutating func updateTask(_ task: SwarmTask) -> SwarmTask? {
+        let old = tasks.updateValue(task, forKey: task.id)
+        if let old, old.serviceID == task.serviceID { return old }
+        if let old { forget(task.id, of: old.serviceID) }
+        taskIDsByService[task.serviceID, default: []].insert(task.id)
+        return old
+    }
+
+    /// Forgets a task; returns it.
+    @discardableResult
+    mutating func removeTask(_ id: TaskID) -> SwarmTask? {
+        guard let old = tasks.removeValue(forKey: id) else { return nil }
+        forget(id, of: old.serviceID)
+        return old
+    }
+
+    private mutating func forget(_ task: TaskID, of service: ServiceID) {
+        guard let index = taskIDsByService.index(forKey: service) else { return }
+        taskIDsByService.values[index].remove(task)
+        if taskIDsByService.values[index].isEmpty { taskIDsByService.remove(at: index) }
     }
 
     /// The state after one more event.
@@ -81,23 +98,31 @@ public struct ClusterState: Sendable, Hashable {
         return state
     }
 
-    private mutating func upsert(_ spec: ServiceSpec, seq: Seq) {
-        guard var record = services[spec.id] else {
+    /// Stores a service spec (creating the service when it is new).
+    ///
+    /// - Returns: whether anything routing depends on changed: name, networks, VIPs or labels. Replicas,
+    ///   image and env changes return false.
+    @discardableResult
+    mutating func upsert(_ spec: ServiceSpec, seq: Seq) -> Bool {
+        guard let index = services.index(forKey: spec.id) else {
             let labels = LabelParser.parse(spec.labels, service: spec.name)
             services[spec.id] = ServiceRecord(spec: spec, createdAt: seq, labels: labels, routing: labels.routing)
-            return
+            return true
         }
-        // Most updates (scaling, images, env) leave the labels alone: skip re-parsing them.
-        if record.spec.labels != spec.labels || record.spec.name != spec.name {
-            record.labels = LabelParser.parse(spec.labels, service: spec.name)
-            switch record.labels {
-            case .published(let routing, _): record.routing = routing
-            case .notPublished: record.routing = nil
+        // Mutate in place: the record is not copied out of the dictionary.
+        let old = services.values[index].spec
+        let labelsChanged = old.labels != spec.labels || old.name != spec.name
+        if labelsChanged {
+            let labels = LabelParser.parse(spec.labels, service: spec.name)
+            services.values[index].labels = labels
+            switch labels {
+            case .published(let routing, _): services.values[index].routing = routing
+            case .notPublished: services.values[index].routing = nil
             case .invalid: break  // keep the last valid routing
             }
         }
-        record.spec = spec
-        services[spec.id] = record
+        services.values[index].spec = spec
+        return labelsChanged || old.networks != spec.networks || old.vips != spec.vips
     }
 }
 

@@ -44,25 +44,26 @@ public struct RoutingProjection: Sendable {
             state.apply(event, seq: seq)
             for service in servicesByNetwork[id] ?? [] { refresh(service, into: &change) }
         case .serviceCreated(let spec), .serviceUpdated(let spec):
-            state.apply(event, seq: seq)
-            refresh(spec.id, into: &change)
+            state.seq = seq
+            if state.upsert(spec, seq: seq) { refresh(spec.id, into: &change) }
         case .serviceRemoved(let id):
             state.apply(event, seq: seq)
             refresh(id, into: &change)
         case .taskUpdated(let task):
-            let old = state.tasks[task.id]
-            state.apply(event, seq: seq)
+            state.seq = seq
+            let old = state.updateTask(task)
             if let old, old.serviceID != task.serviceID {
-                refreshUpstreams(old.serviceID, into: &change)
-                refreshUpstreams(task.serviceID, into: &change)
+                updateUpstreams(old.serviceID, task: task.id, from: old, to: nil, into: &change)
+                updateUpstreams(task.serviceID, task: task.id, from: nil, to: task, into: &change)
             } else if old?.isRoutable != task.isRoutable || (task.isRoutable && old?.addresses != task.addresses) {
                 // Routing sees a task only through whether it is routable and where: anything else is absorbed.
-                refreshUpstreams(task.serviceID, into: &change)
+                updateUpstreams(task.serviceID, task: task.id, from: old, to: task, into: &change)
             }
         case .taskRemoved(let id):
-            let old = state.tasks[id]
-            state.apply(event, seq: seq)
-            if let old, old.isRoutable { refreshUpstreams(old.serviceID, into: &change) }
+            state.seq = seq
+            if let old = state.removeTask(id), old.isRoutable {
+                updateUpstreams(old.serviceID, task: id, from: old, to: nil, into: &change)
+            }
         case .proxyApplied, .proxyRejected:
             state.apply(event, seq: seq)
         }
@@ -95,17 +96,12 @@ public struct RoutingProjection: Sendable {
         return FrontendAssembly.defaultBackend(cluster: cluster, candidates: ids.compactMap { routes[$0] })
     }
 
-    /// A task changed: only the service's upstreams can change.
-    private mutating func refreshUpstreams(_ id: ServiceID, into change: inout RoutingChange) {
-        guard var route = routes[id] else { return }
-        let upstreams = route.computeUpstreams(in: state)
-        guard upstreams != route.upstreams else { return }
-        route.upstreams = upstreams
-        routes[id] = route
-        if let routing = route.routing {
-            change.frontends.formUnion(routing.frontendKeys)
-            if routing.isDefaultBackend { change.defaultBackendClusters.insert(routing.cluster) }
-        }
+    /// A task changed: only its own upstream can change, and only that service's frontends.
+    private mutating func updateUpstreams(_ id: ServiceID, task: TaskID, from old: SwarmTask?, to new: SwarmTask?,
+                                          into change: inout RoutingChange) {
+        guard let routing = routes[id]?.updateUpstreams(task: task, from: old, to: new) else { return }
+        change.frontends.formUnion(routing.frontendKeys)
+        if routing.isDefaultBackend { change.defaultBackendClusters.insert(routing.cluster) }
     }
 
     /// The service's spec or networks changed: resolve it again.

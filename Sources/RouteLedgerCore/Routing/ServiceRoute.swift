@@ -26,6 +26,8 @@ struct ServiceRoute: Sendable, Hashable {
     var vip: NetworkAddress?
     var diagnostics: [Diagnostic]
     var upstreams: [UpstreamTarget] = []
+    /// How many of its tasks are routable (running, desired running); vip mode serves while this is > 0.
+    var routableTasks = 0
 
     /// Orders services on a frontend: oldest first.
     static func isOlder(_ lhs: ServiceRoute, _ rhs: ServiceRoute) -> Bool {
@@ -51,28 +53,60 @@ struct ServiceRoute: Sendable, Hashable {
                 }
             }
         }
-        upstreams = computeUpstreams(in: state)
+        recomputeUpstreams(in: state)
     }
 
-    /// The upstreams from the service's tasks now.
-    func computeUpstreams(in state: ClusterState) -> [UpstreamTarget] {
-        guard let routing, let network = routeNetwork, let taskIDs = state.taskIDsByService[id] else { return [] }
+    /// Recomputes the upstreams from all the service's tasks.
+    mutating func recomputeUpstreams(in state: ClusterState) {
+        upstreams = []
+        routableTasks = 0
+        guard let routing, routeNetwork != nil, let taskIDs = state.taskIDsByService[id] else { return }
+        for taskID in taskIDs {
+            guard let task = state.tasks[taskID], task.isRoutable else { continue }
+            routableTasks += 1
+            if routing.mode == .task, let target = target(for: task) { upstreams.append(target) }
+        }
+        if routing.mode == .task {
+            upstreams.sort()
+        } else if routableTasks > 0, let vip {
+            upstreams = [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)]
+        }
+    }
+
+    /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
+    ///
+    /// - Returns: the service's routing when the upstreams changed (its frontends are touched), else nil.
+    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> ServiceRouting? {
+        guard let routing, routeNetwork != nil else { return nil }
+        let wasRoutable = old?.isRoutable == true
+        let isRoutable = new?.isRoutable == true
+        let wasServing = routableTasks > 0
+        routableTasks += (isRoutable ? 1 : 0) - (wasRoutable ? 1 : 0)
         switch routing.mode {
         case .task:
-            var targets: [UpstreamTarget] = []
-            for taskID in taskIDs {
-                guard let task = state.tasks[taskID], task.isRoutable else { continue }
-                for address in task.addresses where address.networkID == network {
-                    targets.append(UpstreamTarget(address: address.endpoint(port: routing.port), task: taskID))
-                    break
-                }
+            let before = wasRoutable ? old.flatMap(target(for:)) : nil
+            let after = isRoutable ? new.flatMap(target(for:)) : nil
+            guard before != after else { return nil }
+            if let before, let index = upstreams.firstIndex(of: before) { upstreams.remove(at: index) }
+            if let after {
+                let index = upstreams.firstIndex { after < $0 } ?? upstreams.endIndex
+                upstreams.insert(after, at: index)
             }
-            targets.sort()
-            return targets
+            return routing
         case .vip:
-            guard let vip, taskIDs.contains(where: { state.tasks[$0]?.isRoutable == true }) else { return [] }
-            return [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)]
+            guard wasServing != (routableTasks > 0), let vip else { return nil }
+            upstreams = routableTasks > 0 ? [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)] : []
+            return routing
         }
+    }
+
+    /// The task-mode upstream of a task: its address on the route network.
+    private func target(for task: SwarmTask) -> UpstreamTarget? {
+        guard let routing, let network = routeNetwork else { return nil }
+        for address in task.addresses where address.networkID == network {
+            return UpstreamTarget(address: address.endpoint(port: routing.port), task: task.id)
+        }
+        return nil
     }
 
     /// The route network: named by the `network` label, or the only non-ingress network.
