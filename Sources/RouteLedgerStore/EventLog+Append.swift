@@ -22,10 +22,10 @@ extension EventLog {
     public func append(contentsOf bytes: [UInt8], progress: ((Int) -> Void)? = nil) throws -> AppendResult {
         try write { batch in
             try bytes.withUnsafeBytes { buffer in
-                try JSONParser.forEachDocument(in: buffer) { document in
-                    try batch.append(try EventDecoder.decode(document))
+                try JSONParser.forEachDocument(in: buffer, reading: { reader, location in
+                    try batch.append(try EventDecoder.decode(&reader, at: location))
                     if let progress, batch.processed % 10_000 == 0 { progress(batch.processed) }
-                }
+                })
             }
         }
     }
@@ -93,8 +93,8 @@ struct AppendBatch {
     mutating func append(_ event: IncomingEvent) throws {
         let id = event.id ?? UUID().uuidString.lowercased()
         let type = event.type.rawValue
-        let data = event.data.canonicalBytes
-        let meta = event.meta?.canonicalBytes
+        let data = event.data
+        let meta = event.meta
         let time = event.time ?? recordedAt
         let nextSeq = seq + 1
         let nextLogTime = max(time, logTime)
@@ -123,7 +123,8 @@ struct AppendBatch {
         result.lastSeq = nextSeq
     }
 
-    /// Same id, same type and data: a no-op returning the stored position. Otherwise a conflict.
+    /// Same id, same type and data (JSON-equal: member order and spacing aside): a no-op returning the
+    /// stored position. Otherwise a conflict.
     private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], location: DocumentLocation?) throws {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, type, data FROM events WHERE id = ?", arguments: [id]) else {
             throw StoreError.database(path: db.description, message: "unique constraint failed for event id \(id), but no such event is stored")
@@ -131,11 +132,18 @@ struct AppendBatch {
         let storedSeq: Seq = row["seq"]
         let storedType: String = row["type"]
         let storedData: String = row["data"]
-        guard storedType == type, Array(storedData.utf8) == data else {
+        guard storedType == type, Array(storedData.utf8) == data || Self.sameJSON(storedData, data) else {
             throw StoreError.conflict(id: id, storedSeq: storedSeq, location: location)
         }
         result.duplicates += 1
         result.positions.append(storedSeq)
+    }
+}
+
+extension AppendBatch {
+    static func sameJSON(_ stored: String, _ given: [UInt8]) -> Bool {
+        guard let a = try? JSONParser.parse(Array(stored.utf8)), let b = try? JSONParser.parse(given) else { return false }
+        return a.isEquivalent(to: b)
     }
 }
 

@@ -100,9 +100,7 @@ extension EventLog {
         }
         let event: ClusterEvent
         do {
-            var data: String = row["data"]
-            let value = try data.withUTF8 { try JSONParser.parse($0) }
-            event = try EventDecoder.payload(type: type, data: value)
+            event = try EventDecoder.payload(type: type, data: row["data"] as String)
         } catch {
             throw StoreError.corrupt(seq: seq, reason: "\(error)")
         }

@@ -44,8 +44,7 @@ extension EventLog {
                 let data: String = row["data"]
                 let meta: String? = row["meta"]
                 do {
-                    let value = try JSONParser.parse(Array(data.utf8))
-                    _ = try EventDecoder.payload(type: type, data: value)
+                    _ = try EventDecoder.payload(type: type, data: data)
                 } catch {
                     return bad("data is not a valid \(typeName) payload: \(error)")
                 }

@@ -236,7 +236,7 @@ struct EventLogTests {
         #expect(events.count == 2)
         #expect(events[0].id != events[1].id)
         #expect(events[0].id.count == 36)
-        #expect(events[0].meta == #"{"correlation":"deploy-42","source":"docker"}"#)
+        #expect(events[0].meta == #"{"source":"docker","correlation":"deploy-42"}"#)
     }
 
     @Test("the routing at a past position is the fold of the events up to it")

@@ -8,10 +8,10 @@ public struct IncomingEvent: Sendable {
     public var type: EventType
     /// When it happened, when given.
     public var time: Timestamp?
-    /// The payload exactly as given (an object); it is stored in canonical form.
-    public var data: JSONValue
-    /// Free-form string map, stored as given.
-    public var meta: JSONValue?
+    /// The payload in compact form: as written, without the whitespace outside strings. Stored as is.
+    public var data: [UInt8]
+    /// The meta map in compact form, when given.
+    public var meta: [UInt8]?
     /// The typed payload.
     public var event: ClusterEvent
 }
@@ -41,238 +41,394 @@ public struct EventValidationError: Error, Sendable, Equatable, CustomStringConv
     }
 }
 
-/// Validates event documents (format v1) and decodes their typed payload in one pass.
+/// Validates event documents (format v1) and decodes their typed payload in one pass over the bytes,
+/// without building a JSON tree: the append hot path.
 public enum EventDecoder {
-    /// Validates one document.
-    public static func decode(_ document: LocatedDocument) throws(EventValidationError) -> IncomingEvent {
-        try decode(document.value, at: document.location)
-    }
-
-    /// Validates one value found at `location`.
+    /// Validates the document the reader stands at (found at `location`).
     ///
     /// `seq`, `logTime` and `recordedAt`, which `events --json` prints but the store assigns, are accepted and
     /// ignored, so that an exported log can be appended again (idempotently).
-    public static func decode(_ value: JSONValue, at location: DocumentLocation?) throws(EventValidationError) -> IncomingEvent {
-        guard case .object(let members) = value else {
-            throw EventValidationError(location: location, field: nil,
-                                       reason: "an event must be a JSON object, found \(value.kindName)")
-        }
-        let top = Fields(members: members, path: "", location: location)
-        for member in members {
-            switch member.key {
-            case "id", "type", "time", "data", "meta", "seq", "logTime", "recordedAt": continue
-            default: throw top.error(member.key, "unknown field (expected id, type, time, data, meta)")
-            }
-        }
-        let id = try top.optionalString("id")
-        if let id, id.isEmpty || id.utf8.count > 200 {
-            throw top.error("id", "must be 1 to 200 characters, found \(id.utf8.count)")
-        }
-        let typeName = try top.string("type")
-        guard let type = EventType(rawValue: typeName) else {
-            throw top.error("type", "unknown event type \"\(typeName)\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        var time: Timestamp?
-        if let text = try top.optionalString("time") {
-            guard let parsed = Timestamp(rfc3339: text) else {
-                throw top.error("time", "\"\(text)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
-            }
-            time = parsed
-        }
-        let data = try top.object("data")
-        var meta: JSONValue?
-        if let value = top[ "meta"], !value.isNull {
-            guard case .object(let metaMembers) = value else {
-                throw top.error("meta", "expected an object of strings, found \(value.kindName)")
-            }
-            for member in metaMembers {
-                guard case .string = member.value else {
-                    throw top.error("meta.\(member.key)", "expected a string, found \(member.value.kindName)")
-                }
-            }
-            meta = value
-        }
-        let event = try decodePayload(type, data)
-        return IncomingEvent(location: location, id: id, type: type, time: time,
-                             data: .object(data.members), meta: meta, event: event)
+    ///
+    /// - Throws: ``EventValidationError`` for a well-formed document that breaks format v1;
+    ///   ``JSONSyntaxError`` for malformed JSON.
+    public static func decode(_ reader: inout JSONReader, at location: DocumentLocation?) throws -> IncomingEvent {
+        var fields = FieldReader(location: location)
+        return try fields.event(&reader)
     }
 
-    /// Decodes the typed payload of a stored event from its type and data.
-    public static func payload(type: EventType, data: JSONValue) throws(EventValidationError) -> ClusterEvent {
-        guard case .object(let members) = data else {
-            throw EventValidationError(location: nil, field: "data", reason: "expected an object, found \(data.kindName)")
-        }
-        return try decodePayload(type, Fields(members: members, path: "data", location: nil))
+    /// Validates one JSON document given as bytes.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, at location: DocumentLocation?) throws -> IncomingEvent {
+        try JSONReader.read(bytes) { reader in try decode(&reader, at: location) }
     }
 
-    static func decodePayload(_ type: EventType, _ data: Fields) throws(EventValidationError) -> ClusterEvent {
-        switch type {
-        case .networkCreated:
-            let n = try data.object("network")
-            return .networkCreated(Network(id: NetworkID(try n.identifier("id")), name: try n.identifier("name"),
-                                           driver: try n.optionalString("driver"),
-                                           ingress: try n.optionalBool("ingress") ?? false))
-        case .networkRemoved:
-            return .networkRemoved(NetworkID(try data.identifier("networkId")))
-        case .serviceCreated:
-            return .serviceCreated(try serviceSpec(data.object("service")))
-        case .serviceUpdated:
-            return .serviceUpdated(try serviceSpec(data.object("service")))
-        case .serviceRemoved:
-            return .serviceRemoved(ServiceID(try data.identifier("serviceId")))
-        case .taskUpdated:
-            return .taskUpdated(try task(data.object("task")))
-        case .taskRemoved:
-            return .taskRemoved(TaskID(try data.identifier("taskId")))
-        case .proxyApplied:
-            return .proxyApplied(ProxyReport(cluster: try data.string("cluster"), version: try data.identifier("version"),
-                                             proxy: try data.identifier("proxy")))
-        case .proxyRejected:
-            return .proxyRejected(ProxyReport(cluster: try data.string("cluster"), version: try data.identifier("version"),
-                                              proxy: try data.identifier("proxy"), error: try data.string("error")))
-        }
+    /// Decodes the typed payload of a stored event from its type and data bytes.
+    public static func payload(type: EventType, data: UnsafeRawBufferPointer) throws -> ClusterEvent {
+        var fields = FieldReader(location: nil)
+        fields.path = [.key("data")]
+        return try JSONReader.read(data) { reader in try fields.payload(type, &reader) }
     }
 
-    static func serviceSpec(_ s: Fields) throws(EventValidationError) -> ServiceSpec {
-        var labels: [String: String] = [:]
-        if let labelFields = try s.optionalObject("labels") {
-            labels.reserveCapacity(labelFields.members.count)
-            for member in labelFields.members {
-                guard case .string(let value) = member.value else {
-                    throw labelFields.error(member.key, "expected a string, found \(member.value.kindName)")
-                }
-                labels[member.key] = value
-            }
-        }
-        let replicas = try s.optionalInt("replicas")
-        if let replicas, replicas < 0 { throw s.error("replicas", "must not be negative, found \(replicas)") }
-        let networks = try s.optionalArray("networks") ?? []
-        var networkIDs: [NetworkID] = []
-        networkIDs.reserveCapacity(networks.count)
-        for (i, value) in networks.enumerated() {
-            guard case .string(let id) = value, !id.isEmpty else {
-                throw s.error("networks[\(i)]", "expected a network id string, found \(value.kindName)")
-            }
-            networkIDs.append(NetworkID(id))
-        }
-        var env: [String]?
-        if let values = try s.optionalArray("env") {
-            var list: [String] = []
-            for (i, value) in values.enumerated() {
-                guard case .string(let text) = value else {
-                    throw s.error("env[\(i)]", "expected a string, found \(value.kindName)")
-                }
-                list.append(text)
-            }
-            env = list
-        }
-        return ServiceSpec(id: ServiceID(try s.identifier("id")), name: try s.identifier("name"), labels: labels,
-                           replicas: replicas, networks: networkIDs, vips: try addresses(s, "vips"),
-                           image: try s.optionalString("image"), env: env)
-    }
-
-    static func task(_ t: Fields) throws(EventValidationError) -> SwarmTask {
-        SwarmTask(id: TaskID(try t.identifier("id")), serviceID: ServiceID(try t.identifier("serviceId")),
-                  slot: try t.optionalInt("slot"), nodeID: try t.optionalString("nodeId"),
-                  state: try t.taskState("state"), desiredState: try t.taskState("desiredState"),
-                  addresses: try addresses(t, "addresses"))
-    }
-
-    static func addresses(_ parent: Fields, _ key: String) throws(EventValidationError) -> [NetworkAddress] {
-        guard let values = try parent.optionalArray(key) else { return [] }
-        var result: [NetworkAddress] = []
-        result.reserveCapacity(values.count)
-        for (i, value) in values.enumerated() {
-            guard case .object(let members) = value else {
-                throw parent.error("\(key)[\(i)]", "expected an object {networkId, addr}, found \(value.kindName)")
-            }
-            let a = parent.nested(members, "\(key)[\(i)]")
-            let addr = try a.string("addr")
-            guard AddressSyntax.isValidCIDR(addr) else {
-                throw a.error("addr", "\"\(addr)\" is not an IP address (e.g. 10.0.2.9/24)")
-            }
-            result.append(NetworkAddress(networkID: NetworkID(try a.identifier("networkId")), cidr: addr))
-        }
-        return result
+    /// Decodes the typed payload of a stored event from its type and data (JSON text).
+    public static func payload(type: EventType, data: String) throws -> ClusterEvent {
+        var data = data
+        return try data.withUTF8 { try payload(type: type, data: UnsafeRawBufferPointer($0)) }
     }
 }
 
-/// Typed access to the members of one JSON object, with the path used in error messages.
-struct Fields {
-    let members: [JSONMember]
-    let path: String
+/// Reads the fields of one event document, keeping the path of the field being read for error messages.
+struct FieldReader {
+    enum PathComponent {
+        case key(String)
+        case index(Int)
+    }
+
     let location: DocumentLocation?
+    var path: [PathComponent] = []
 
-    subscript(key: String) -> JSONValue? {
-        for member in members where member.key == key { return member.value }
-        return nil
-    }
+    init(location: DocumentLocation?) { self.location = location }
 
-    func error(_ key: String, _ reason: String) -> EventValidationError {
-        EventValidationError(location: location, field: path.isEmpty ? key : "\(path).\(key)", reason: reason)
-    }
+    // MARK: - The envelope
 
-    func nested(_ members: [JSONMember], _ key: String) -> Fields {
-        Fields(members: members, path: path.isEmpty ? key : "\(path).\(key)", location: location)
-    }
-
-    func string(_ key: String) throws(EventValidationError) -> String {
-        guard let value = self[key] else { throw error(key, "required field is missing") }
-        guard case .string(let text) = value else { throw error(key, "expected a string, found \(value.kindName)") }
-        return text
-    }
-
-    /// A required, non-empty string.
-    func identifier(_ key: String) throws(EventValidationError) -> String {
-        let text = try string(key)
-        if text.isEmpty { throw error(key, "must not be empty") }
-        return text
-    }
-
-    func optionalString(_ key: String) throws(EventValidationError) -> String? {
-        guard let value = self[key], !value.isNull else { return nil }
-        guard case .string(let text) = value else { throw error(key, "expected a string, found \(value.kindName)") }
-        return text
-    }
-
-    func optionalBool(_ key: String) throws(EventValidationError) -> Bool? {
-        guard let value = self[key], !value.isNull else { return nil }
-        guard case .bool(let flag) = value else { throw error(key, "expected true or false, found \(value.kindName)") }
-        return flag
-    }
-
-    func optionalInt(_ key: String) throws(EventValidationError) -> Int? {
-        guard let value = self[key], !value.isNull else { return nil }
-        guard let number = value.intValue else {
-            throw error(key, "expected an integer, found \(value.kindName)")
+    mutating func event(_ r: inout JSONReader) throws -> IncomingEvent {
+        try expect(.object, &r, "an event must be a JSON object")
+        try r.beginObject()
+        var id: String?
+        var type: EventType?
+        var time: Timestamp?
+        var data: (bytes: [UInt8], event: ClusterEvent?)?
+        var meta: [UInt8]?
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "id":
+                let text = try string(&r)
+                if text.isEmpty || text.utf8.count > 200 { throw error("must be 1 to 200 characters, found \(text.utf8.count)") }
+                id = text
+            case "type":
+                let name = try string(&r)
+                guard let known = EventType(rawValue: name) else {
+                    throw error("unknown event type \"\(name)\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                type = known
+            case "time":
+                if try r.peek() == .null { try r.readNull(); break }
+                let text = try string(&r)
+                guard let parsed = Timestamp(rfc3339: text) else {
+                    throw error("\"\(text)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
+                }
+                time = parsed
+            case "data":
+                try expect(.object, &r)
+                let start = r.offset
+                // Usually `type` comes first: decode in the same pass. Otherwise validate now, decode below.
+                let event = try type.map { try payload($0, &r) }
+                if event == nil { try r.skipValue() }
+                data = (r.compactBytes(from: start, to: r.offset), event)
+            case "meta":
+                if try r.peek() == .null { try r.readNull(); break }
+                try expect(.object, &r, "expected an object of strings")
+                let start = r.offset
+                try r.beginObject()
+                while let metaKey = try r.nextKey() {
+                    path.append(.key(metaKey))
+                    _ = try string(&r)
+                    path.removeLast()
+                }
+                meta = r.compactBytes(from: start, to: r.offset)
+            case "seq", "logTime", "recordedAt":
+                try r.skipValue()
+            default:
+                throw error("unknown field (expected id, type, time, data, meta)")
+            }
+            path.removeLast()
         }
-        return number
+        guard let type else { throw missing("type") }
+        guard let data else { throw missing("data") }
+        var event = data.event
+        if event == nil {
+            path = [.key("data")]
+            event = try data.bytes.withUnsafeBytes { bytes in
+                try JSONReader.read(bytes) { reader in try payload(type, &reader) }
+            }
+        }
+        return IncomingEvent(location: location, id: id, type: type, time: time, data: data.bytes, meta: meta, event: event!)
     }
 
-    func optionalArray(_ key: String) throws(EventValidationError) -> [JSONValue]? {
-        guard let value = self[key], !value.isNull else { return nil }
-        guard case .array(let values) = value else { throw error(key, "expected an array, found \(value.kindName)") }
+    // MARK: - Payloads
+
+    mutating func payload(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
+        switch type {
+        case .networkCreated:
+            return .networkCreated(try single("network", &r) { try $0.network(&$1) })
+        case .networkRemoved:
+            return .networkRemoved(NetworkID(try single("networkId", &r) { try $0.identifier(&$1) }))
+        case .serviceCreated:
+            return .serviceCreated(try single("service", &r) { try $0.service(&$1) })
+        case .serviceUpdated:
+            return .serviceUpdated(try single("service", &r) { try $0.service(&$1) })
+        case .serviceRemoved:
+            return .serviceRemoved(ServiceID(try single("serviceId", &r) { try $0.identifier(&$1) }))
+        case .taskUpdated:
+            return .taskUpdated(try single("task", &r) { try $0.task(&$1) })
+        case .taskRemoved:
+            return .taskRemoved(TaskID(try single("taskId", &r) { try $0.identifier(&$1) }))
+        case .proxyApplied, .proxyRejected:
+            return try proxyReport(type, &r)
+        }
+    }
+
+    /// An object whose one required member `name` is read by `read`; other members are skipped.
+    private mutating func single<T>(_ name: String, _ r: inout JSONReader,
+                                    _ read: (inout FieldReader, inout JSONReader) throws -> T) throws -> T {
+        try expect(.object, &r)
+        try r.beginObject()
+        var value: T?
+        while let key = try r.nextKey() {
+            if key == name {
+                path.append(.key(key))
+                value = try read(&self, &r)
+                path.removeLast()
+            } else {
+                try r.skipValue()
+            }
+        }
+        guard let value else { throw missing(name) }
+        return value
+    }
+
+    private mutating func network(_ r: inout JSONReader) throws -> Network {
+        try expect(.object, &r)
+        try r.beginObject()
+        var id: String?, name: String?, driver: String?, ingress = false
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "id": id = try identifier(&r)
+            case "name": name = try identifier(&r)
+            case "driver": driver = try optionalString(&r)
+            case "ingress": ingress = try optionalBool(&r) ?? false
+            default: try r.skipValue()
+            }
+            path.removeLast()
+        }
+        guard let id else { throw missing("id") }
+        guard let name else { throw missing("name") }
+        return Network(id: NetworkID(id), name: name, driver: driver, ingress: ingress)
+    }
+
+    private mutating func service(_ r: inout JSONReader) throws -> ServiceSpec {
+        try expect(.object, &r)
+        try r.beginObject()
+        var id: String?, name: String?, labels: [String: String] = [:], replicas: Int?
+        var networks: [NetworkID] = [], vips: [NetworkAddress] = [], image: String?, env: [String]?
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "id": id = try identifier(&r)
+            case "name": name = try identifier(&r)
+            case "labels":
+                if try r.peek() == .null { try r.readNull(); break }
+                try expect(.object, &r)
+                try r.beginObject()
+                while let label = try r.nextKey() {
+                    path.append(.key(label))
+                    labels[label] = try string(&r)
+                    path.removeLast()
+                }
+            case "replicas":
+                replicas = try optionalInt(&r)
+                if let replicas, replicas < 0 { throw error("must not be negative, found \(replicas)") }
+            case "networks":
+                networks = try list(&r) { fields, reader in NetworkID(try fields.identifier(&reader)) } ?? []
+            case "vips": vips = try addresses(&r)
+            case "image": image = try optionalString(&r)
+            case "env": env = try list(&r) { fields, reader in try fields.string(&reader) }
+            default: try r.skipValue()
+            }
+            path.removeLast()
+        }
+        guard let id else { throw missing("id") }
+        guard let name else { throw missing("name") }
+        return ServiceSpec(id: ServiceID(id), name: name, labels: labels, replicas: replicas, networks: networks,
+                           vips: vips, image: image, env: env)
+    }
+
+    private mutating func task(_ r: inout JSONReader) throws -> SwarmTask {
+        try expect(.object, &r)
+        try r.beginObject()
+        var id: String?, serviceID: String?, slot: Int?, nodeID: String?
+        var state: TaskState?, desiredState: TaskState?, addresses: [NetworkAddress] = []
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "id": id = try identifier(&r)
+            case "serviceId": serviceID = try identifier(&r)
+            case "slot": slot = try optionalInt(&r)
+            case "nodeId": nodeID = try optionalString(&r)
+            case "state": state = try taskState(&r)
+            case "desiredState": desiredState = try taskState(&r)
+            case "addresses": addresses = try self.addresses(&r)
+            default: try r.skipValue()
+            }
+            path.removeLast()
+        }
+        guard let id else { throw missing("id") }
+        guard let serviceID else { throw missing("serviceId") }
+        guard let state else { throw missing("state") }
+        guard let desiredState else { throw missing("desiredState") }
+        return SwarmTask(id: TaskID(id), serviceID: ServiceID(serviceID), slot: slot, nodeID: nodeID, state: state,
+                         desiredState: desiredState, addresses: addresses)
+    }
+
+    private mutating func proxyReport(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
+        try expect(.object, &r)
+        try r.beginObject()
+        var cluster: String?, version: String?, proxy: String?, message: String?
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "cluster": cluster = try string(&r)
+            case "version": version = try identifier(&r)
+            case "proxy": proxy = try identifier(&r)
+            case "error" where type == .proxyRejected: message = try string(&r)
+            default: try r.skipValue()
+            }
+            path.removeLast()
+        }
+        guard let cluster else { throw missing("cluster") }
+        guard let version else { throw missing("version") }
+        guard let proxy else { throw missing("proxy") }
+        if type == .proxyApplied {
+            return .proxyApplied(ProxyReport(cluster: cluster, version: version, proxy: proxy))
+        }
+        guard let message else { throw missing("error") }
+        return .proxyRejected(ProxyReport(cluster: cluster, version: version, proxy: proxy, error: message))
+    }
+
+    private mutating func addresses(_ r: inout JSONReader) throws -> [NetworkAddress] {
+        try list(&r) { fields, reader in try fields.address(&reader) } ?? []
+    }
+
+    private mutating func address(_ r: inout JSONReader) throws -> NetworkAddress {
+        try expect(.object, &r, "expected an object {networkId, addr}")
+        try r.beginObject()
+        var networkID: String?, addr: String?
+        while let key = try r.nextKey() {
+            path.append(.key(key))
+            switch key {
+            case "networkId": networkID = try identifier(&r)
+            case "addr":
+                let text = try string(&r)
+                guard AddressSyntax.isValidCIDR(text) else { throw error("\"\(text)\" is not an IP address (e.g. 10.0.2.9/24)") }
+                addr = text
+            default: try r.skipValue()
+            }
+            path.removeLast()
+        }
+        guard let networkID else { throw missing("networkId") }
+        guard let addr else { throw missing("addr") }
+        return NetworkAddress(networkID: NetworkID(networkID), cidr: addr)
+    }
+
+    // MARK: - Values
+
+    /// An array (nil for null) whose elements `read` reads.
+    private mutating func list<T>(_ r: inout JSONReader, _ read: (inout FieldReader, inout JSONReader) throws -> T) throws -> [T]? {
+        if try r.peek() == .null {
+            try r.readNull()
+            return nil
+        }
+        try expect(.array, &r)
+        try r.beginArray()
+        var values: [T] = []
+        var index = 0
+        while try r.nextElement() {
+            path.append(.index(index))
+            values.append(try read(&self, &r))
+            path.removeLast()
+            index += 1
+        }
         return values
     }
 
-    func object(_ key: String) throws(EventValidationError) -> Fields {
-        guard let value = self[key] else { throw error(key, "required field is missing") }
-        guard case .object(let members) = value else { throw error(key, "expected an object, found \(value.kindName)") }
-        return nested(members, key)
+    mutating func string(_ r: inout JSONReader) throws -> String {
+        try expect(.string, &r)
+        return try r.readString()
     }
 
-    func optionalObject(_ key: String) throws(EventValidationError) -> Fields? {
-        guard let value = self[key], !value.isNull else { return nil }
-        guard case .object(let members) = value else { throw error(key, "expected an object, found \(value.kindName)") }
-        return nested(members, key)
+    /// A required, non-empty string.
+    mutating func identifier(_ r: inout JSONReader) throws -> String {
+        let text = try string(&r)
+        if text.isEmpty { throw error("must not be empty") }
+        return text
     }
 
-    func taskState(_ key: String) throws(EventValidationError) -> TaskState {
-        let name = try string(key)
+    private mutating func optionalString(_ r: inout JSONReader) throws -> String? {
+        if try r.peek() == .null {
+            try r.readNull()
+            return nil
+        }
+        return try string(&r)
+    }
+
+    private mutating func optionalBool(_ r: inout JSONReader) throws -> Bool? {
+        switch try r.peek() {
+        case .null: try r.readNull(); return nil
+        case .bool: return try r.readBool()
+        case let kind: throw error("expected true or false, found \(kind.name)")
+        }
+    }
+
+    private mutating func optionalInt(_ r: inout JSONReader) throws -> Int? {
+        switch try r.peek() {
+        case .null:
+            try r.readNull()
+            return nil
+        case .number:
+            let text = try r.readNumber()
+            guard let value = Int(text) else { throw error("expected an integer, found \(text)") }
+            return value
+        case let kind:
+            throw error("expected an integer, found \(kind.name)")
+        }
+    }
+
+    private mutating func taskState(_ r: inout JSONReader) throws -> TaskState {
+        let name = try string(&r)
         guard let state = TaskState(rawValue: name) else {
-            throw error(key, "unknown task state \"\(name)\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw error("unknown task state \"\(name)\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return state
+    }
+
+    // MARK: - Errors
+
+    private mutating func expect(_ kind: JSONKind, _ r: inout JSONReader, _ message: String? = nil) throws {
+        let found = try r.peek()
+        guard found == kind else { throw error("\(message ?? "expected \(kind.name)"), found \(found.name)") }
+    }
+
+    private func error(_ reason: String) -> EventValidationError {
+        EventValidationError(location: location, field: fieldPath, reason: reason)
+    }
+
+    private func missing(_ name: String) -> EventValidationError {
+        var full = path
+        full.append(.key(name))
+        return EventValidationError(location: location, field: Self.join(full), reason: "required field is missing")
+    }
+
+    private var fieldPath: String? { path.isEmpty ? nil : Self.join(path) }
+
+    private static func join(_ path: [PathComponent]) -> String {
+        var text = ""
+        for component in path {
+            switch component {
+            case .key(let key): text += text.isEmpty ? key : "." + key
+            case .index(let index): text += "[\(index)]"
+            }
+        }
+        return text
     }
 }
 

@@ -118,31 +118,49 @@ extension JSONParser {
     ///
     /// Syntax problems are thrown as ``DocumentError``; errors thrown by `body` are rethrown unchanged.
     public static func forEachDocument(in bytes: UnsafeRawBufferPointer, _ body: (LocatedDocument) throws -> Void) throws {
-        if let error = try walkDocuments(bytes, body) { throw error }
+        try forEachDocument(in: bytes) { (reader: inout JSONReader, location: DocumentLocation) in
+            try body(LocatedDocument(location: location, value: try reader.readValue()))
+        }
     }
 
     static func documentsResult(_ bytes: UnsafeRawBufferPointer) -> Result<[LocatedDocument], DocumentError> {
         var documents: [LocatedDocument] = []
-        let error = walkDocuments(bytes) { (document: LocatedDocument) throws(Never) in documents.append(document) }
-        if let error { return .failure(error) }
+        do {
+            try forEachDocument(in: bytes) { documents.append($0) }
+        } catch let error as DocumentError {
+            return .failure(error)
+        } catch {
+            return .failure(DocumentError(location: nil, reason: "\(error)"))
+        }
         return .success(documents)
     }
 
-    /// Calls `body` per document; returns the framing or syntax error that stopped the walk, if any.
-    static func walkDocuments<E: Error>(
-        _ bytes: UnsafeRawBufferPointer, _ body: (LocatedDocument) throws(E) -> Void
-    ) throws(E) -> DocumentError? {
-        guard let raw = bytes.baseAddress, bytes.count > 0 else { return nil }
+    /// The pull form, for decoders that want no tree: calls `body` with a reader standing at each document
+    /// (a line of JSON Lines, or an element of a JSON array); `body` must read exactly one value.
+    ///
+    /// Syntax problems, including ``JSONSyntaxError``s thrown while `body` reads, are thrown as ``DocumentError``
+    /// with the document's location; other errors thrown by `body` are rethrown unchanged.
+    public static func forEachDocument(in bytes: UnsafeRawBufferPointer,
+                                       reading body: (inout JSONReader, DocumentLocation) throws -> Void) throws {
+        guard let raw = bytes.baseAddress, bytes.count > 0 else { return }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let count = bytes.count
         var start = 0
         if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { start = 3 }
         var first = start
         while first < count && isJSONWhitespace(base[first]) { first += 1 }
-        if first == count { return nil }
-        var core = JSONParserCore(base: base, count: count)
+        if first == count { return }
+        var reader = JSONReader(base: base, count: count)
+        func read(_ reader: inout JSONReader, _ location: DocumentLocation) throws {
+            do {
+                try body(&reader, location)
+            } catch let error as JSONSyntaxError {
+                throw DocumentError(location: location, reason: error.description)
+            }
+        }
         if base[first] == UInt8(ascii: "[") {
-            return try walkArray(&core, first, body)
+            try walkArray(&reader, first, read)
+            return
         }
         // JSON Lines.
         var lineStart = start
@@ -152,63 +170,57 @@ extension JSONParser {
             let newline = findNewline(base, from: lineStart, count: count)
             var lineEnd = newline
             if lineEnd > lineStart && base[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
-            core.reset(base: base + lineStart, count: lineEnd - lineStart)
-            let value: JSONValue?
-            do throws(JSONSyntaxError) {
-                value = try core.parseDocument()
-            } catch {
-                return DocumentError(location: .line(lineNumber), reason: error.description)
+            reader.reset(base: base + lineStart, count: lineEnd - lineStart)
+            reader.core.skipWhitespace()
+            if reader.core.pos < reader.core.count {
+                try read(&reader, .line(lineNumber))
+                reader.core.skipWhitespace()
+                if reader.core.pos < reader.core.count {
+                    throw DocumentError(location: .line(lineNumber),
+                                        reason: JSONSyntaxError(offset: reader.core.pos, reason: "unexpected data after the JSON value").description)
+                }
             }
-            if let value { try body(LocatedDocument(location: .line(lineNumber), value: value)) }
             lineStart = newline + 1
         }
-        return nil
     }
 
-    private static func walkArray<E: Error>(
-        _ core: inout JSONParserCore, _ open: Int, _ body: (LocatedDocument) throws(E) -> Void
-    ) throws(E) -> DocumentError? {
+    private static func walkArray(_ reader: inout JSONReader, _ open: Int,
+                                  _ read: (inout JSONReader, DocumentLocation) throws -> Void) throws {
         func framing(_ offset: Int, _ reason: String) -> DocumentError {
             DocumentError(location: nil, reason: JSONSyntaxError(offset: offset, reason: reason).description)
         }
-        core.pos = open + 1
-        core.skipWhitespace()
-        if core.pos == core.count { return framing(core.pos, "unexpected end of input; expected a value or ']'") }
-        if core.base[core.pos] == UInt8(ascii: "]") {
-            core.pos += 1
+        reader.core.pos = open + 1
+        reader.core.skipWhitespace()
+        if reader.core.pos == reader.core.count { throw framing(reader.core.pos, "unexpected end of input; expected a value or ']'") }
+        if reader.core.base[reader.core.pos] == UInt8(ascii: "]") {
+            reader.core.pos += 1
         } else {
             var index = 0
             while true {
-                let value: JSONValue
-                do throws(JSONSyntaxError) {
-                    value = try core.parseValue(depth: 0)
-                } catch {
-                    return DocumentError(location: .index(index), reason: error.description)
-                }
-                try body(LocatedDocument(location: .index(index), value: value))
+                reader.resetStacks()
+                try read(&reader, .index(index))
                 index += 1
-                core.skipWhitespace()
-                guard core.pos < core.count else {
-                    return framing(core.pos, "unexpected end of input; expected ',' or ']' after array element")
+                reader.core.skipWhitespace()
+                guard reader.core.pos < reader.core.count else {
+                    throw framing(reader.core.pos, "unexpected end of input; expected ',' or ']' after array element")
                 }
-                let byte = core.base[core.pos]
+                let byte = reader.core.base[reader.core.pos]
                 if byte == UInt8(ascii: "]") {
-                    core.pos += 1
+                    reader.core.pos += 1
                     break
                 }
                 guard byte == UInt8(ascii: ",") else {
-                    return framing(core.pos, "expected ',' or ']' after array element")
+                    throw framing(reader.core.pos, "expected ',' or ']' after array element")
                 }
-                let comma = core.pos
-                core.pos += 1
-                core.skipWhitespace()
-                if core.pos == core.count { return framing(core.pos, "unexpected end of input; expected a value") }
-                if core.base[core.pos] == UInt8(ascii: "]") { return framing(comma, "trailing comma before ']'") }
+                let comma = reader.core.pos
+                reader.core.pos += 1
+                reader.core.skipWhitespace()
+                if reader.core.pos == reader.core.count { throw framing(reader.core.pos, "unexpected end of input; expected a value") }
+                if reader.core.base[reader.core.pos] == UInt8(ascii: "]") { throw framing(comma, "trailing comma before ']'") }
             }
         }
-        core.skipWhitespace()
-        if core.pos < core.count { return framing(core.pos, "unexpected data after the top-level array") }
-        return nil
+        reader.core.skipWhitespace()
+        if reader.core.pos < reader.core.count { throw framing(reader.core.pos, "unexpected data after the top-level array") }
     }
 
     /// The index of the next `\n` at or after `from`, or `count` when there is none.
@@ -227,7 +239,7 @@ extension JSONParser {
 
 /// Whether `byte` is JSON insignificant whitespace (space, tab, line feed, carriage return).
 @inline(__always)
-private func isJSONWhitespace(_ byte: UInt8) -> Bool {
+func isJSONWhitespace(_ byte: UInt8) -> Bool {
     byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
 }
 
@@ -309,7 +321,7 @@ struct JSONParserCore {
         }
     }
 
-    private mutating func parseLiteral(_ word: StaticString) throws(JSONSyntaxError) {
+    mutating func parseLiteral(_ word: StaticString) throws(JSONSyntaxError) {
         let length = word.utf8CodeUnitCount
         let text = word.utf8Start
         if count - pos >= length {
@@ -323,7 +335,7 @@ struct JSONParserCore {
         throw fail(pos, "invalid literal; expected '\(word)'")
     }
 
-    private mutating func parseNumber() throws(JSONSyntaxError) -> String {
+    mutating func parseNumber() throws(JSONSyntaxError) -> String {
         let start = pos
         if base[pos] == UInt8(ascii: "-") {
             pos += 1
@@ -449,7 +461,7 @@ struct JSONParserCore {
     }
 
     /// Parses a string literal at `pos` (an opening quote), validating escapes and UTF-8.
-    private mutating func parseString() throws(JSONSyntaxError) -> String {
+    mutating func parseString() throws(JSONSyntaxError) -> String {
         let quote = pos
         pos += 1
         let contentStart = pos
@@ -620,7 +632,7 @@ struct JSONParserCore {
         }
     }
 
-    private func describe(_ byte: UInt8) -> String {
+    func describe(_ byte: UInt8) -> String {
         if byte > 0x20 && byte < 0x7F { return "character '\(printable(byte))'" }
         return "byte \(hexByte(byte))"
     }
@@ -643,7 +655,7 @@ struct JSONParserCore {
 
 /// Whether two strings have the same UTF-8 bytes (not merely canonically equivalent).
 @inline(__always)
-private func sameBytes(_ a: String, _ b: String) -> Bool {
+func sameBytes(_ a: String, _ b: String) -> Bool {
     // `==` is cheap and implied by byte equality; the byte check rules out canonical-equivalence matches.
     a == b && a.utf8.elementsEqual(b.utf8)
 }

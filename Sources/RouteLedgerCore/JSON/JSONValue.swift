@@ -90,3 +90,22 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// JSON equality: objects are equal when they hold the same members in any order; arrays, strings,
+    /// numbers (as written), booleans and null compare as `==` does.
+    public func isEquivalent(to other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.object(let a), .object(let b)):
+            guard a.count == b.count else { return false }
+            for member in a {
+                guard let match = b.first(where: { $0.key == member.key }), member.value.isEquivalent(to: match.value) else { return false }
+            }
+            return true
+        case (.array(let a), .array(let b)):
+            return a.count == b.count && zip(a, b).allSatisfy { $0.isEquivalent(to: $1) }
+        default:
+            return self == other
+        }
+    }
+}

@@ -59,7 +59,7 @@ extension RouteLedger {
 extension StoredEvent {
     /// The typed payload.
     var clusterEvent: ClusterEvent {
-        get throws { try EventDecoder.payload(type: type, data: try JSONParser.parse(Array(data.utf8))) }
+        get throws { try EventDecoder.payload(type: type, data: data) }
     }
 
     /// The documented JSON object.

@@ -1,0 +1,221 @@
+/// What kind of JSON value comes next.
+public enum JSONKind: Sendable, Hashable {
+    case null, bool, number, string, array, object
+
+    /// `a string`, `an object`, … for error messages.
+    public var name: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// A pull reader over one JSON document: the caller asks for the members and values it expects, and the
+/// reader validates the syntax as it goes, with the same strictness as ``JSONParser`` (duplicate keys,
+/// escapes, UTF-8, numbers, nesting depth).
+///
+/// It exists for the append hot path, where building a ``JSONValue`` tree costs more than the decoding itself.
+/// Every value must be consumed: read, skipped, or entered with `beginObject`/`beginArray`.
+public struct JSONReader {
+    var core: JSONParserCore
+    /// Keys of the open objects, to refuse duplicates; `keyStarts` marks where each open object's keys begin.
+    private var keys: [String] = []
+    private var keyStarts: [Int] = []
+    /// Members or elements read so far in each open container.
+    private var counts: [Int] = []
+
+    init(base: UnsafePointer<UInt8>, count: Int) {
+        core = JSONParserCore(base: base, count: count)
+    }
+
+    mutating func reset(base: UnsafePointer<UInt8>, count: Int) {
+        core.reset(base: base, count: count)
+        resetStacks()
+    }
+
+    mutating func resetStacks() {
+        if !keys.isEmpty { keys.removeAll(keepingCapacity: true) }
+        if !keyStarts.isEmpty { keyStarts.removeAll(keepingCapacity: true) }
+        if !counts.isEmpty { counts.removeAll(keepingCapacity: true) }
+    }
+
+    /// The byte offset of the next unread byte, in the reader's input.
+    public var offset: Int { core.pos }
+
+    /// The kind of the next value (whitespace skipped).
+    public mutating func peek() throws(JSONSyntaxError) -> JSONKind {
+        core.skipWhitespace()
+        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected a value") }
+        switch core.base[core.pos] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
+        case UInt8(ascii: "n"): return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case let byte: throw core.fail(core.pos, "unexpected \(core.describe(byte)); expected a value")
+        }
+    }
+
+    /// Enters the object that comes next.
+    public mutating func beginObject() throws(JSONSyntaxError) {
+        guard try peek() == .object else { throw core.fail(core.pos, "expected an object") }
+        try enter()
+        keyStarts.append(keys.count)
+    }
+
+    /// The next member's key (the reader then stands at its value), or nil when the object ends.
+    public mutating func nextKey() throws(JSONSyntaxError) -> String? {
+        core.skipWhitespace()
+        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or '}'") }
+        if core.base[core.pos] == UInt8(ascii: "}") {
+            core.pos += 1
+            keys.removeLast(keys.count - keyStarts.removeLast())
+            counts.removeLast()
+            return nil
+        }
+        if counts[counts.count - 1] > 0 {
+            guard core.base[core.pos] == UInt8(ascii: ",") else { throw core.fail(core.pos, "expected ',' or '}' after object member") }
+            let comma = core.pos
+            core.pos += 1
+            core.skipWhitespace()
+            if core.pos < core.count && core.base[core.pos] == UInt8(ascii: "}") { throw core.fail(comma, "trailing comma before '}'") }
+        }
+        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected an object key") }
+        guard core.base[core.pos] == UInt8(ascii: "\"") else {
+            throw core.fail(core.pos, "expected '\"' to begin an object key, found \(core.describe(core.base[core.pos]))")
+        }
+        let keyOffset = core.pos
+        let key = try core.parseString()
+        for i in keyStarts[keyStarts.count - 1]..<keys.count where sameBytes(keys[i], key) {
+            var quoted: [UInt8] = []
+            writeJSONString(key, into: &quoted)
+            throw core.fail(keyOffset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
+        }
+        keys.append(key)
+        counts[counts.count - 1] += 1
+        core.skipWhitespace()
+        guard core.pos < core.count, core.base[core.pos] == UInt8(ascii: ":") else {
+            throw core.fail(core.pos, "expected ':' after object key")
+        }
+        core.pos += 1
+        return key
+    }
+
+    /// Enters the array that comes next.
+    public mutating func beginArray() throws(JSONSyntaxError) {
+        guard try peek() == .array else { throw core.fail(core.pos, "expected an array") }
+        try enter()
+    }
+
+    /// Whether another element follows (the reader then stands at it); false when the array ends.
+    public mutating func nextElement() throws(JSONSyntaxError) -> Bool {
+        core.skipWhitespace()
+        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or ']'") }
+        if core.base[core.pos] == UInt8(ascii: "]") {
+            core.pos += 1
+            counts.removeLast()
+            return false
+        }
+        if counts[counts.count - 1] > 0 {
+            guard core.base[core.pos] == UInt8(ascii: ",") else { throw core.fail(core.pos, "expected ',' or ']' after array element") }
+            let comma = core.pos
+            core.pos += 1
+            core.skipWhitespace()
+            if core.pos < core.count && core.base[core.pos] == UInt8(ascii: "]") { throw core.fail(comma, "trailing comma before ']'") }
+        }
+        counts[counts.count - 1] += 1
+        return true
+    }
+
+    /// Reads the string that comes next.
+    public mutating func readString() throws(JSONSyntaxError) -> String {
+        guard try peek() == .string else { throw core.fail(core.pos, "expected a string") }
+        return try core.parseString()
+    }
+
+    /// Reads the number that comes next, as written.
+    public mutating func readNumber() throws(JSONSyntaxError) -> String {
+        guard try peek() == .number else { throw core.fail(core.pos, "expected a number") }
+        return try core.parseNumber()
+    }
+
+    /// Reads the boolean that comes next.
+    public mutating func readBool() throws(JSONSyntaxError) -> Bool {
+        guard try peek() == .bool else { throw core.fail(core.pos, "expected true or false") }
+        if core.base[core.pos] == UInt8(ascii: "t") {
+            try core.parseLiteral("true")
+            return true
+        }
+        try core.parseLiteral("false")
+        return false
+    }
+
+    /// Reads the `null` that comes next.
+    public mutating func readNull() throws(JSONSyntaxError) {
+        guard try peek() == .null else { throw core.fail(core.pos, "expected null") }
+        try core.parseLiteral("null")
+    }
+
+    /// Reads the value that comes next as a tree.
+    public mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
+        try core.parseValue(depth: counts.count)
+    }
+
+    /// Reads past the value that comes next, validating it.
+    public mutating func skipValue() throws(JSONSyntaxError) {
+        _ = try readValue()
+    }
+
+    /// The input between two offsets with the whitespace outside strings removed: a value's compact form,
+    /// byte for byte as written otherwise (member order and escapes are kept).
+    public func compactBytes(from start: Int, to end: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(end - start)
+        var inString = false
+        var escaped = false
+        var runStart = start
+        for i in start..<end {
+            let byte = core.base[i]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            } else if isJSONWhitespace(byte) {
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(start: core.base + runStart, count: i - runStart)) }
+                runStart = i + 1
+            }
+        }
+        if end > runStart { out.append(contentsOf: UnsafeBufferPointer(start: core.base + runStart, count: end - runStart)) }
+        return out
+    }
+
+    private mutating func enter() throws(JSONSyntaxError) {
+        if counts.count + 1 > JSONParser.maximumDepth {
+            throw core.fail(core.pos, "nesting exceeds the depth limit of \(JSONParser.maximumDepth)")
+        }
+        core.pos += 1
+        counts.append(0)
+    }
+}
+
+extension JSONReader {
+    /// Runs `body` over a reader of one complete document in `bytes` (surrounding whitespace allowed).
+    public static func read<T>(_ bytes: UnsafeRawBufferPointer, _ body: (inout JSONReader) throws -> T) throws -> T {
+        guard let raw = bytes.baseAddress, bytes.count > 0 else {
+            throw JSONSyntaxError(offset: 0, reason: "unexpected end of input; expected a value")
+        }
+        var reader = JSONReader(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        let result = try body(&reader)
+        reader.core.skipWhitespace()
+        if reader.core.pos < reader.core.count {
+            throw JSONSyntaxError(offset: reader.core.pos, reason: "unexpected data after the JSON value")
+        }
+        return result
+    }
+}
