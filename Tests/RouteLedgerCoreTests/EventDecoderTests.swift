@@ -119,3 +119,32 @@ struct EventDecoderTests {
         #expect(AddressSyntax.isValidCIDR(text) == valid)
     }
 }
+
+@Suite("Names matched without building strings")
+struct RawNameTests {
+    /// Runs `body` with a raw string over `text`'s bytes.
+    func withRaw<T>(_ text: String, _ body: (RawString) -> T) -> T {
+        var text = text
+        return text.withUTF8 { bytes in
+            body(RawString(base: bytes.baseAddress!, start: 0, count: bytes.count, hasEscapes: false))
+        }
+    }
+
+    @Test("every event type is recognised by its wire name", arguments: EventType.allCases)
+    func eventTypes(_ type: EventType) {
+        #expect(withRaw(type.rawValue) { EventType($0) } == type)
+        #expect(withRaw(type.rawValue + "x") { EventType($0) } == nil)
+    }
+
+    @Test("every task state is recognised by Docker's name", arguments: TaskState.allCases)
+    func taskStates(_ state: TaskState) {
+        #expect(withRaw(state.rawValue) { TaskState($0) } == state)
+        #expect(withRaw(String(state.rawValue.dropLast())) { TaskState($0) } == nil)
+    }
+
+    @Test("escaped names match by their value")
+    func escapedNames() throws {
+        let event = try decodeLine(#"{"t\u0079pe":"task.rem\u006fved","data":{"taskId":"t"}}"#)
+        #expect(event.event == .taskRemoved("t"))
+    }
+}

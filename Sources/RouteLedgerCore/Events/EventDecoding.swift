@@ -79,6 +79,8 @@ public enum EventDecoder {
 struct FieldReader {
     enum PathComponent {
         case key(String)
+        /// A key as it sits in the input; only turned into a String for an error message.
+        case raw(RawString)
         case index(Int)
     }
 
@@ -97,24 +99,26 @@ struct FieldReader {
         var time: Timestamp?
         var data: (bytes: [UInt8], event: ClusterEvent?)?
         var meta: [UInt8]?
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "id":
                 let text = try string(&r)
                 if text.isEmpty || text.utf8.count > 200 { throw error("must be 1 to 200 characters, found \(text.utf8.count)") }
                 id = text
             case "type":
-                let name = try string(&r)
-                guard let known = EventType(rawValue: name) else {
-                    throw error("unknown event type \"\(name)\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                try expect(.string, &r)
+                let name = try r.readRawString()
+                guard let known = EventType(name) else {
+                    throw error("unknown event type \"\(r.string(name))\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
                 }
                 type = known
             case "time":
                 if try r.peek() == .null { try r.readNull(); break }
-                let text = try string(&r)
-                guard let parsed = Timestamp(rfc3339: text) else {
-                    throw error("\"\(text)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
+                try expect(.string, &r)
+                let text = try r.readRawString()
+                guard let parsed = text.decoded.map({ Timestamp(rfc3339: $0) }) ?? Timestamp(rfc3339Bytes: text.bytes) else {
+                    throw error("\"\(r.string(text))\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
                 }
                 time = parsed
             case "data":
@@ -129,8 +133,8 @@ struct FieldReader {
                 try expect(.object, &r, "expected an object of strings")
                 let start = r.offset
                 try r.beginObject()
-                while let metaKey = try r.nextKey() {
-                    path.append(.key(metaKey))
+                while let metaKey = try r.nextRawKey() {
+                    path.append(.raw(metaKey))
                     _ = try string(&r)
                     path.removeLast()
                 }
@@ -178,21 +182,21 @@ struct FieldReader {
     }
 
     /// An object whose one required member `name` is read by `read`; other members are skipped.
-    private mutating func single<T>(_ name: String, _ r: inout JSONReader,
+    private mutating func single<T>(_ name: StaticString, _ r: inout JSONReader,
                                     _ read: (inout FieldReader, inout JSONReader) throws -> T) throws -> T {
         try expect(.object, &r)
         try r.beginObject()
         var value: T?
-        while let key = try r.nextKey() {
-            if key == name {
-                path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            if name ~= key {
+                path.append(.raw(key))
                 value = try read(&self, &r)
                 path.removeLast()
             } else {
                 try r.skipValue()
             }
         }
-        guard let value else { throw missing(name) }
+        guard let value else { throw missing(name.description) }
         return value
     }
 
@@ -200,8 +204,8 @@ struct FieldReader {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, name: String?, driver: String?, ingress = false
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "id": id = try identifier(&r)
             case "name": name = try identifier(&r)
@@ -221,8 +225,8 @@ struct FieldReader {
         try r.beginObject()
         var id: String?, name: String?, labels: [String: String] = [:], replicas: Int?
         var networks: [NetworkID] = [], vips: [NetworkAddress] = [], image: String?, env: [String]?
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "id": id = try identifier(&r)
             case "name": name = try identifier(&r)
@@ -230,9 +234,9 @@ struct FieldReader {
                 if try r.peek() == .null { try r.readNull(); break }
                 try expect(.object, &r)
                 try r.beginObject()
-                while let label = try r.nextKey() {
-                    path.append(.key(label))
-                    labels[label] = try string(&r)
+                while let label = try r.nextRawKey() {
+                    path.append(.raw(label))
+                    labels[r.string(label)] = try string(&r)
                     path.removeLast()
                 }
             case "replicas":
@@ -258,8 +262,8 @@ struct FieldReader {
         try r.beginObject()
         var id: String?, serviceID: String?, slot: Int?, nodeID: String?
         var state: TaskState?, desiredState: TaskState?, addresses: [NetworkAddress] = []
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "id": id = try identifier(&r)
             case "serviceId": serviceID = try identifier(&r)
@@ -284,8 +288,8 @@ struct FieldReader {
         try expect(.object, &r)
         try r.beginObject()
         var cluster: String?, version: String?, proxy: String?, message: String?
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "cluster": cluster = try string(&r)
             case "version": version = try identifier(&r)
@@ -313,8 +317,8 @@ struct FieldReader {
         try expect(.object, &r, "expected an object {networkId, addr}")
         try r.beginObject()
         var networkID: String?, addr: String?
-        while let key = try r.nextKey() {
-            path.append(.key(key))
+        while let key = try r.nextRawKey() {
+            path.append(.raw(key))
             switch key {
             case "networkId": networkID = try identifier(&r)
             case "addr":
@@ -394,9 +398,10 @@ struct FieldReader {
     }
 
     private mutating func taskState(_ r: inout JSONReader) throws -> TaskState {
-        let name = try string(&r)
-        guard let state = TaskState(rawValue: name) else {
-            throw error("unknown task state \"\(name)\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
+        try expect(.string, &r)
+        let name = try r.readRawString()
+        guard let state = TaskState(name) else {
+            throw error("unknown task state \"\(r.string(name))\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return state
     }
@@ -425,10 +430,55 @@ struct FieldReader {
         for component in path {
             switch component {
             case .key(let key): text += text.isEmpty ? key : "." + key
+            case .raw(let raw):
+                let key = raw.decoded ?? String(decoding: raw.bytes, as: UTF8.self)
+                text += text.isEmpty ? key : "." + key
             case .index(let index): text += "[\(index)]"
             }
         }
         return text
+    }
+}
+
+extension EventType {
+    /// The type named by a raw string, matched without building a String.
+    init?(_ raw: RawString) {
+        switch raw {
+        case "task.updated": self = .taskUpdated
+        case "task.removed": self = .taskRemoved
+        case "service.updated": self = .serviceUpdated
+        case "service.created": self = .serviceCreated
+        case "service.removed": self = .serviceRemoved
+        case "network.created": self = .networkCreated
+        case "network.removed": self = .networkRemoved
+        case "proxy.applied": self = .proxyApplied
+        case "proxy.rejected": self = .proxyRejected
+        default: return nil
+        }
+    }
+}
+
+extension TaskState {
+    /// The state named by a raw string, matched without building a String.
+    init?(_ raw: RawString) {
+        switch raw {
+        case "running": self = .running
+        case "shutdown": self = .shutdown
+        case "new": self = .new
+        case "pending": self = .pending
+        case "assigned": self = .assigned
+        case "accepted": self = .accepted
+        case "preparing": self = .preparing
+        case "ready": self = .ready
+        case "starting": self = .starting
+        case "complete": self = .complete
+        case "failed": self = .failed
+        case "rejected": self = .rejected
+        case "remove": self = .remove
+        case "orphaned": self = .orphaned
+        case "allocated": self = .allocated
+        default: return nil
+        }
     }
 }
 

@@ -244,7 +244,7 @@ func isJSONWhitespace(_ byte: UInt8) -> Bool {
 }
 
 /// Word-at-a-time byte tests.
-private enum SWAR {
+enum SWAR {
     static let ones: UInt64 = 0x0101_0101_0101_0101
     static let highs: UInt64 = 0x8080_8080_8080_8080
 
@@ -462,6 +462,11 @@ struct JSONParserCore {
 
     /// Parses a string literal at `pos` (an opening quote), validating escapes and UTF-8.
     mutating func parseString() throws(JSONSyntaxError) -> String {
+        string(try scanString())
+    }
+
+    /// Validates the string literal at `pos` (an opening quote) and moves past it, without building a String.
+    mutating func scanString() throws(JSONSyntaxError) -> RawString {
         let quote = pos
         pos += 1
         let contentStart = pos
@@ -487,11 +492,15 @@ struct JSONParserCore {
         }
         let contentEnd = pos
         pos += 1
-        if !hasEscapes {
-            return String(decoding: UnsafeBufferPointer(start: base + contentStart, count: contentEnd - contentStart),
-                          as: UTF8.self)
+        return RawString(base: base, start: contentStart, count: contentEnd - contentStart, hasEscapes: hasEscapes)
+    }
+
+    /// The String of a scanned literal.
+    func string(_ raw: RawString) -> String {
+        if !raw.hasEscapes {
+            return String(decoding: UnsafeBufferPointer(start: base + raw.start, count: raw.count), as: UTF8.self)
         }
-        return decodeEscaped(from: contentStart, to: contentEnd)
+        return decodeEscaped(from: raw.start, to: raw.start + raw.count)
     }
 
     /// Checks the escape sequence at `pos` (a backslash) and moves past it.

@@ -15,6 +15,30 @@ public enum JSONKind: Sendable, Hashable {
     }
 }
 
+/// A validated string literal as it sits in the reader's input: compared without building a String.
+/// Valid only while the reader's input is.
+struct RawString {
+    /// The input the offsets refer to.
+    var base: UnsafePointer<UInt8>
+    /// Offset of the first content byte (after the quote).
+    var start: Int
+    /// Content length in bytes, escapes as written.
+    var count: Int
+    /// Whether the literal holds escapes (then its bytes are not its value).
+    var hasEscapes: Bool
+    /// The value, built only for literals with escapes (by readers that need to compare them).
+    var decoded: String?
+
+    /// The literal's bytes as written.
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: count) }
+
+    /// Matches a name that needs no escaping, byte for byte, without building a String.
+    static func ~= (name: StaticString, raw: RawString) -> Bool {
+        if let decoded = raw.decoded { return decoded == name.description }
+        return raw.count == name.utf8CodeUnitCount && memoryEqual(raw.base + raw.start, name.utf8Start, raw.count)
+    }
+}
+
 /// A pull reader over one JSON document: the caller asks for the members and values it expects, and the
 /// reader validates the syntax as it goes, with the same strictness as ``JSONParser`` (duplicate keys,
 /// escapes, UTF-8, numbers, nesting depth).
@@ -24,7 +48,7 @@ public enum JSONKind: Sendable, Hashable {
 public struct JSONReader {
     var core: JSONParserCore
     /// Keys of the open objects, to refuse duplicates; `keyStarts` marks where each open object's keys begin.
-    private var keys: [String] = []
+    private var keys: [RawString] = []
     private var keyStarts: [Int] = []
     /// Members or elements read so far in each open container.
     private var counts: [Int] = []
@@ -71,6 +95,11 @@ public struct JSONReader {
 
     /// The next member's key (the reader then stands at its value), or nil when the object ends.
     public mutating func nextKey() throws(JSONSyntaxError) -> String? {
+        try nextRawKey().map { core.string($0) }
+    }
+
+    /// The next member's key, unbuilt; nil when the object ends.
+    mutating func nextRawKey() throws(JSONSyntaxError) -> RawString? {
         core.skipWhitespace()
         guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or '}'") }
         if core.base[core.pos] == UInt8(ascii: "}") {
@@ -91,10 +120,11 @@ public struct JSONReader {
             throw core.fail(core.pos, "expected '\"' to begin an object key, found \(core.describe(core.base[core.pos]))")
         }
         let keyOffset = core.pos
-        let key = try core.parseString()
-        for i in keyStarts[keyStarts.count - 1]..<keys.count where sameBytes(keys[i], key) {
+        var key = try core.scanString()
+        if key.hasEscapes { key.decoded = core.string(key) }
+        for i in keyStarts[keyStarts.count - 1]..<keys.count where isSame(keys[i], key) {
             var quoted: [UInt8] = []
-            writeJSONString(key, into: &quoted)
+            writeJSONString(core.string(key), into: &quoted)
             throw core.fail(keyOffset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
         }
         keys.append(key)
@@ -105,6 +135,25 @@ public struct JSONReader {
         }
         core.pos += 1
         return key
+    }
+
+    /// Whether two keys hold the same UTF-8 bytes once unescaped.
+    private func isSame(_ a: RawString, _ b: RawString) -> Bool {
+        if !a.hasEscapes && !b.hasEscapes {
+            return a.count == b.count && memoryEqual(core.base + a.start, core.base + b.start, a.count)
+        }
+        return sameBytes(core.string(a), core.string(b))
+    }
+
+    /// The String of a raw key or string.
+    func string(_ raw: RawString) -> String { raw.decoded ?? core.string(raw) }
+
+    /// Reads the string that comes next, unbuilt.
+    mutating func readRawString() throws(JSONSyntaxError) -> RawString {
+        guard try peek() == .string else { throw core.fail(core.pos, "expected a string") }
+        var raw = try core.scanString()
+        if raw.hasEscapes { raw.decoded = core.string(raw) }
+        return raw
     }
 
     /// Enters the array that comes next.
@@ -175,6 +224,9 @@ public struct JSONReader {
     /// The input between two offsets with the whitespace outside strings removed: a value's compact form,
     /// byte for byte as written otherwise (member order and escapes are kept).
     public func compactBytes(from start: Int, to end: Int) -> [UInt8] {
+        if !containsWhitespace(from: start, to: end) {
+            return Array(UnsafeBufferPointer(start: core.base + start, count: end - start))
+        }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var inString = false
@@ -193,6 +245,23 @@ public struct JSONReader {
         }
         if end > runStart { out.append(contentsOf: UnsafeBufferPointer(start: core.base + runStart, count: end - runStart)) }
         return out
+    }
+
+    /// Whether any byte in the range is a space or a control character (a word at a time).
+    private func containsWhitespace(from start: Int, to end: Int) -> Bool {
+        var i = start
+        let raw = UnsafeRawPointer(core.base)
+        while i + 8 <= end {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            // A byte <= 0x20 is one whose value minus 0x21 borrows into its high bit (for bytes < 0x80).
+            if (word &- SWAR.ones &* 0x21) & ~word & SWAR.highs != 0 { return true }
+            i += 8
+        }
+        while i < end {
+            if core.base[i] <= 0x20 { return true }
+            i += 1
+        }
+        return false
     }
 
     private mutating func enter() throws(JSONSyntaxError) {
@@ -218,4 +287,14 @@ extension JSONReader {
         }
         return result
     }
+}
+
+@inline(__always)
+func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    var i = 0
+    while i < count {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
 }
