@@ -52,8 +52,7 @@ public enum EventDecoder {
     /// - Throws: ``EventValidationError`` for a well-formed document that breaks format v1;
     ///   ``JSONSyntaxError`` for malformed JSON.
     public static func decode(_ reader: inout JSONReader, at location: DocumentLocation?) throws -> IncomingEvent {
-        var fields = FieldReader(location: location)
-        return try fields.event(&reader)
+        try FieldReader(location: location).event(&reader)
     }
 
     /// Validates one JSON document given as bytes.
@@ -63,9 +62,13 @@ public enum EventDecoder {
 
     /// Decodes the typed payload of a stored event from its type and data bytes.
     public static func payload(type: EventType, data: UnsafeRawBufferPointer) throws -> ClusterEvent {
-        var fields = FieldReader(location: nil)
-        fields.path = [.key("data")]
-        return try JSONReader.read(data) { reader in try fields.payload(type, &reader) }
+        let fields = FieldReader(location: nil)
+        do {
+            return try JSONReader.read(data) { reader in try fields.payload(type, &reader) }
+        } catch var error as EventValidationError {
+            error.field = error.field.map { "data." + $0 } ?? "data"
+            throw error
+        }
     }
 
     /// Decodes the typed payload of a stored event from its type and data (JSON text).
@@ -75,23 +78,16 @@ public enum EventDecoder {
     }
 }
 
-/// Reads the fields of one event document, keeping the path of the field being read for error messages.
+/// Reads the fields of one event document.
+///
+/// The path of a bad field (`data.task.addresses[0].addr`) is built only when an error unwinds through the
+/// readers of the enclosing members (`within`), so reading a valid event costs nothing for it.
 struct FieldReader {
-    enum PathComponent {
-        case key(String)
-        /// A key as it sits in the input; only turned into a String for an error message.
-        case raw(RawString)
-        case index(Int)
-    }
-
     let location: DocumentLocation?
-    var path: [PathComponent] = []
-
-    init(location: DocumentLocation?) { self.location = location }
 
     // MARK: - The envelope
 
-    mutating func event(_ r: inout JSONReader) throws -> IncomingEvent {
+    func event(_ r: inout JSONReader) throws -> IncomingEvent {
         try expect(.object, &r, "an event must be a JSON object")
         try r.beginObject()
         var id: String?
@@ -100,98 +96,89 @@ struct FieldReader {
         var data: (bytes: [UInt8], event: ClusterEvent?)?
         var meta: [UInt8]?
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "id":
-                let text = try string(&r)
-                if text.isEmpty || text.utf8.count > 200 { throw error("must be 1 to 200 characters, found \(text.utf8.count)") }
-                id = text
-            case "type":
-                try expect(.string, &r)
-                let name = try r.readRawString()
-                guard let known = EventType(name) else {
-                    throw error("unknown event type \"\(r.string(name))\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+            try within(key) {
+                switch key {
+                case "id":
+                    let text = try string(&r)
+                    if text.isEmpty || text.utf8.count > 200 { throw error("must be 1 to 200 characters, found \(text.utf8.count)") }
+                    id = text
+                case "type":
+                    try expect(.string, &r)
+                    let name = try r.readRawString()
+                    guard let known = EventType(name) else {
+                        throw error("unknown event type \"\(name.string)\" (expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    }
+                    type = known
+                case "time":
+                    if try r.peek() == .null { return try r.readNull() }
+                    try expect(.string, &r)
+                    let text = try r.readRawString()
+                    guard let parsed = text.hasEscapes ? Timestamp(rfc3339: text.string) : Timestamp(rfc3339Bytes: text.bytes) else {
+                        throw error("\"\(text.string)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
+                    }
+                    time = parsed
+                case "data":
+                    try expect(.object, &r)
+                    let start = r.offset
+                    // Usually `type` comes first: decode in the same pass. Otherwise validate now, decode below.
+                    let event = try type.map { try payload($0, &r) }
+                    if event == nil { try r.skipValue() }
+                    data = (r.compactBytes(from: start, to: r.offset), event)
+                case "meta":
+                    if try r.peek() == .null { return try r.readNull() }
+                    try expect(.object, &r, "expected an object of strings")
+                    let start = r.offset
+                    try r.beginObject()
+                    while let metaKey = try r.nextRawKey() {
+                        _ = try within(metaKey) { try string(&r) }
+                    }
+                    meta = r.compactBytes(from: start, to: r.offset)
+                case "seq", "logTime", "recordedAt":
+                    try r.skipValue()
+                default:
+                    throw error("unknown field (expected id, type, time, data, meta)")
                 }
-                type = known
-            case "time":
-                if try r.peek() == .null { try r.readNull(); break }
-                try expect(.string, &r)
-                let text = try r.readRawString()
-                guard let parsed = text.decoded.map({ Timestamp(rfc3339: $0) }) ?? Timestamp(rfc3339Bytes: text.bytes) else {
-                    throw error("\"\(r.string(text))\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03.5Z)")
-                }
-                time = parsed
-            case "data":
-                try expect(.object, &r)
-                let start = r.offset
-                // Usually `type` comes first: decode in the same pass. Otherwise validate now, decode below.
-                let event = try type.map { try payload($0, &r) }
-                if event == nil { try r.skipValue() }
-                data = (r.compactBytes(from: start, to: r.offset), event)
-            case "meta":
-                if try r.peek() == .null { try r.readNull(); break }
-                try expect(.object, &r, "expected an object of strings")
-                let start = r.offset
-                try r.beginObject()
-                while let metaKey = try r.nextRawKey() {
-                    path.append(.raw(metaKey))
-                    _ = try string(&r)
-                    path.removeLast()
-                }
-                meta = r.compactBytes(from: start, to: r.offset)
-            case "seq", "logTime", "recordedAt":
-                try r.skipValue()
-            default:
-                throw error("unknown field (expected id, type, time, data, meta)")
             }
-            path.removeLast()
         }
         guard let type else { throw missing("type") }
         guard let data else { throw missing("data") }
-        var event = data.event
-        if event == nil {
-            path = [.key("data")]
-            event = try data.bytes.withUnsafeBytes { bytes in
-                try JSONReader.read(bytes) { reader in try payload(type, &reader) }
-            }
+        let event = try data.event ?? within("data") {
+            try data.bytes.withUnsafeBytes { bytes in try JSONReader.read(bytes) { reader in try payload(type, &reader) } }
         }
-        return IncomingEvent(location: location, id: id, type: type, time: time, data: data.bytes, meta: meta, event: event!)
+        return IncomingEvent(location: location, id: id, type: type, time: time, data: data.bytes, meta: meta, event: event)
     }
 
     // MARK: - Payloads
 
-    mutating func payload(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
+    func payload(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
         switch type {
         case .networkCreated:
-            return .networkCreated(try single("network", &r) { try $0.network(&$1) })
+            return .networkCreated(try single("network", &r, network))
         case .networkRemoved:
-            return .networkRemoved(NetworkID(try single("networkId", &r) { try $0.identifier(&$1) }))
+            return .networkRemoved(NetworkID(try single("networkId", &r, identifier)))
         case .serviceCreated:
-            return .serviceCreated(try single("service", &r) { try $0.service(&$1) })
+            return .serviceCreated(try single("service", &r, service))
         case .serviceUpdated:
-            return .serviceUpdated(try single("service", &r) { try $0.service(&$1) })
+            return .serviceUpdated(try single("service", &r, service))
         case .serviceRemoved:
-            return .serviceRemoved(ServiceID(try single("serviceId", &r) { try $0.identifier(&$1) }))
+            return .serviceRemoved(ServiceID(try single("serviceId", &r, identifier)))
         case .taskUpdated:
-            return .taskUpdated(try single("task", &r) { try $0.task(&$1) })
+            return .taskUpdated(try single("task", &r, task))
         case .taskRemoved:
-            return .taskRemoved(TaskID(try single("taskId", &r) { try $0.identifier(&$1) }))
+            return .taskRemoved(TaskID(try single("taskId", &r, identifier)))
         case .proxyApplied, .proxyRejected:
             return try proxyReport(type, &r)
         }
     }
 
     /// An object whose one required member `name` is read by `read`; other members are skipped.
-    private mutating func single<T>(_ name: StaticString, _ r: inout JSONReader,
-                                    _ read: (inout FieldReader, inout JSONReader) throws -> T) throws -> T {
+    private func single<T>(_ name: StaticString, _ r: inout JSONReader, _ read: (inout JSONReader) throws -> T) throws -> T {
         try expect(.object, &r)
         try r.beginObject()
         var value: T?
         while let key = try r.nextRawKey() {
             if name ~= key {
-                path.append(.raw(key))
-                value = try read(&self, &r)
-                path.removeLast()
+                value = try within(key) { try read(&r) }
             } else {
                 try r.skipValue()
             }
@@ -200,56 +187,53 @@ struct FieldReader {
         return value
     }
 
-    private mutating func network(_ r: inout JSONReader) throws -> Network {
+    private func network(_ r: inout JSONReader) throws -> Network {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, name: String?, driver: String?, ingress = false
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "id": id = try identifier(&r)
-            case "name": name = try identifier(&r)
-            case "driver": driver = try optionalString(&r)
-            case "ingress": ingress = try optionalBool(&r) ?? false
-            default: try r.skipValue()
+            try within(key) {
+                switch key {
+                case "id": id = try identifier(&r)
+                case "name": name = try identifier(&r)
+                case "driver": driver = try optionalString(&r)
+                case "ingress": ingress = try optionalBool(&r) ?? false
+                default: try r.skipValue()
+                }
             }
-            path.removeLast()
         }
         guard let id else { throw missing("id") }
         guard let name else { throw missing("name") }
         return Network(id: NetworkID(id), name: name, driver: driver, ingress: ingress)
     }
 
-    private mutating func service(_ r: inout JSONReader) throws -> ServiceSpec {
+    private func service(_ r: inout JSONReader) throws -> ServiceSpec {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, name: String?, labels: [String: String] = [:], replicas: Int?
         var networks: [NetworkID] = [], vips: [NetworkAddress] = [], image: String?, env: [String]?
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "id": id = try identifier(&r)
-            case "name": name = try identifier(&r)
-            case "labels":
-                if try r.peek() == .null { try r.readNull(); break }
-                try expect(.object, &r)
-                try r.beginObject()
-                while let label = try r.nextRawKey() {
-                    path.append(.raw(label))
-                    labels[r.string(label)] = try string(&r)
-                    path.removeLast()
+            try within(key) {
+                switch key {
+                case "id": id = try identifier(&r)
+                case "name": name = try identifier(&r)
+                case "labels":
+                    if try r.peek() == .null { return try r.readNull() }
+                    try expect(.object, &r)
+                    try r.beginObject()
+                    while let label = try r.nextRawKey() {
+                        labels[label.string] = try within(label) { try string(&r) }
+                    }
+                case "replicas":
+                    replicas = try optionalInt(&r)
+                    if let replicas, replicas < 0 { throw error("must not be negative, found \(replicas)") }
+                case "networks": networks = try list(&r) { NetworkID(try identifier(&$0)) } ?? []
+                case "vips": vips = try list(&r, address) ?? []
+                case "image": image = try optionalString(&r)
+                case "env": env = try list(&r, string)
+                default: try r.skipValue()
                 }
-            case "replicas":
-                replicas = try optionalInt(&r)
-                if let replicas, replicas < 0 { throw error("must not be negative, found \(replicas)") }
-            case "networks":
-                networks = try list(&r) { fields, reader in NetworkID(try fields.identifier(&reader)) } ?? []
-            case "vips": vips = try addresses(&r)
-            case "image": image = try optionalString(&r)
-            case "env": env = try list(&r) { fields, reader in try fields.string(&reader) }
-            default: try r.skipValue()
             }
-            path.removeLast()
         }
         guard let id else { throw missing("id") }
         guard let name else { throw missing("name") }
@@ -257,24 +241,24 @@ struct FieldReader {
                            vips: vips, image: image, env: env)
     }
 
-    private mutating func task(_ r: inout JSONReader) throws -> SwarmTask {
+    private func task(_ r: inout JSONReader) throws -> SwarmTask {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, serviceID: String?, slot: Int?, nodeID: String?
         var state: TaskState?, desiredState: TaskState?, addresses: [NetworkAddress] = []
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "id": id = try identifier(&r)
-            case "serviceId": serviceID = try identifier(&r)
-            case "slot": slot = try optionalInt(&r)
-            case "nodeId": nodeID = try optionalString(&r)
-            case "state": state = try taskState(&r)
-            case "desiredState": desiredState = try taskState(&r)
-            case "addresses": addresses = try self.addresses(&r)
-            default: try r.skipValue()
+            try within(key) {
+                switch key {
+                case "id": id = try identifier(&r)
+                case "serviceId": serviceID = try identifier(&r)
+                case "slot": slot = try optionalInt(&r)
+                case "nodeId": nodeID = try optionalString(&r)
+                case "state": state = try taskState(&r)
+                case "desiredState": desiredState = try taskState(&r)
+                case "addresses": addresses = try list(&r, address) ?? []
+                default: try r.skipValue()
+                }
             }
-            path.removeLast()
         }
         guard let id else { throw missing("id") }
         guard let serviceID else { throw missing("serviceId") }
@@ -284,20 +268,20 @@ struct FieldReader {
                          desiredState: desiredState, addresses: addresses)
     }
 
-    private mutating func proxyReport(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
+    private func proxyReport(_ type: EventType, _ r: inout JSONReader) throws -> ClusterEvent {
         try expect(.object, &r)
         try r.beginObject()
         var cluster: String?, version: String?, proxy: String?, message: String?
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "cluster": cluster = try string(&r)
-            case "version": version = try identifier(&r)
-            case "proxy": proxy = try identifier(&r)
-            case "error" where type == .proxyRejected: message = try string(&r)
-            default: try r.skipValue()
+            try within(key) {
+                switch key {
+                case "cluster": cluster = try string(&r)
+                case "version": version = try identifier(&r)
+                case "proxy": proxy = try identifier(&r)
+                case "error" where type == .proxyRejected: message = try string(&r)
+                default: try r.skipValue()
+                }
             }
-            path.removeLast()
         }
         guard let cluster else { throw missing("cluster") }
         guard let version else { throw missing("version") }
@@ -309,25 +293,21 @@ struct FieldReader {
         return .proxyRejected(ProxyReport(cluster: cluster, version: version, proxy: proxy, error: message))
     }
 
-    private mutating func addresses(_ r: inout JSONReader) throws -> [NetworkAddress] {
-        try list(&r) { fields, reader in try fields.address(&reader) } ?? []
-    }
-
-    private mutating func address(_ r: inout JSONReader) throws -> NetworkAddress {
+    private func address(_ r: inout JSONReader) throws -> NetworkAddress {
         try expect(.object, &r, "expected an object {networkId, addr}")
         try r.beginObject()
         var networkID: String?, addr: String?
         while let key = try r.nextRawKey() {
-            path.append(.raw(key))
-            switch key {
-            case "networkId": networkID = try identifier(&r)
-            case "addr":
-                let text = try string(&r)
-                guard AddressSyntax.isValidCIDR(text) else { throw error("\"\(text)\" is not an IP address (e.g. 10.0.2.9/24)") }
-                addr = text
-            default: try r.skipValue()
+            try within(key) {
+                switch key {
+                case "networkId": networkID = try identifier(&r)
+                case "addr":
+                    let text = try string(&r)
+                    guard AddressSyntax.isValidCIDR(text) else { throw error("\"\(text)\" is not an IP address (e.g. 10.0.2.9/24)") }
+                    addr = text
+                default: try r.skipValue()
+                }
             }
-            path.removeLast()
         }
         guard let networkID else { throw missing("networkId") }
         guard let addr else { throw missing("addr") }
@@ -337,7 +317,7 @@ struct FieldReader {
     // MARK: - Values
 
     /// An array (nil for null) whose elements `read` reads.
-    private mutating func list<T>(_ r: inout JSONReader, _ read: (inout FieldReader, inout JSONReader) throws -> T) throws -> [T]? {
+    private func list<T>(_ r: inout JSONReader, _ read: (inout JSONReader) throws -> T) throws -> [T]? {
         if try r.peek() == .null {
             try r.readNull()
             return nil
@@ -345,29 +325,26 @@ struct FieldReader {
         try expect(.array, &r)
         try r.beginArray()
         var values: [T] = []
-        var index = 0
         while try r.nextElement() {
-            path.append(.index(index))
-            values.append(try read(&self, &r))
-            path.removeLast()
-            index += 1
+            let index = values.count
+            values.append(try within(index: index) { try read(&r) })
         }
         return values
     }
 
-    mutating func string(_ r: inout JSONReader) throws -> String {
+    func string(_ r: inout JSONReader) throws -> String {
         try expect(.string, &r)
         return try r.readString()
     }
 
     /// A required, non-empty string.
-    mutating func identifier(_ r: inout JSONReader) throws -> String {
+    func identifier(_ r: inout JSONReader) throws -> String {
         let text = try string(&r)
         if text.isEmpty { throw error("must not be empty") }
         return text
     }
 
-    private mutating func optionalString(_ r: inout JSONReader) throws -> String? {
+    private func optionalString(_ r: inout JSONReader) throws -> String? {
         if try r.peek() == .null {
             try r.readNull()
             return nil
@@ -375,7 +352,7 @@ struct FieldReader {
         return try string(&r)
     }
 
-    private mutating func optionalBool(_ r: inout JSONReader) throws -> Bool? {
+    private func optionalBool(_ r: inout JSONReader) throws -> Bool? {
         switch try r.peek() {
         case .null: try r.readNull(); return nil
         case .bool: return try r.readBool()
@@ -383,7 +360,7 @@ struct FieldReader {
         }
     }
 
-    private mutating func optionalInt(_ r: inout JSONReader) throws -> Int? {
+    private func optionalInt(_ r: inout JSONReader) throws -> Int? {
         switch try r.peek() {
         case .null:
             try r.readNull()
@@ -397,46 +374,66 @@ struct FieldReader {
         }
     }
 
-    private mutating func taskState(_ r: inout JSONReader) throws -> TaskState {
+    private func taskState(_ r: inout JSONReader) throws -> TaskState {
         try expect(.string, &r)
         let name = try r.readRawString()
         guard let state = TaskState(name) else {
-            throw error("unknown task state \"\(r.string(name))\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw error("unknown task state \"\(name.string)\" (expected one of \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return state
     }
 
     // MARK: - Errors
 
-    private mutating func expect(_ kind: JSONKind, _ r: inout JSONReader, _ message: String? = nil) throws {
+    /// Runs `body` for the member `key`; an error from inside gets the key in front of its field path.
+    @inline(__always)
+    private func within<T>(_ key: RawString, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as EventValidationError {
+            error.field = Self.join(key.string, error.field)
+            throw error
+        }
+    }
+
+    /// Same, for a member named by a String.
+    private func within<T>(_ key: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as EventValidationError {
+            error.field = Self.join(key, error.field)
+            throw error
+        }
+    }
+
+    /// Same, for an array element.
+    @inline(__always)
+    private func within<T>(index: Int, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch var error as EventValidationError {
+            error.field = Self.join("[\(index)]", error.field)
+            throw error
+        }
+    }
+
+    /// `outer.inner`, or `outer[0]` for an index.
+    private static func join(_ outer: String, _ inner: String?) -> String {
+        guard let inner else { return outer }
+        return inner.hasPrefix("[") ? outer + inner : outer + "." + inner
+    }
+
+    private func expect(_ kind: JSONKind, _ r: inout JSONReader, _ message: String? = nil) throws {
         let found = try r.peek()
         guard found == kind else { throw error("\(message ?? "expected \(kind.name)"), found \(found.name)") }
     }
 
     private func error(_ reason: String) -> EventValidationError {
-        EventValidationError(location: location, field: fieldPath, reason: reason)
+        EventValidationError(location: location, field: nil, reason: reason)
     }
 
     private func missing(_ name: String) -> EventValidationError {
-        var full = path
-        full.append(.key(name))
-        return EventValidationError(location: location, field: Self.join(full), reason: "required field is missing")
-    }
-
-    private var fieldPath: String? { path.isEmpty ? nil : Self.join(path) }
-
-    private static func join(_ path: [PathComponent]) -> String {
-        var text = ""
-        for component in path {
-            switch component {
-            case .key(let key): text += text.isEmpty ? key : "." + key
-            case .raw(let raw):
-                let key = raw.decoded ?? String(decoding: raw.bytes, as: UTF8.self)
-                text += text.isEmpty ? key : "." + key
-            case .index(let index): text += "[\(index)]"
-            }
-        }
-        return text
+        EventValidationError(location: location, field: name, reason: "required field is missing")
     }
 }
 

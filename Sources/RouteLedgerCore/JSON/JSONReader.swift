@@ -26,15 +26,19 @@ struct RawString {
     var count: Int
     /// Whether the literal holds escapes (then its bytes are not its value).
     var hasEscapes: Bool
-    /// The value, built only for literals with escapes (by readers that need to compare them).
-    var decoded: String?
 
     /// The literal's bytes as written.
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: count) }
 
+    /// The literal's value.
+    var string: String {
+        if !hasEscapes { return String(decoding: bytes, as: UTF8.self) }
+        return JSONParserCore(base: base, count: start + count).string(self)
+    }
+
     /// Matches a name that needs no escaping, byte for byte, without building a String.
     static func ~= (name: StaticString, raw: RawString) -> Bool {
-        if let decoded = raw.decoded { return decoded == name.description }
+        if raw.hasEscapes { return raw.string == name.description }
         return raw.count == name.utf8CodeUnitCount && memoryEqual(raw.base + raw.start, name.utf8Start, raw.count)
     }
 }
@@ -120,8 +124,7 @@ public struct JSONReader {
             throw core.fail(core.pos, "expected '\"' to begin an object key, found \(core.describe(core.base[core.pos]))")
         }
         let keyOffset = core.pos
-        var key = try core.scanString()
-        if key.hasEscapes { key.decoded = core.string(key) }
+        let key = try core.scanString()
         for i in keyStarts[keyStarts.count - 1]..<keys.count where isSame(keys[i], key) {
             var quoted: [UInt8] = []
             writeJSONString(core.string(key), into: &quoted)
@@ -146,14 +149,12 @@ public struct JSONReader {
     }
 
     /// The String of a raw key or string.
-    func string(_ raw: RawString) -> String { raw.decoded ?? core.string(raw) }
+    func string(_ raw: RawString) -> String { raw.string }
 
     /// Reads the string that comes next, unbuilt.
     mutating func readRawString() throws(JSONSyntaxError) -> RawString {
         guard try peek() == .string else { throw core.fail(core.pos, "expected a string") }
-        var raw = try core.scanString()
-        if raw.hasEscapes { raw.decoded = core.string(raw) }
-        return raw
+        return try core.scanString()
     }
 
     /// Enters the array that comes next.
