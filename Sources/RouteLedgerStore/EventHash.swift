@@ -11,6 +11,14 @@ enum EventHash {
     static func chain(previous: [UInt8], seq: Seq, id: String, type: String, time: Timestamp, logTime: Timestamp,
                       recordedAt: Timestamp, data: [UInt8], meta: [UInt8]?) -> [UInt8] {
         var input: [UInt8] = []
+        return chain(previous: previous, seq: seq, id: id, type: type, time: time, logTime: logTime,
+                     recordedAt: recordedAt, data: data, meta: meta, scratch: &input)
+    }
+
+    /// Same, building the hash input in `scratch` (reused across events by the append loop).
+    static func chain(previous: [UInt8], seq: Seq, id: String, type: String, time: Timestamp, logTime: Timestamp,
+                      recordedAt: Timestamp, data: [UInt8], meta: [UInt8]?, scratch input: inout [UInt8]) -> [UInt8] {
+        input.removeAll(keepingCapacity: true)
         input.reserveCapacity(previous.count + data.count + (meta?.count ?? 0) + id.utf8.count + 96)
         input += previous
         appendInteger(seq, to: &input)
@@ -21,7 +29,7 @@ enum EventHash {
         appendInteger(recordedAt.nanosecondsSinceEpoch, to: &input)
         appendField(data, to: &input)
         if let meta { appendField(meta, to: &input) } else { appendInteger(-1, to: &input) }
-        return Array(SHA256.hash(data: input))
+        return SHA256.hash(data: input).withUnsafeBytes { Array($0) }
     }
 
     private static func appendInteger(_ value: Int64, to input: inout [UInt8]) {

@@ -18,12 +18,15 @@ public struct StoreOptions: Sendable {
     public var busyTimeout: TimeInterval
     /// Whether opening may create the database file.
     public var create: Bool
+    /// Whether large appends decode on a second thread while storing (on by default; off: one thread).
+    public var decodeAhead: Bool
 
     /// Creates options with durable defaults.
-    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true) {
+    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true, decodeAhead: Bool = true) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
         self.create = create
+        self.decodeAhead = decodeAhead
     }
 }
 
@@ -34,6 +37,7 @@ public struct EventLog: Sendable {
     let pool: DatabasePool
     let clock: @Sendable () -> Timestamp
     let logger: Logger
+    let decodeAhead: Bool
 
     /// The schema migrations, in order. Named, and never erase data.
     static var migrator: DatabaseMigrator {
@@ -70,6 +74,7 @@ public struct EventLog: Sendable {
         self.path = path
         self.clock = clock
         self.logger = logger
+        decodeAhead = options.decodeAhead
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !options.create { throw StoreError.missingDatabase(path: path) }
         var config = Configuration()

@@ -254,4 +254,66 @@ struct EventLogTests {
         #expect(now.frontends.first?.upstreams.map(\.address) == ["10.0.0.2:80", "10.0.0.3:80"])
         #expect(throws: PointError.self) { try log.point(seq: 9) }
     }
+
+    /// Enough network events to take the decode-ahead path (inputs of 64 KiB and more).
+    static func many(_ count: Int, prefix: String = "n") -> [String] {
+        (1...count).map { network("\(prefix)\($0)") }
+    }
+
+    @Test("a large append decodes ahead on a second thread and stores everything in order")
+    func largeAppend() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let events = Self.many(12_000)
+        #expect(events.joined(separator: "\n").utf8.count >= EventLog.decodeAheadThreshold)
+        var reported: [Int] = []
+        let result = try log.append(contentsOf: Array(events.joined(separator: "\n").utf8)) { reported.append($0) }
+        #expect(result.appended == 12_000)
+        #expect(result.positions == Array(1...12_000))
+        #expect(try log.events(after: 11_999).map(\.id) == ["n12000"])
+        #expect(!reported.isEmpty && reported == reported.sorted())
+        #expect(try log.verify().isIntact)
+    }
+
+    @Test("a large append with a bad line near its end stores nothing and names the line")
+    func largeAtomicBatch() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        var events = Self.many(3_000)
+        events[2_876] = #"{"type":"network.created","data":{"network":{"id":"","name":"x"}}}"#
+        #expect {
+            try log.append(contentsOf: Array(events.joined(separator: "\n").utf8))
+        } throws: { error in
+            guard case StoreError.invalidEvent(let e) = error else { return false }
+            return e.location == .line(2_877) && e.field == "data.network.id"
+        }
+        #expect(try log.lastSeq() == 0)
+    }
+
+    @Test("a large append with a conflicting id stores nothing")
+    func largeConflict() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("n5")))
+        var events = Self.many(3_000)
+        events[4] = #"{"id":"n5","type":"network.created","data":{"network":{"id":"other","name":"n5"}}}"#
+        #expect(throws: StoreError.conflict(id: "n5", storedSeq: 1, location: .line(5))) {
+            try log.append(contentsOf: Array(events.joined(separator: "\n").utf8))
+        }
+        #expect(try log.lastSeq() == 1)
+        // The decoder thread is gone and the log takes the next append.
+        #expect(try log.append(contentsOf: Array(Self.many(3_000, prefix: "m").joined(separator: "\n").utf8)).appended == 3_000)
+    }
+
+    @Test("single-threaded and decode-ahead appends store identical logs")
+    func decodeAheadMatchesSingleThread() throws {
+        let input = Array(Self.many(2_000).joined(separator: "\n").utf8)
+        let a = TemporaryDatabase(), b = TemporaryDatabase()
+        let ahead = try a.open()
+        let single = try EventLog(path: b.path, options: StoreOptions(decodeAhead: false),
+                                  clock: { Timestamp(nanosecondsSinceEpoch: 1_000_000_000_000_000_000) })
+        _ = try ahead.append(contentsOf: input)
+        _ = try single.append(contentsOf: input)
+        #expect(try ahead.events() == single.events())
+    }
 }

@@ -13,7 +13,7 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
-    /// Run only one part (`append` or `fold`), e.g. under a profiler.
+    /// Run only one part (`append`, `store` or `fold`), e.g. under a profiler.
     var only: String?
 
     init() {
@@ -26,7 +26,7 @@ struct Arguments {
             case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
             case "--only": only = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|fold]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -116,11 +116,11 @@ func rawSQLiteInsert(_ chunks: [[UInt8]], synchronous: Synchronous) -> Double {
 }
 
 /// RouteLedger's append: parse, validate, canonicalize, hash-chain and store, one transaction per chunk.
-func routeLedgerAppend(_ chunks: [[UInt8]], synchronous: Synchronous) throws -> Double {
+func routeLedgerAppend(_ chunks: [[UInt8]], synchronous: Synchronous, decodeAhead: Bool) throws -> Double {
     let path = temporaryPath("append")
     removeDatabase(path)
     defer { removeDatabase(path) }
-    let log = try EventLog(path: path, options: StoreOptions(synchronous: synchronous))
+    let log = try EventLog(path: path, options: StoreOptions(synchronous: synchronous, decodeAhead: decodeAhead))
     return try measure {
         for chunk in chunks { _ = try log.append(contentsOf: chunk) }
     }
@@ -154,12 +154,16 @@ print("log: \(arguments.events) churn events, \(bytes.count / arguments.events) 
 // Append vs the raw SQLite floor, interleaved run by run so that both see the same machine.
 var floorRates: [Double] = []
 var appendRates: [Double] = []
-for run in 1...arguments.runs where arguments.only != "fold" {
+var singleThreadRates: [Double] = []
+for run in 1...arguments.runs where arguments.only == nil || arguments.only == "append" {
     let floor = Double(arguments.events) / rawSQLiteInsert(batches, synchronous: arguments.synchronous)
-    let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous))
+    let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, decodeAhead: true))
+    let single = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, decodeAhead: false))
     floorRates.append(floor)
     appendRates.append(append)
-    print(String(format: "  run %d: raw SQLite floor %.0f events/s, RouteLedger append %.0f events/s, ratio %.3f", run, floor, append, append / floor))
+    singleThreadRates.append(single)
+    print(String(format: "  run %d: raw SQLite floor %.0f events/s, RouteLedger append %.0f events/s (ratio %.3f), single-threaded %.0f events/s (ratio %.3f)",
+                 run, floor, append, append / floor, single, single / floor))
 }
 // Where the rest goes: the same append with events decoded beforehand (SQLite, hash chain, dedupe).
 func storeOnly(_ chunks: [[UInt8]]) throws -> Double {
@@ -177,15 +181,16 @@ func storeOnly(_ chunks: [[UInt8]]) throws -> Double {
     return try measure { for events in decoded { _ = try log.append(events) } }
 }
 var storeRates: [Double] = []
-if arguments.only != "fold" { storeRates.append(Double(arguments.events) / (try storeOnly(batches))) }
-let ratios = zip(appendRates, floorRates).map(/) + (appendRates.isEmpty ? [0] : [])
-if floorRates.isEmpty { floorRates = [0]; appendRates = [0] }
+if arguments.only != "fold" { for _ in 0..<(arguments.only == "store" ? arguments.runs : 1) { storeRates.append(Double(arguments.events) / (try storeOnly(batches))) } }
+let ratios = zip(appendRates, floorRates).map(/)
+let singleRatios = zip(singleThreadRates, floorRates).map(/) + (appendRates.isEmpty ? [0] : [])
+if floorRates.isEmpty { floorRates = [0]; appendRates = [0]; singleThreadRates = [0] }
 
 // Where append time goes before SQLite, in memory: the single-pass decode, beside a JSON tree parse.
 func phase(_ body: (inout JSONReader, DocumentLocation) throws -> Void) throws -> Double {
     try measure { try bytes.withUnsafeBytes { try JSONParser.forEachDocument(in: $0, reading: body) } }
 }
-if arguments.only == "append" { exit(0) }
+if arguments.only == "append" || arguments.only == "store" { exit(0) }
 let parseSeconds = try phase { reader, _ in blackHole(try reader.readValue()) }
 let validateSeconds = try phase { reader, location in blackHole(try EventDecoder.decode(&reader, at: location)) }
 
@@ -210,6 +215,8 @@ print("|---|---|---|")
 print(String(format: "| raw SQLite insert (floor) | %.0f events/s | |", median(floorRates)))
 print(String(format: "| RouteLedger append | %.0f events/s | |", median(appendRates)))
 print(String(format: "| append / floor (per-run ratio) | %.3f | >= 0.3 |", median(ratios)))
+print(String(format: "| RouteLedger append, decode on the same thread (decodeAhead off) | %.0f events/s | |", median(singleThreadRates)))
+print(String(format: "| single-threaded append / floor (per-run ratio) | %.3f | |", singleRatios.isEmpty ? 0 : median(singleRatios)))
 print(String(format: "| store only: append of pre-decoded events | %.0f events/s | |", storeRates.first ?? 0))
 print(String(format: "| JSON tree parse (for comparison) | %.0f events/s | |", Double(events.count) / parseSeconds))
 print(String(format: "| single-pass validate + typed payload + stored bytes | %.0f events/s | |", Double(events.count) / validateSeconds))
