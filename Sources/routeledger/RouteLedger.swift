@@ -23,32 +23,35 @@ struct RouteLedger: ParsableCommand {
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() {
-        let command: any ParsableCommand
         do {
-            command = try parseAsRoot()
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UserError {
+            Terminal.error("\(error)")
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
+            let message = fullMessage(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                if !message.isEmpty { print(message) }
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").data(using: .utf8)!))
-            Foundation.exit(2)
-        }
-        do {
-            var command = command
-            try command.run()
-        } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
-        } catch let error as ValidationError {
-            Terminal.error(error.message)
-            Foundation.exit(2)
-        } catch {
-            Terminal.error("\(error)")
+            if error is ExitCode { Foundation.exit(code.rawValue) }
+            if code == .validationFailure {
+                FileHandle.standardError.write(Data((message + "\n").utf8))
+                Foundation.exit(2)
+            }
+            Terminal.error(message.isEmpty ? "\(error)" : message)
             Foundation.exit(1)
         }
     }
 }
+
+/// Errors that are the user's to fix: one line on stderr, exit 1.
+protocol UserError: Error, CustomStringConvertible {}
+extension StoreError: UserError {}
+extension PointError: UserError {}
+extension InputError: UserError {}
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {

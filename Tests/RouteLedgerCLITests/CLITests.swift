@@ -1,0 +1,218 @@
+import Foundation
+import Testing
+
+/// Runs the built `routeledger` executable, as an operator would.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The executable SwiftPM built next to the test bundle.
+    static let executable: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        // Linux runs the .xctest file itself; be robust to a bundle directory too.
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("routeledger")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/routeledger")
+    }()
+
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var database: String { directory.appendingPathComponent("test.db").path }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database; at most 60 s.
+    @discardableResult
+    func run(_ arguments: [String], stdin: String? = nil, db: Bool = true) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + (db ? ["--db", database] : [])
+        process.currentDirectoryURL = Self.repository
+        var environment = ProcessInfo.processInfo.environment
+        environment["ROUTELEDGER_DB"] = nil
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(60)
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw CLIError.timeout(arguments)
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    enum CLIError: Error { case timeout([String]) }
+}
+
+func json(_ text: String) throws -> Any {
+    try JSONSerialization.jsonObject(with: Data(text.utf8))
+}
+
+@Suite("routeledger command line")
+struct CLITests {
+    @Test("the demo tells the story with the seed's shares")
+    func demo() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let result = try cli.run(["demo"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("demo.local"))
+        #expect(result.stdout.contains("10.0.2.9:8080"))
+        // Task-mode canary: 5 upstreams of 20%; vip-mode canary: 2 of 50%.
+        #expect(result.stdout.contains("shop-canary  10.0.2.31:8080  shopc1  20%"))
+        #expect(result.stdout.contains("api-canary   10.0.2.50:8080  (vip)   50%"))
+        #expect(result.stdout.contains("sticky sessions need task mode"))
+        // A second demo into the same database is refused: it needs a fresh one.
+        let again = try cli.run(["demo"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds events"))
+    }
+
+    @Test("routes --json gives the documented shape, at any point")
+    func routesJSON() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        for file in ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl"] {
+            #expect(try cli.run(["append", "data/" + file]).status == 0)
+        }
+        let now = try json(try cli.run(["routes", "--json"]).stdout) as! [String: Any]
+        #expect(now["seq"] as? Int == 22)
+        let frontends = now["frontends"] as! [[String: Any]]
+        #expect(frontends.map { $0["host"] as! String } == ["demo.local", "shop.local"])
+        let shop = frontends[1]["upstreams"] as! [[String: Any]]
+        #expect(shop.count == 5)
+        #expect(shop.allSatisfy { ($0["share"] as! Double) == 0.2 })
+        #expect(shop.last?["service"] as? String == "shop-canary")
+        let backends = now["defaultBackends"] as! [[String: Any]]
+        #expect(backends.first?["service"] as? String == "demo-default")
+        let diagnostics = now["diagnostics"] as! [[String: Any]]
+        #expect(diagnostics.first?["label"] as? String == "com.docker.lb.sticky_session_cookie")
+
+        let before = try json(try cli.run(["routes", "--json", "--seq", "6"]).stdout) as! [String: Any]
+        #expect((before["frontends"] as! [Any]).isEmpty)
+        #expect(before["logTime"] as? String == "2026-11-27T10:00:03Z")
+        let atTime = try json(try cli.run(["routes", "--json", "--at", "2026-11-27T10:00:03.2Z"]).stdout) as! [String: Any]
+        #expect(atTime["seq"] as? Int == 6)
+    }
+
+    @Test("a bad line 3 is reported on one line, exit 1, and nothing is stored")
+    func appendBadLine() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let file = try cli.write("bad.jsonl", """
+            {"id":"a","type":"network.created","data":{"network":{"id":"n1","name":"demo"}}}
+            {"id":"b","type":"network.created","data":{"network":{"id":"n2","name":"other"}}}
+            {"id":"c","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"runing","desiredState":"running"}}}
+            """)
+        let result = try cli.run(["append", file])
+        #expect(result.status == 1)
+        #expect(result.stderr == "routeledger: invalid event: line 3: data.task.state: unknown task state \"runing\" (expected one of new, pending, assigned, accepted, preparing, ready, starting, running, complete, shutdown, failed, rejected, remove, orphaned, allocated)\n")
+        #expect(result.stdout.isEmpty)
+        let events = try cli.run(["events", "--json"])
+        #expect(events.status == 0)
+        #expect((try json(events.stdout) as! [Any]).isEmpty)
+    }
+
+    @Test("events --json can be appended again: every event is a duplicate")
+    func exportReimport() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
+        let exported = try cli.run(["events", "--json"]).stdout
+        let result = try cli.run(["append", "--json", "-"], stdin: exported)
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try json(result.stdout) as! [String: Any]
+        #expect(summary["appended"] as? Int == 0)
+        #expect(summary["duplicates"] as? Int == 10)
+        #expect(summary["lastSeq"] as? Int == 10)
+    }
+
+    @Test("verify: exit 0 on an intact log, exit 1 naming the first bad seq")
+    func verify() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
+        let intact = try cli.run(["verify"])
+        #expect(intact.status == 0)
+        #expect(intact.stdout == "ok: 5 events, hash chain intact through seq 5\n")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [cli.database, "DROP TRIGGER events_refuse_update; UPDATE events SET id = 'forged' WHERE seq = 4;"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+        let tampered = try cli.run(["verify"])
+        #expect(tampered.status == 1)
+        #expect(tampered.stderr.contains("verify failed at seq 4: hash mismatch"))
+    }
+
+    @Test("usage errors exit 2; user errors exit 1 with one line; --help exits 0")
+    func exitCodes() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let both = try cli.run(["routes", "--seq", "1", "--at", "2026-11-27T10:00:00Z"])
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("give --seq or --at, not both"))
+        let badTime = try cli.run(["routes", "--at", "noon"])
+        #expect(badTime.status == 2)
+        let missing = try cli.run(["routes"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "routeledger: no database at \(cli.database) (create it with `routeledger init` or `routeledger append`)\n")
+        #expect(!FileManager.default.fileExists(atPath: cli.database))
+        let noFile = try cli.run(["append", "/nonexistent.jsonl"])
+        #expect(noFile.status == 1)
+        #expect(noFile.stderr.contains("cannot read /nonexistent.jsonl: no such file"))
+        #expect(try cli.run(["init"]).status == 0)
+        let beyond = try cli.run(["routes", "--seq", "5"])
+        #expect(beyond.status == 1)
+        #expect(beyond.stderr == "routeledger: seq 5 is after the last event (0)\n")
+        let help = try cli.run(["routes", "--help"], db: false)
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("--at <time>"))
+    }
+
+    @Test("human routes output: aligned table with shares as percentages")
+    func humanRoutes() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
+        #expect(try cli.run(["append", "data/04-canary-vip.jsonl"]).status == 0)
+        let result = try cli.run(["routes"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("""
+            HOST       CLUSTER  SERVICE     UPSTREAM        TASK   SHARE  OPTIONS
+            api.local  -        api         10.0.2.40:8080  (vip)  50%
+                                api-canary  10.0.2.50:8080  (vip)  50%
+            """))
+    }
+}
