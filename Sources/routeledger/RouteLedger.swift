@@ -58,7 +58,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The database file.", discussion: "Default: $ROUTELEDGER_DB, else ./routeledger.db.", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: ArgumentHelp("Log level on stderr: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    @Option(name: .long, help: ArgumentHelp("Log level on stderr.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
     /// The database path after defaults.

@@ -9,7 +9,9 @@ extension RouteLedger {
             abstract: "Append events from a file or stdin, atomically.",
             discussion: """
                 Input is JSON Lines (one event per line) or a JSON array of events, in event format v1:
-                  {"id": "svc-demo-v19", "type": "service.updated", "time": "2026-11-27T10:00:03.5Z", "data": {...}}
+                  {"id": "t1-run", "type": "task.removed", "time": "2026-11-27T10:00:03Z",
+                   "data": {"taskId": "t1"}, "meta": {"source": "docker"}}
+                Only type and data are required. The README lists every type and its data.
 
                 All events are stored, or none: the first bad event is reported with its line (or array \
                 index), field and reason, and nothing is written. An event whose id is already stored with \
@@ -32,6 +34,9 @@ extension RouteLedger {
         var json = false
 
         func run() throws {
+            if file == "-" && Terminal.stdinIsTerminal {
+                throw InputError("append reads events from stdin, which is a terminal; pass a file, or pipe events in")
+            }
             let bytes = try Input.read(file)
             let log = try global.openLog(create: true, synchronous: synchronous)
             let showProgress = Terminal.stderrIsTerminal

@@ -5,6 +5,9 @@ enum Terminal {
     /// Whether stderr is a terminal (progress is shown only then).
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
+    /// Whether stdin is a terminal (nothing is piped in).
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
     /// Whether stdout is a terminal.
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
