@@ -68,7 +68,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Bootstraps logging and opens the log. Read commands pass `create: false`.
     func openLog(create: Bool, synchronous: Synchronous = .full) throws -> EventLog {
-        Logging.bootstrapOnce(level: logLevel)
+        LogSetup.bootstrapOnce(level: logLevel)
         var logger = Logger(label: "routeledger")
         logger.logLevel = logLevel
         return try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create), logger: logger)
@@ -101,7 +101,8 @@ extension Synchronous: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map { $0.rawValue.lowercased() } }
 }
 
-enum Logging {
+/// Logging to stderr, set up once per process.
+enum LogSetup {
     nonisolated(unsafe) private static var bootstrapped = false
 
     static func bootstrapOnce(level: Logger.Level) {

@@ -281,3 +281,22 @@ struct RoutingRulesTests {
         #expect(frontend.stickyCookie == nil)
     }
 }
+
+@Suite("Routing views per service cluster")
+struct ClusterFilterTests {
+    @Test("a cluster's view holds its frontends, default backend and diagnostics only")
+    func filtered() {
+        let events: [ClusterEvent] = Fixture.networks + [
+            .serviceCreated(F.service("a", ["hosts": "a.local", "port": "80", "ssl_cert": "x"])),
+            .serviceCreated(F.service("b", ["hosts": "b.local", "port": "80", "service_cluster": "edge", "ssl_cert": "x"])),
+            .serviceCreated(F.service("c", ["hosts": "c.local", "port": "80a", "service_cluster": "edge"])),
+        ] + F.running(1, of: "a", subnet: 1) + F.running(1, of: "b", subnet: 2)
+        let view = Fixture.project(events).view
+        let edge = view.filtered(cluster: "edge")
+        #expect(edge.lines == ["b.local [edge] 10.0.2.1:80 b 100%"])
+        #expect(Set(edge.diagnostics.compactMap(\.service)) == ["b", "c"])
+        let main = view.filtered(cluster: "")
+        #expect(main.lines == ["a.local 10.0.1.1:80 a 100%"])
+        #expect(Set(main.diagnostics.compactMap(\.service)) == ["a"])
+    }
+}

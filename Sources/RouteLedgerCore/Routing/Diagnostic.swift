@@ -15,15 +15,19 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     public var label: String?
     /// The host it concerns, for frontend-level diagnostics.
     public var host: String?
+    /// The service cluster it concerns, when known.
+    public var cluster: String?
     /// What is wrong and what RouteLedger did about it.
     public var message: String
 
     /// Creates a diagnostic.
-    public init(_ severity: Severity, service: String?, label: String?, host: String? = nil, message: String) {
+    public init(_ severity: Severity, service: String?, label: String?, host: String? = nil, cluster: String? = nil,
+                message: String) {
         self.severity = severity
         self.service = service
         self.label = label
         self.host = host
+        self.cluster = cluster
         self.message = message
     }
 
@@ -32,6 +36,6 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     }
 
     private var sortKey: [String] {
-        [service ?? "", host ?? "", label ?? "", severity == .error ? "0" : "1", message]
+        [cluster ?? "", service ?? "", host ?? "", label ?? "", severity == .error ? "0" : "1", message]
     }
 }

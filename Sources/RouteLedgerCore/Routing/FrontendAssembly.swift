@@ -34,7 +34,7 @@ enum FrontendAssembly {
             }
         }
         guard !upstreams.isEmpty else {
-            diagnostics.append(Diagnostic(.warning, service: oldest.name, label: nil, host: key.host,
+            diagnostics.append(Diagnostic(.warning, service: oldest.name, label: nil, host: key.host, cluster: key.cluster,
                                           message: "\(key) has no running upstream; left out of the proxy configuration"))
             return (nil, diagnostics)
         }
@@ -59,7 +59,7 @@ enum FrontendAssembly {
 
     private static func conflict(_ member: ServiceRoute, _ key: FrontendKey, _ label: String,
                                  _ oldest: ServiceRoute, _ applied: String) -> Diagnostic {
-        Diagnostic(.warning, service: member.name, label: LabelParser.prefix + label, host: key.host,
+        Diagnostic(.warning, service: member.name, label: LabelParser.prefix + label, host: key.host, cluster: key.cluster,
                    message: "\(label) differs from \(oldest.name), the oldest service on \(key); \(applied) applies")
     }
 }

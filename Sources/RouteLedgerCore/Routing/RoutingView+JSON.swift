@@ -65,6 +65,7 @@ extension Diagnostic {
             JSONMember("service", service.map(JSONValue.string) ?? .null),
             JSONMember("label", label.map(JSONValue.string) ?? .null),
             JSONMember("host", host.map(JSONValue.string) ?? .null),
+            JSONMember("cluster", cluster.map(JSONValue.string) ?? .null),
             JSONMember("message", .string(message)),
         ])
     }

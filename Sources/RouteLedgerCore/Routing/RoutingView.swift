@@ -79,11 +79,9 @@ public struct RoutingView: Sendable, Hashable {
 
     /// The view restricted to one service cluster.
     public func filtered(cluster: String) -> RoutingView {
-        let services = Set(frontends.filter { $0.cluster == cluster }.flatMap(\.services))
-            .union(defaultBackends.filter { $0.cluster == cluster }.map(\.service))
-        return RoutingView(
+        RoutingView(
             frontends: frontends.filter { $0.cluster == cluster },
             defaultBackends: defaultBackends.filter { $0.cluster == cluster },
-            diagnostics: diagnostics.filter { d in d.service.map { services.contains($0) } ?? true })
+            diagnostics: diagnostics.filter { $0.cluster == nil || $0.cluster == cluster })
     }
 }

@@ -53,6 +53,9 @@ struct ServiceRoute: Sendable, Hashable {
                 }
             }
         }
+        // A service whose labels never were valid has no routing: its own label is the best guess.
+        let cluster = routing?.cluster ?? spec.labels[LabelParser.prefix + "service_cluster"]?.trimmed ?? ""
+        for i in diagnostics.indices { diagnostics[i].cluster = cluster }
         recomputeUpstreams(in: state)
     }
 
