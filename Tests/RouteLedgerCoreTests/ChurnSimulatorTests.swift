@@ -1,4 +1,5 @@
 import Foundation
+import RouteLedgerCore
 import Testing
 @testable import RouteLedgerSimulator
 
@@ -193,17 +194,17 @@ struct ChurnSimulatorTests {
 
     @Test("the clock prints calendar dates across month and year ends")
     func calendar() {
-        #expect(SimClock.daysFromCivil(year: 1970, month: 1, day: 1) == 0)
-        #expect(SimClock.daysFromCivil(year: 2000, month: 3, day: 1) == 11_017)
-        for (year, month, day) in [(2026, 11, 30), (2026, 12, 31), (2028, 2, 29), (2100, 2, 28)] {
-            let days = SimClock.daysFromCivil(year: year, month: month, day: day)
-            let back = SimClock.civilFromDays(days)
-            #expect(back.year == year && back.month == month && back.day == day)
+        for (start, advance, expected) in [
+            ("2026-12-31T23:00:00Z", 3_600_000 + 1_500, "2027-01-01T00:00:01.500Z"),
+            ("2026-11-30T23:59:59.999Z", 1, "2026-12-01T00:00:00.000Z"),
+            ("2028-02-28T23:59:59Z", 1_000, "2028-02-29T00:00:00.000Z"),
+            ("2100-02-28T23:59:59Z", 1_000, "2100-03-01T00:00:00.000Z"),
+        ] {
+            var clock = SimClock(start: Timestamp(rfc3339: start)!)
+            clock.advance(milliseconds: advance)
+            var out: [UInt8] = []
+            clock.write(into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == expected)
         }
-        var clock = SimClock(year: 2026, month: 12, day: 31, hour: 23)
-        clock.advance(milliseconds: 3_600_000 + 1_500)
-        var out: [UInt8] = []
-        clock.write(into: &out)
-        #expect(String(decoding: out, as: UTF8.self) == "2027-01-01T00:00:01.500Z")
     }
 }

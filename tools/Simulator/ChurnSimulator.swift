@@ -1,3 +1,5 @@
+import RouteLedgerCore
+
 /// A deterministic Docker Swarm cluster churn generator writing RouteLedger events as JSON Lines.
 ///
 /// The log starts with the networks, then every service of the fixed set (`service.created`) followed by its
@@ -46,7 +48,7 @@ public struct ChurnSimulator: Sendable {
     static let logLevels = ["LOG_LEVEL=info", "LOG_LEVEL=debug", "LOG_LEVEL=warn"]
 
     private var random: SimRandom
-    private var clock = SimClock(year: 2026, month: 11, day: 27, hour: 10)
+    private var clock = SimClock(start: Timestamp(rfc3339: "2026-11-27T10:00:00Z")!)
     private let idPrefix: [UInt8]
     private var eventCount: UInt64 = 0
     private var networks: [SimNetwork] = []

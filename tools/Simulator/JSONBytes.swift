@@ -1,3 +1,5 @@
+import RouteLedgerCore
+
 /// Byte-level JSON writing helpers: appending to `[UInt8]` without Foundation or string interpolation.
 extension Array where Element == UInt8 {
     /// Appends the bytes of a literal as they are (for JSON punctuation and names that need no escaping).
@@ -111,11 +113,12 @@ struct SimClock: Sendable {
     /// `YYYY-MM-DDT` for `day`, cached because it changes once a simulated day.
     private var datePrefix: [UInt8]
 
-    /// Starts at `year-month-day` `hour:00:00Z`.
-    init(year: Int, month: Int, day: Int, hour: Int) {
-        self.day = SimClock.daysFromCivil(year: year, month: month, day: day)
-        self.millisecondOfDay = hour * 3_600_000
-        self.datePrefix = SimClock.datePrefix(self.day)
+    /// Starts at `start` (whole milliseconds are kept).
+    init(start: Timestamp) {
+        let milliseconds = Int(start.nanosecondsSinceEpoch / 1_000_000)
+        day = milliseconds / 86_400_000
+        millisecondOfDay = milliseconds % 86_400_000
+        datePrefix = SimClock.datePrefix(day)
     }
 
     /// Moves the clock forward by `milliseconds` (never backwards).
@@ -154,39 +157,8 @@ struct SimClock: Sendable {
         out.append(UInt8(ascii: "Z"))
     }
 
-    /// `YYYY-MM-DDT` for a day count since 1970-01-01.
+    /// `YYYY-MM-DDT` for a day count since 1970-01-01, from the core's RFC 3339 formatting.
     static func datePrefix(_ days: Int) -> [UInt8] {
-        let (year, month, day) = civilFromDays(days)
-        var bytes: [UInt8] = []
-        bytes.appendPadded(year, width: 4)
-        bytes.append(UInt8(ascii: "-"))
-        bytes.appendPadded(month, width: 2)
-        bytes.append(UInt8(ascii: "-"))
-        bytes.appendPadded(day, width: 2)
-        bytes.append(UInt8(ascii: "T"))
-        return bytes
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
-    static func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        Array(Timestamp(nanosecondsSinceEpoch: Int64(days) * 86_400_000_000_000).rfc3339.utf8.prefix(11))
     }
 }
