@@ -148,3 +148,21 @@ struct RawNameTests {
         #expect(event.event == .taskRemoved("t"))
     }
 }
+
+@Suite("Duplicate keys in large objects")
+struct LargeObjectTests {
+    @Test("a duplicate far into a large object is found")
+    func duplicateInLargeObject() {
+        let members = (0..<100).map { "\"k\($0)\":\($0)" } + ["\"k3\":0"]
+        let text = "{" + members.joined(separator: ",") + "}"
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(Array(text.utf8)) }
+    }
+
+    @Test("a large object without duplicates parses, keys in order")
+    func largeObject() throws {
+        let members = (0..<20_000).map { "\"k\($0)\":\($0)" }
+        let value = try JSONParser.parse(Array(("{" + members.joined(separator: ",") + "}").utf8))
+        #expect(value.objectValue?.count == 20_000)
+        #expect(value.objectValue?.last?.key == "k19999")
+    }
+}

@@ -88,11 +88,12 @@ public enum JSONParser {
         guard let raw = bytes.baseAddress, bytes.count > 0 else {
             return .failure(JSONSyntaxError(offset: 0, reason: "unexpected end of input; expected a value"))
         }
-        var core = JSONParserCore(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        var reader = JSONReader(base: raw.assumingMemoryBound(to: UInt8.self), count: bytes.count)
         do throws(JSONSyntaxError) {
-            let value = try core.parseDocument()
-            guard let value else {
-                return .failure(JSONSyntaxError(offset: bytes.count, reason: "unexpected end of input; expected a value"))
+            let value = try reader.readValue()
+            reader.core.skipWhitespace()
+            if reader.core.pos < reader.core.count {
+                throw JSONSyntaxError(offset: reader.core.pos, reason: "unexpected data after the JSON value")
             }
             return .success(value)
         } catch {
@@ -265,10 +266,6 @@ struct JSONParserCore {
     var base: UnsafePointer<UInt8>
     var count: Int
     var pos = 0
-    /// Elements of the arrays being parsed, innermost last; each array takes its suffix when it closes.
-    private var valueStack: [JSONValue] = []
-    /// Members of the objects being parsed, innermost last; each object takes its suffix when it closes.
-    private var memberStack: [JSONMember] = []
 
     init(base: UnsafePointer<UInt8>, count: Int) {
         self.base = base
@@ -279,18 +276,6 @@ struct JSONParserCore {
         self.base = base
         self.count = count
         pos = 0
-        if !valueStack.isEmpty { valueStack.removeAll(keepingCapacity: true) }
-        if !memberStack.isEmpty { memberStack.removeAll(keepingCapacity: true) }
-    }
-
-    /// Parses one value filling the whole buffer (whitespace aside); nil when the buffer is only whitespace.
-    mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue? {
-        skipWhitespace()
-        if pos == count { return nil }
-        let value = try parseValue(depth: 0)
-        skipWhitespace()
-        if pos < count { throw fail(pos, "unexpected data after the JSON value") }
-        return value
     }
 
     @inline(__always)
@@ -301,24 +286,6 @@ struct JSONParserCore {
     @inline(__always)
     func fail(_ offset: Int, _ reason: String) -> JSONSyntaxError {
         JSONSyntaxError(offset: offset, reason: reason)
-    }
-
-    /// Parses a value starting at or after `pos` (leading whitespace skipped); `depth` counts enclosing containers.
-    mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        skipWhitespace()
-        guard pos < count else { throw fail(pos, "unexpected end of input; expected a value") }
-        switch base[pos] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try parseLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try parseLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try parseLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        case UInt8(ascii: "+"): throw fail(pos, "numbers must not start with '+'")
-        case UInt8(ascii: "."): throw fail(pos, "numbers must start with a digit")
-        case let byte: throw fail(pos, "unexpected \(describe(byte)); expected a value")
-        }
     }
 
     mutating func parseLiteral(_ word: StaticString) throws(JSONSyntaxError) {
@@ -363,102 +330,6 @@ struct JSONParserCore {
 
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
-
-    private mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        if depth > JSONParser.maximumDepth {
-            throw fail(pos, "nesting exceeds the depth limit of \(JSONParser.maximumDepth)")
-        }
-        pos += 1
-        skipWhitespace()
-        if pos < count && base[pos] == UInt8(ascii: "]") {
-            pos += 1
-            return .array([])
-        }
-        let stackStart = valueStack.count
-        while true {
-            valueStack.append(try parseValue(depth: depth))
-            skipWhitespace()
-            guard pos < count else { throw fail(pos, "unexpected end of input; expected ',' or ']' after array element") }
-            let byte = base[pos]
-            if byte == UInt8(ascii: "]") {
-                pos += 1
-                break
-            }
-            guard byte == UInt8(ascii: ",") else { throw fail(pos, "expected ',' or ']' after array element") }
-            let comma = pos
-            pos += 1
-            skipWhitespace()
-            if pos < count && base[pos] == UInt8(ascii: "]") { throw fail(comma, "trailing comma before ']'") }
-        }
-        let elements = Array(valueStack[stackStart...])
-        valueStack.removeLast(valueStack.count - stackStart)
-        return .array(elements)
-    }
-
-    private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-        if depth > JSONParser.maximumDepth {
-            throw fail(pos, "nesting exceeds the depth limit of \(JSONParser.maximumDepth)")
-        }
-        pos += 1
-        skipWhitespace()
-        if pos < count && base[pos] == UInt8(ascii: "}") {
-            pos += 1
-            return .object([])
-        }
-        let stackStart = memberStack.count
-        /// Keys seen so far, built only for large objects where a linear duplicate scan would be quadratic.
-        var seen: Set<ByteKey>? = nil
-        while true {
-            guard pos < count else { throw fail(pos, "unexpected end of input; expected an object key") }
-            guard base[pos] == UInt8(ascii: "\"") else {
-                throw fail(pos, "expected '\"' to begin an object key, found \(describe(base[pos]))")
-            }
-            let keyOffset = pos
-            let key = try parseString()
-            if let existing = seen {
-                if existing.contains(ByteKey(key)) { throw duplicate(key, at: keyOffset) }
-                seen!.insert(ByteKey(key))
-            } else {
-                for i in stackStart..<memberStack.count where sameBytes(memberStack[i].key, key) {
-                    throw duplicate(key, at: keyOffset)
-                }
-                if memberStack.count - stackStart >= 16 {
-                    var keys = Set<ByteKey>(minimumCapacity: 64)
-                    for i in stackStart..<memberStack.count { keys.insert(ByteKey(memberStack[i].key)) }
-                    keys.insert(ByteKey(key))
-                    seen = keys
-                }
-            }
-            skipWhitespace()
-            guard pos < count, base[pos] == UInt8(ascii: ":") else {
-                throw fail(pos, "expected ':' after object key")
-            }
-            pos += 1
-            let value = try parseValue(depth: depth)
-            memberStack.append(JSONMember(key, value))
-            skipWhitespace()
-            guard pos < count else { throw fail(pos, "unexpected end of input; expected ',' or '}' after object member") }
-            let byte = base[pos]
-            if byte == UInt8(ascii: "}") {
-                pos += 1
-                break
-            }
-            guard byte == UInt8(ascii: ",") else { throw fail(pos, "expected ',' or '}' after object member") }
-            let comma = pos
-            pos += 1
-            skipWhitespace()
-            if pos < count && base[pos] == UInt8(ascii: "}") { throw fail(comma, "trailing comma before '}'") }
-        }
-        let members = Array(memberStack[stackStart...])
-        memberStack.removeLast(memberStack.count - stackStart)
-        return .object(members)
-    }
-
-    private func duplicate(_ key: String, at offset: Int) -> JSONSyntaxError {
-        var quoted: [UInt8] = []
-        writeJSONString(key, into: &quoted)
-        return fail(offset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
-    }
 
     /// Parses a string literal at `pos` (an opening quote), validating escapes and UTF-8.
     mutating func parseString() throws(JSONSyntaxError) -> String {
@@ -670,7 +541,7 @@ func sameBytes(_ a: String, _ b: String) -> Bool {
 }
 
 /// A string hashed and compared by its UTF-8 bytes.
-private struct ByteKey: Hashable {
+struct ByteKey: Hashable {
     let text: String
 
     init(_ text: String) { self.text = text }

@@ -56,6 +56,10 @@ public struct JSONReader {
     private var keyStarts: [Int] = []
     /// Members or elements read so far in each open container.
     private var counts: [Int] = []
+    /// For open objects with many members, their keys as a set (a linear scan would be quadratic).
+    private var largeObjectKeys: [Int: Set<ByteKey>] = [:]
+    /// Objects with more members than this check duplicates through `largeObjectKeys`.
+    private static let linearKeyLimit = 16
 
     init(base: UnsafePointer<UInt8>, count: Int) {
         core = JSONParserCore(base: base, count: count)
@@ -70,6 +74,7 @@ public struct JSONReader {
         if !keys.isEmpty { keys.removeAll(keepingCapacity: true) }
         if !keyStarts.isEmpty { keyStarts.removeAll(keepingCapacity: true) }
         if !counts.isEmpty { counts.removeAll(keepingCapacity: true) }
+        if !largeObjectKeys.isEmpty { largeObjectKeys.removeAll() }
     }
 
     /// The byte offset of the next unread byte, in the reader's input.
@@ -86,6 +91,8 @@ public struct JSONReader {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): return .bool
         case UInt8(ascii: "n"): return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number
+        case UInt8(ascii: "+"): throw core.fail(core.pos, "numbers must not start with '+'")
+        case UInt8(ascii: "."): throw core.fail(core.pos, "numbers must start with a digit")
         case let byte: throw core.fail(core.pos, "unexpected \(core.describe(byte)); expected a value")
         }
     }
@@ -109,6 +116,7 @@ public struct JSONReader {
         if core.base[core.pos] == UInt8(ascii: "}") {
             core.pos += 1
             keys.removeLast(keys.count - keyStarts.removeLast())
+            if !largeObjectKeys.isEmpty { largeObjectKeys[counts.count] = nil }
             counts.removeLast()
             return nil
         }
@@ -125,10 +133,14 @@ public struct JSONReader {
         }
         let keyOffset = core.pos
         let key = try core.scanString()
-        for i in keyStarts[keyStarts.count - 1]..<keys.count where isSame(keys[i], key) {
-            var quoted: [UInt8] = []
-            writeJSONString(core.string(key), into: &quoted)
-            throw core.fail(keyOffset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
+        let first = keyStarts[keyStarts.count - 1]
+        if keys.count - first < Self.linearKeyLimit {
+            for i in first..<keys.count where isSame(keys[i], key) { throw duplicate(key, at: keyOffset) }
+        } else {
+            if largeObjectKeys[counts.count] == nil {
+                largeObjectKeys[counts.count] = Set(keys[first...].map { ByteKey($0.string) })
+            }
+            guard largeObjectKeys[counts.count]!.insert(ByteKey(key.string)).inserted else { throw duplicate(key, at: keyOffset) }
         }
         keys.append(key)
         counts[counts.count - 1] += 1
@@ -138,6 +150,12 @@ public struct JSONReader {
         }
         core.pos += 1
         return key
+    }
+
+    private func duplicate(_ key: RawString, at offset: Int) -> JSONSyntaxError {
+        var quoted: [UInt8] = []
+        writeJSONString(key.string, into: &quoted)
+        return core.fail(offset, "duplicate key \(String(decoding: quoted, as: UTF8.self))")
     }
 
     /// Whether two keys hold the same UTF-8 bytes once unescaped.
@@ -214,12 +232,40 @@ public struct JSONReader {
 
     /// Reads the value that comes next as a tree.
     public mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
-        try core.parseValue(depth: counts.count)
+        switch try peek() {
+        case .object:
+            try beginObject()
+            var members: [JSONMember] = []
+            while let key = try nextKey() { members.append(JSONMember(key, try readValue())) }
+            return .object(members)
+        case .array:
+            try beginArray()
+            var values: [JSONValue] = []
+            while try nextElement() { values.append(try readValue()) }
+            return .array(values)
+        case .string: return .string(try core.parseString())
+        case .number: return .number(try core.parseNumber())
+        case .bool: return .bool(try readBool())
+        case .null:
+            try core.parseLiteral("null")
+            return .null
+        }
     }
 
-    /// Reads past the value that comes next, validating it.
+    /// Reads past the value that comes next, validating it, without building it.
     public mutating func skipValue() throws(JSONSyntaxError) {
-        _ = try readValue()
+        switch try peek() {
+        case .object:
+            try beginObject()
+            while try nextRawKey() != nil { try skipValue() }
+        case .array:
+            try beginArray()
+            while try nextElement() { try skipValue() }
+        case .string: _ = try core.scanString()
+        case .number: _ = try core.parseNumber()
+        case .bool: _ = try readBool()
+        case .null: try core.parseLiteral("null")
+        }
     }
 
     /// The input between two offsets with the whitespace outside strings removed: a value's compact form,
