@@ -14,6 +14,8 @@ final class DecodePipeline: @unchecked Sendable {
     }
 
     static let blockSize = 256
+    /// The first block is small, so that the writer starts storing soon after the decoder starts.
+    private static let firstBlockSize = 32
     private static let capacity = 8
 
     private let condition = NSCondition()
@@ -52,11 +54,13 @@ final class DecodePipeline: @unchecked Sendable {
     private func produce(_ bytes: [UInt8]) {
         var block: [IncomingEvent] = []
         block.reserveCapacity(Self.blockSize)
+        var limit = Self.firstBlockSize
         do {
             try bytes.withUnsafeBytes { buffer in
                 try JSONParser.forEachDocument(in: buffer, reading: { reader, location in
                     block.append(try EventDecoder.decode(&reader, at: location))
-                    if block.count == Self.blockSize {
+                    if block.count == limit {
+                        limit = Self.blockSize
                         guard put(.events(block)) else { throw CancellationError() }
                         block.removeAll(keepingCapacity: true)
                     }

@@ -181,7 +181,12 @@ func storeOnly(_ chunks: [[UInt8]]) throws -> Double {
     return try measure { for events in decoded { _ = try log.append(events) } }
 }
 var storeRates: [Double] = []
-if arguments.only != "fold" { for _ in 0..<(arguments.only == "store" ? arguments.runs : 1) { storeRates.append(Double(arguments.events) / (try storeOnly(batches))) } }
+if arguments.only == nil || arguments.only == "store" {
+    for run in 1...(arguments.only == "store" ? arguments.runs : 1) {
+        storeRates.append(Double(arguments.events) / (try storeOnly(batches)))
+        print(String(format: "  store-only run %d: %.0f events/s", run, storeRates.last!))
+    }
+}
 let ratios = zip(appendRates, floorRates).map(/)
 let singleRatios = zip(singleThreadRates, floorRates).map(/) + (appendRates.isEmpty ? [0] : [])
 if floorRates.isEmpty { floorRates = [0]; appendRates = [0]; singleThreadRates = [0] }
