@@ -11,7 +11,8 @@ public struct LogPoint: Sendable, Hashable {
 extension EventLog {
     /// Resolves `--seq N` / `--at TIME` (neither: the end of the log) to a position.
     ///
-    /// - Throws: ``StoreError`` is not used for out-of-range points; they throw ``PointError``.
+    /// A time before the first event resolves to 0 (the empty state).
+    /// - Throws: ``PointError`` for a position outside the log; ``StoreError`` when reading fails.
     public func point(seq: Seq? = nil, at time: Timestamp? = nil) throws -> LogPoint {
         let last = try lastSeq()
         let resolved: Seq

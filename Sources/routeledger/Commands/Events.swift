@@ -34,7 +34,7 @@ extension RouteLedger {
         func run() throws {
             let log = try global.openLog(create: false)
             var table = Table("SEQ", "LOG TIME", "TYPE", "ID", "WHAT")
-            var output = Output(json: json)
+            var output = JSONArrayStream(json: json)
             var cursor = after
             var remaining = limit ?? .max
             while remaining > 0 {
@@ -80,7 +80,7 @@ extension StoredEvent {
 }
 
 /// Streams a JSON array to stdout, one element a line, so huge listings never sit in memory.
-struct Output {
+struct JSONArrayStream {
     let json: Bool
     private var count = 0
 
