@@ -16,8 +16,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        // Pure: events, fold, labels, routing. No I/O, no clock, no randomness.
-        .target(name: "RouteLedgerCore"),
+        // Pure: events, fold, labels, routing, reloads. No I/O, no clock, no randomness.
+        // swift-crypto is pure computation (SHA-256 of proxy views).
+        .target(
+            name: "RouteLedgerCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // The SQLite event log.
         .target(
             name: "RouteLedgerStore",

@@ -4,8 +4,15 @@ public struct RoutingChange: Sendable, Hashable {
     public var frontends: Set<FrontendKey> = []
     /// Service clusters whose default backend may have changed.
     public var defaultBackendClusters: Set<String> = []
+    /// Service clusters whose set of proxy networks changed.
+    public var networkClusters: Set<String> = []
     /// Whether nothing routing-relevant was touched.
-    public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty }
+    public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty && networkClusters.isEmpty }
+
+    /// Every service cluster touched.
+    public var clusters: Set<String> {
+        Set(frontends.map(\.cluster)).union(defaultBackendClusters).union(networkClusters)
+    }
 
     /// No change.
     public init() {}
@@ -22,6 +29,8 @@ public struct RoutingProjection: Sendable {
     private var members: [FrontendKey: [ServiceID]] = [:]
     private var defaultCandidates: [String: [ServiceID]] = [:]
     private var servicesByNetwork: [NetworkID: Set<ServiceID>] = [:]
+    /// Per service cluster and network: how many services with upstreams route through it.
+    private var proxyNetworkCounts: [String: [NetworkID: Int]] = [:]
 
     /// The empty projection.
     public init() {}
@@ -84,6 +93,14 @@ public struct RoutingProjection: Sendable {
         return RoutingView(frontends: frontends, defaultBackends: defaultBackends, diagnostics: diagnostics.sorted())
     }
 
+    /// One service's route now.
+    func route(_ id: ServiceID) -> ServiceRoute? { routes[id] }
+
+    /// The frontends of one service cluster that have services (with or without upstreams), sorted.
+    public func frontendKeys(cluster: String) -> [FrontendKey] {
+        members.keys.filter { $0.cluster == cluster }.sorted()
+    }
+
     /// One frontend now (nil when it is not served: no services or no upstreams), with its diagnostics.
     public func frontend(_ key: FrontendKey) -> (Frontend?, [Diagnostic]) {
         guard let ids = members[key] else { return (nil, []) }
@@ -99,9 +116,35 @@ public struct RoutingProjection: Sendable {
     /// A task changed: only its own upstream can change, and only that service's frontends.
     private mutating func updateUpstreams(_ id: ServiceID, task: TaskID, from old: SwarmTask?, to new: SwarmTask?,
                                           into change: inout RoutingChange) {
-        guard let routing = routes[id]?.updateUpstreams(task: task, from: old, to: new) else { return }
+        guard let index = routes.index(forKey: id) else { return }
+        let before = routes.values[index].proxyNetwork
+        guard let routing = routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
         change.frontends.formUnion(routing.frontendKeys)
         if routing.isDefaultBackend { change.defaultBackendClusters.insert(routing.cluster) }
+        countProxyNetwork(from: before, to: routes.values[index].proxyNetwork, into: &change)
+    }
+
+    /// The service clusters' proxy networks, sorted.
+    public func proxyNetworks(cluster: String) -> [NetworkID] {
+        (proxyNetworkCounts[cluster] ?? [:]).keys.sorted()
+    }
+
+    private mutating func countProxyNetwork(from old: ServiceRoute.ProxyNetwork?, to new: ServiceRoute.ProxyNetwork?,
+                                            into change: inout RoutingChange) {
+        guard old != new else { return }
+        if let old {
+            let count = (proxyNetworkCounts[old.cluster]?[old.network] ?? 1) - 1
+            proxyNetworkCounts[old.cluster, default: [:]][old.network] = count > 0 ? count : nil
+            if count == 0 {
+                change.networkClusters.insert(old.cluster)
+                if proxyNetworkCounts[old.cluster]?.isEmpty == true { proxyNetworkCounts[old.cluster] = nil }
+            }
+        }
+        if let new {
+            let count = (proxyNetworkCounts[new.cluster]?[new.network] ?? 0) + 1
+            proxyNetworkCounts[new.cluster, default: [:]][new.network] = count
+            if count == 1 { change.networkClusters.insert(new.cluster) }
+        }
     }
 
     /// The service's spec or networks changed: resolve it again.
@@ -110,6 +153,7 @@ public struct RoutingProjection: Sendable {
         let new = state.services[id].map { ServiceRoute($0, in: state) }
         guard old != new else { return }
         routes[id] = new
+        countProxyNetwork(from: old?.proxyNetwork, to: new?.proxyNetwork, into: &change)
 
         if old?.networks != new?.networks {
             for network in old?.networks ?? [] { servicesByNetwork[network]?.remove(id) }

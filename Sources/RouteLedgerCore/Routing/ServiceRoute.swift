@@ -29,6 +29,18 @@ struct ServiceRoute: Sendable, Hashable {
     /// How many of its tasks are routable (running, desired running); vip mode serves while this is > 0.
     var routableTasks = 0
 
+    /// A network the proxy must join because this service sends it traffic, in its service cluster.
+    struct ProxyNetwork: Hashable, Sendable {
+        var cluster: String
+        var network: NetworkID
+    }
+
+    /// The network the proxy must join for this service: its route network while it has upstreams.
+    var proxyNetwork: ProxyNetwork? {
+        guard let routing, let routeNetwork, !upstreams.isEmpty else { return nil }
+        return ProxyNetwork(cluster: routing.cluster, network: routeNetwork)
+    }
+
     /// Orders services on a frontend: oldest first.
     static func isOlder(_ lhs: ServiceRoute, _ rhs: ServiceRoute) -> Bool {
         lhs.createdAt != rhs.createdAt ? lhs.createdAt < rhs.createdAt : lhs.id.rawValue < rhs.id.rawValue

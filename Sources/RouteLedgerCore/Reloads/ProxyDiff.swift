@@ -1,0 +1,118 @@
+/// What changed in one cluster's proxy configuration between two reloads.
+public struct ProxyDiff: Sendable, Hashable {
+    /// Servers added to and removed from one frontend, with each server's share before and after.
+    public struct UpstreamChange: Sendable, Hashable {
+        /// The frontend.
+        public var key: FrontendKey
+        /// Servers that appeared.
+        public var added: [ProxyServer]
+        /// Servers that went away.
+        public var removed: [ProxyServer]
+        /// The share of each server before (1/n), nil when the frontend did not exist.
+        public var shareBefore: Double?
+        /// The share of each server after, nil when the frontend is gone.
+        public var shareAfter: Double?
+    }
+
+    /// A frontend option that changed.
+    public struct OptionChange: Sendable, Hashable {
+        /// The frontend.
+        public var key: FrontendKey
+        /// `sticky`, `ipHash`, `contextRootRewrite`, `redirects`, `websocketEndpoints`.
+        public var option: String
+        /// The value before, as text.
+        public var before: String
+        /// The value after, as text.
+        public var after: String
+    }
+
+    /// Frontends that appeared.
+    public var frontendsAdded: [FrontendKey] = []
+    /// Frontends that went away.
+    public var frontendsRemoved: [FrontendKey] = []
+    /// Server changes per frontend.
+    public var upstreams: [UpstreamChange] = []
+    /// Option changes per frontend.
+    public var options: [OptionChange] = []
+    /// The default backend's servers before and after, when they changed.
+    public var defaultBackend: (before: [ProxyServer], after: [ProxyServer])?
+    /// Networks the proxy must now join.
+    public var networksAdded: [NetworkID] = []
+    /// Networks the proxy may now leave.
+    public var networksRemoved: [NetworkID] = []
+
+    /// No change.
+    public init() {}
+
+    /// Whether nothing changed.
+    public var isEmpty: Bool {
+        frontendsAdded.isEmpty && frontendsRemoved.isEmpty && upstreams.isEmpty && options.isEmpty
+            && defaultBackend == nil && networksAdded.isEmpty && networksRemoved.isEmpty
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.frontendsAdded == rhs.frontendsAdded && lhs.frontendsRemoved == rhs.frontendsRemoved
+            && lhs.upstreams == rhs.upstreams && lhs.options == rhs.options
+            && lhs.defaultBackend?.before == rhs.defaultBackend?.before && lhs.defaultBackend?.after == rhs.defaultBackend?.after
+            && lhs.networksAdded == rhs.networksAdded && lhs.networksRemoved == rhs.networksRemoved
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(frontendsAdded)
+        hasher.combine(frontendsRemoved)
+        hasher.combine(upstreams)
+        hasher.combine(options)
+        hasher.combine(defaultBackend?.before)
+        hasher.combine(defaultBackend?.after)
+        hasher.combine(networksAdded)
+        hasher.combine(networksRemoved)
+    }
+
+    /// Adds the change of one frontend (nil: absent) to the diff.
+    mutating func record(_ key: FrontendKey, from old: ProxyFrontend?, to new: ProxyFrontend?) {
+        guard old != new else { return }
+        if old == nil { frontendsAdded.append(key) }
+        if new == nil { frontendsRemoved.append(key) }
+        let before = old?.servers ?? [], after = new?.servers ?? []
+        let added = Self.subtracting(after, before), removed = Self.subtracting(before, after)
+        if !added.isEmpty || !removed.isEmpty || (old != nil && new != nil && before.count != after.count) {
+            upstreams.append(UpstreamChange(key: key, added: added, removed: removed,
+                                            shareBefore: old.map { 1 / Double(max($0.servers.count, 1)) },
+                                            shareAfter: new.map { 1 / Double(max($0.servers.count, 1)) }))
+        }
+        guard let old, let new else { return }
+        func option(_ name: String, _ a: String, _ b: String) {
+            if a != b { options.append(OptionChange(key: key, option: name, before: a, after: b)) }
+        }
+        option("sticky", old.stickyCookie ?? "none", new.stickyCookie ?? "none")
+        option("ipHash", String(old.ipHash), String(new.ipHash))
+        option("contextRootRewrite", String(old.contextRootRewrite), String(new.contextRootRewrite))
+        option("redirects", old.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ","),
+               new.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ","))
+        option("websocketEndpoints", old.websocketEndpoints.joined(separator: ","), new.websocketEndpoints.joined(separator: ","))
+    }
+
+    /// Puts the parts in a stable order.
+    mutating func sort() {
+        frontendsAdded.sort()
+        frontendsRemoved.sort()
+        upstreams.sort { $0.key < $1.key }
+        options.sort { ($0.key, $0.option) < ($1.key, $1.option) }
+    }
+
+    /// Multiset difference, keeping order.
+    private static func subtracting(_ a: [ProxyServer], _ b: [ProxyServer]) -> [ProxyServer] {
+        var remaining = b
+        return a.filter { server in
+            if let index = remaining.firstIndex(of: server) {
+                remaining.remove(at: index)
+                return false
+            }
+            return true
+        }
+    }
+}
+
+private func < (lhs: (FrontendKey, String), rhs: (FrontendKey, String)) -> Bool {
+    lhs.0 != rhs.0 ? lhs.0 < rhs.0 : lhs.1 < rhs.1
+}

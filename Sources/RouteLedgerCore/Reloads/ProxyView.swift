@@ -1,0 +1,126 @@
+import Crypto
+
+/// One `server` line of an upstream block: what nginx sees of an upstream.
+public struct ProxyServer: Sendable, Hashable, Comparable {
+    /// `ip:port`.
+    public var address: String
+    /// `max_fails`, when set.
+    public var maxFails: Int?
+    /// `fail_timeout`, when set.
+    public var failTimeout: String?
+
+    /// Creates a server line.
+    public init(address: String, maxFails: Int? = nil, failTimeout: String? = nil) {
+        self.address = address
+        self.maxFails = maxFails
+        self.failTimeout = failTimeout
+    }
+
+    init(_ upstream: Upstream) {
+        self.init(address: upstream.address, maxFails: upstream.maxFails, failTimeout: upstream.failTimeout)
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        if lhs.address != rhs.address { return lhs.address < rhs.address }
+        if lhs.maxFails != rhs.maxFails { return (lhs.maxFails ?? -1) < (rhs.maxFails ?? -1) }
+        return (lhs.failTimeout ?? "") < (rhs.failTimeout ?? "")
+    }
+}
+
+/// A frontend as the proxy configuration needs it: no service names, task ids or shares (all servers of a
+/// frontend weigh the same), so replacing a task by one at the same address changes nothing.
+public struct ProxyFrontend: Sendable, Hashable {
+    /// Which frontend.
+    public var key: FrontendKey
+    /// Sticky cookie.
+    public var stickyCookie: String?
+    /// `ip_hash`.
+    public var ipHash: Bool
+    /// Strip the context root.
+    public var contextRootRewrite: Bool
+    /// Redirects.
+    public var redirects: [Redirect]
+    /// Websocket paths.
+    public var websocketEndpoints: [String]
+    /// The upstream servers, sorted.
+    public var servers: [ProxyServer]
+
+    /// The proxy's part of a routed frontend.
+    public init(_ frontend: Frontend) {
+        key = frontend.key
+        stickyCookie = frontend.stickyCookie
+        ipHash = frontend.ipHash
+        contextRootRewrite = frontend.contextRootRewrite
+        redirects = frontend.redirects
+        websocketEndpoints = frontend.websocketEndpoints
+        servers = frontend.upstreams.map(ProxyServer.init).sorted()
+    }
+
+    /// The canonical serialization that the frontend's digest covers.
+    var canonical: JSONValue {
+        .object([
+            JSONMember("host", .string(key.host)),
+            JSONMember("path", .string(key.path)),
+            JSONMember("sticky", stickyCookie.map(JSONValue.string) ?? .null),
+            JSONMember("ipHash", .bool(ipHash)),
+            JSONMember("rewrite", .bool(contextRootRewrite)),
+            JSONMember("redirects", .array(redirects.map { .array([.string($0.source), .string($0.target)]) })),
+            JSONMember("websockets", .array(websocketEndpoints.map(JSONValue.string))),
+            JSONMember("servers", .array(servers.map(\.canonical))),
+        ])
+    }
+}
+
+extension ProxyServer {
+    var canonical: JSONValue {
+        .array([.string(address), maxFails.map { .number(String($0)) } ?? .null, failTimeout.map(JSONValue.string) ?? .null])
+    }
+}
+
+/// Everything the proxy configuration of one service cluster depends on: frontends with their servers and
+/// options, the default backend, and the networks the proxy must join. Diagnostics are not part of it.
+public struct ProxyView: Sendable, Hashable {
+    /// The service cluster.
+    public var cluster: String
+    /// Frontends with servers, sorted by key.
+    public var frontends: [ProxyFrontend]
+    /// The default backend's servers (empty: unknown hosts get 503).
+    public var defaultBackend: [ProxyServer]
+    /// Networks the proxy must join: the route networks of the services that contribute an upstream.
+    public var networks: [NetworkID]
+
+    /// Creates a view.
+    public init(cluster: String, frontends: [ProxyFrontend] = [], defaultBackend: [ProxyServer] = [], networks: [NetworkID] = []) {
+        self.cluster = cluster
+        self.frontends = frontends
+        self.defaultBackend = defaultBackend
+        self.networks = networks
+    }
+
+    /// The view of `cluster` in the incremental projection.
+    public init(cluster: String, projection: RoutingProjection) {
+        let frontends = projection.frontendKeys(cluster: cluster).compactMap { projection.frontend($0).0 }.map(ProxyFrontend.init)
+        self.init(cluster: cluster, frontends: frontends,
+                  defaultBackend: projection.defaultBackend(cluster: cluster)?.upstreams.map(ProxyServer.init).sorted() ?? [],
+                  networks: projection.proxyNetworks(cluster: cluster))
+    }
+
+    /// The view of `cluster` computed from scratch.
+    public init(cluster: String, state: ClusterState) {
+        let view = RoutingView(state: state).filtered(cluster: cluster)
+        let networks = Set(state.services.values.compactMap { ServiceRoute($0, in: state).proxyNetwork }
+            .filter { $0.cluster == cluster }.map(\.network))
+        self.init(cluster: cluster, frontends: view.frontends.map(ProxyFrontend.init),
+                  defaultBackend: view.defaultBackends.first?.upstreams.map(ProxyServer.init).sorted() ?? [],
+                  networks: networks.sorted())
+    }
+
+    /// The config version: see ``ConfigVersion``.
+    public var version: ConfigVersion {
+        var digest = ConfigVersion.Accumulator(cluster: cluster)
+        for frontend in frontends { digest.add(frontend) }
+        digest.defaultBackend = ConfigVersion.digest(defaultBackend)
+        digest.networks = ConfigVersion.digest(networks)
+        return digest.version
+    }
+}

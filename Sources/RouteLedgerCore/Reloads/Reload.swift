@@ -1,0 +1,27 @@
+/// A reload: one service cluster's proxy configuration version changed.
+public struct Reload: Sendable, Hashable {
+    /// 1, 2, 3, … in log order, across clusters.
+    public var id: Int
+    /// The service cluster whose proxy reloads.
+    public var cluster: String
+    /// The position of the event at which it happened.
+    public var seq: Seq
+    /// That event's log time.
+    public var logTime: Timestamp
+    /// The version before (nil for a cluster's first reload).
+    public var previousVersion: ConfigVersion?
+    /// The version after.
+    public var version: ConfigVersion
+    /// The events since the previous reload that changed what the proxy sees.
+    public var causes: [Seq]
+    /// What changed.
+    public var diff: ProxyDiff
+}
+
+/// What one event did to the proxies.
+public enum EventEffect: Sendable, Hashable {
+    /// It changed what a proxy sees: part of these reloads.
+    case reload([Int])
+    /// It changed nothing a proxy sees, and why.
+    case absorbed(String)
+}

@@ -1,0 +1,150 @@
+import Testing
+@testable import RouteLedgerCore
+
+/// Folds events at positions 1, 2, 3, … through the reload projection; returns each event's effect.
+func audit(_ events: [ClusterEvent]) -> (projection: ReloadProjection, effects: [EventEffect], reloads: [Reload]) {
+    var projection = ReloadProjection()
+    var effects: [EventEffect] = []
+    var reloads: [Reload] = []
+    for (i, event) in events.enumerated() {
+        let seq = Seq(i + 1)
+        let result = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: seq * 1_000_000_000),
+                                                    logTime: Timestamp(nanosecondsSinceEpoch: seq * 1_000_000_000), event: event))
+        effects.append(result.effect)
+        reloads += result.reloads
+    }
+    return (projection, effects, reloads)
+}
+
+extension EventEffect {
+    var isReload: Bool { if case .reload = self { true } else { false } }
+    var reason: String? { if case .absorbed(let reason) = self { reason } else { nil } }
+}
+
+@Suite("Reloads and absorbed events (DESIGN section 4)")
+struct ReloadProjectionTests {
+    static let vipDemo: [ClusterEvent] = Fixture.networks
+        + [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
+        + F.running(4, of: "demo", subnet: 2)
+
+    @Test("vip mode: the first running task reloads, the others are absorbed")
+    func vipFirstTask() {
+        let (_, effects, reloads) = audit(Self.vipDemo)
+        #expect(effects.map(\.isReload) == [false, false, false, false, true, false, false, false])
+        #expect(reloads.count == 1)
+        #expect(reloads[0].seq == 5 && reloads[0].causes == [5] && reloads[0].previousVersion == nil)
+        #expect(reloads[0].diff.frontendsAdded == [FrontendKey(cluster: "", host: "demo.local")])
+        #expect(reloads[0].diff.networksAdded == ["n-demo"])
+        #expect(effects[5].reason == "demo is in vip mode: task demo-2 leaves upstream 10.0.2.9:8080 unchanged")
+    }
+
+    @Test("vip mode: scaling, image, env and non-lb label changes are absorbed, with the reason")
+    func vipChurnAbsorbed() {
+        let events = Self.vipDemo + [
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6)),
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2")),
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2", env: ["A=1"])),
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2", env: ["A=1"], otherLabels: ["team": "x"])),
+            .taskUpdated(F.task("demo-5", of: "demo", ip: "10.0.2.5")),
+        ]
+        let (_, effects, reloads) = audit(events)
+        #expect(reloads.count == 1)
+        let reasons = effects.suffix(5).map(\.reason)
+        #expect(reasons == [
+            "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged",
+            "demo is in vip mode: image img:2 leaves upstream 10.0.2.9:8080 unchanged",
+            "demo is in vip mode: env leaves upstream 10.0.2.9:8080 unchanged",
+            "demo is in vip mode: non-lb labels leaves upstream 10.0.2.9:8080 unchanged",
+            "demo is in vip mode: task demo-5 leaves upstream 10.0.2.9:8080 unchanged",
+        ])
+    }
+
+    @Test("vip mode: a reload only when the last running task stops")
+    func vipLastTask() {
+        let events = Self.vipDemo + (1...4).map { .taskUpdated(F.task("demo-\($0)", of: "demo", .running, desired: .shutdown, ip: "10.0.2.\($0)")) }
+        let (_, effects, reloads) = audit(events)
+        #expect(effects.suffix(4).map(\.isReload) == [false, false, false, true])
+        #expect(reloads.last?.diff.frontendsRemoved == [FrontendKey(cluster: "", host: "demo.local")])
+        #expect(reloads.last?.diff.networksRemoved == ["n-demo"])
+    }
+
+    @Test("task mode: each task change reloads; a drain reloads, the later shutdown and removal do not")
+    func taskModeDrain() {
+        let events: [ClusterEvent] = Fixture.networks
+            + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+            + F.running(3, of: "web", subnet: 1)
+            + [.taskUpdated(F.task("web-2", of: "web", .running, desired: .shutdown, ip: "10.0.1.2")),
+               .taskUpdated(F.task("web-2", of: "web", .shutdown, desired: .shutdown, ip: "10.0.1.2")),
+               .taskRemoved("web-2")]
+        let (_, effects, reloads) = audit(events)
+        #expect(effects.suffix(6).map(\.isReload) == [true, true, true, true, false, false])
+        let drain = reloads[3]
+        #expect(drain.causes == [8])
+        #expect(drain.diff.upstreams == [ProxyDiff.UpstreamChange(key: FrontendKey(cluster: "", host: "web.local"), added: [],
+                                                                  removed: [ProxyServer(address: "10.0.1.2:80")],
+                                                                  shareBefore: 1.0 / 3, shareAfter: 0.5)])
+        #expect(effects[8].reason == "task web-2 is not running (shutdown)")
+        #expect(effects[9].reason == "task web-2 was no longer an upstream (shutdown)")
+    }
+
+    @Test("sticky on a vip service and an invalid label change are absorbed with their reasons")
+    func ignoredAndInvalidLabels() {
+        let events = Self.vipDemo + [
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip", "sticky_session_cookie": "s"], vip: "10.0.2.9", replicas: 4)),
+            .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "bogus"], vip: "10.0.2.9", replicas: 4)),
+        ]
+        let (_, effects, reloads) = audit(events)
+        #expect(reloads.count == 1)
+        #expect(effects[8].reason == "demo is in vip mode: sticky_session_cookie (ignored: sticky sessions need task mode; ignored because backend_mode is vip) leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[9].reason == "label backend_mode=bogus is invalid: last valid routing kept")
+    }
+
+    @Test("a change in one service cluster never reloads another")
+    func clustersApart() {
+        let events: [ClusterEvent] = Fixture.networks
+            + [.serviceCreated(F.service("a", ["hosts": "a.local", "port": "80"])),
+               .serviceCreated(F.service("b", ["hosts": "b.local", "port": "80", "service_cluster": "edge"]))]
+            + F.running(1, of: "a", subnet: 1) + F.running(1, of: "b", subnet: 2)
+        let (projection, _, reloads) = audit(events)
+        #expect(reloads.map(\.cluster) == ["", "edge"])
+        #expect(reloads.map(\.seq) == [6, 7])
+        #expect(projection.version(cluster: "") != projection.version(cluster: "edge"))
+    }
+
+    @Test("changing a task's service name alone does not reload: the proxy does not see names")
+    func namesAreNotSeen() {
+        var renamed = F.service("web", ["hosts": "web.local", "port": "80"])
+        renamed.name = "web-renamed"
+        let events: [ClusterEvent] = Fixture.networks
+            + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))] + F.running(1, of: "web", subnet: 1)
+            + [.serviceUpdated(renamed)]
+        let (_, effects, _) = audit(events)
+        #expect(!effects.last!.isReload)
+    }
+
+    @Test("the incremental version always equals the version of the view computed from scratch", arguments: 0..<25)
+    func versionsMatchFromScratch(seed: UInt64) {
+        var history = RandomHistory(seed: seed)
+        var projection = ReloadProjection()
+        var lastReloaded: [String: ConfigVersion] = [:]
+        for seq in Seq(1)...Seq(250) {
+            let event = history.next()
+            let result = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
+                                                        logTime: Timestamp(nanosecondsSinceEpoch: 0), event: event))
+            for reload in result.reloads {
+                #expect(reload.previousVersion == lastReloaded[reload.cluster], "seed \(seed) seq \(seq)")
+                lastReloaded[reload.cluster] = reload.version
+            }
+            for cluster in ["", "edge"] {
+                let scratch = ProxyView(cluster: cluster, state: projection.routing.state)
+                #expect(projection.proxyView(cluster: cluster) == scratch, "seed \(seed) seq \(seq): views differ")
+                // Every change of the view was a reload: the last reloaded version is the view's version.
+                if let version = lastReloaded[cluster] {
+                    #expect(version == scratch.version, "seed \(seed) seq \(seq) (\(event.summary)): cluster \(cluster) runs a stale version")
+                } else {
+                    #expect(scratch == ProxyView(cluster: cluster), "seed \(seed) seq \(seq): a non-empty view was never reloaded")
+                }
+            }
+        }
+    }
+}
