@@ -1,19 +1,24 @@
 import Testing
 @testable import RouteLedgerCore
 
-/// Folds events at positions 1, 2, 3, … through the reload projection; returns each event's effect.
-func audit(_ events: [ClusterEvent]) -> (projection: ReloadProjection, effects: [EventEffect], reloads: [Reload]) {
-    var projection = ReloadProjection()
-    var effects: [EventEffect] = []
+/// Folds events at positions 1, 2, 3, … (log time: `seconds[i]`, default one second apart) through the
+/// reload projection, then flushes; returns each event's effect.
+func audit(_ events: [ClusterEvent], settings: ReloadSettings = .immediate, seconds: [Int64]? = nil)
+    -> (projection: ReloadProjection, effects: [EventEffect], reloads: [Reload]) {
+    var projection = ReloadProjection(settings: settings)
+    var effects: [Seq: EventEffect] = [:]
     var reloads: [Reload] = []
     for (i, event) in events.enumerated() {
         let seq = Seq(i + 1)
-        let result = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: seq * 1_000_000_000),
-                                                    logTime: Timestamp(nanosecondsSinceEpoch: seq * 1_000_000_000), event: event))
-        effects.append(result.effect)
-        reloads += result.reloads
+        let time = Timestamp(nanosecondsSinceEpoch: (seconds?[i] ?? seq) * 1_000_000_000)
+        let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: time, logTime: time, event: event))
+        effects.merge(step.effects) { _, new in new }
+        reloads += step.reloads
     }
-    return (projection, effects, reloads)
+    let end = projection.flush()
+    effects.merge(end.effects) { _, new in new }
+    reloads += end.reloads
+    return (projection, (1...events.count).map { effects[Seq($0)]! }, reloads)
 }
 
 extension EventEffect {
@@ -129,9 +134,10 @@ struct ReloadProjectionTests {
         var lastReloaded: [String: ConfigVersion] = [:]
         for seq in Seq(1)...Seq(250) {
             let event = history.next()
-            let result = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
-                                                        logTime: Timestamp(nanosecondsSinceEpoch: 0), event: event))
-            for reload in result.reloads {
+            let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
+                                                      logTime: Timestamp(nanosecondsSinceEpoch: 0), event: event))
+            #expect(step.effects[seq] != nil, "seed \(seed) seq \(seq): no effect without a settle window")
+            for reload in step.reloads {
                 #expect(reload.previousVersion == lastReloaded[reload.cluster], "seed \(seed) seq \(seq)")
                 lastReloaded[reload.cluster] = reload.version
             }
@@ -146,5 +152,59 @@ struct ReloadProjectionTests {
                 }
             }
         }
+    }
+
+    @Test("a settle window turns a burst of task events into one reload whose causes list them all")
+    func settleBurst() {
+        let setup: [ClusterEvent] = Fixture.networks + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+        let burst: [ClusterEvent] = F.running(6, of: "web", subnet: 1)
+        let later: [ClusterEvent] = [.taskUpdated(F.task("web-1", of: "web", .running, desired: .shutdown, ip: "10.0.1.1"))]
+        // Setup at 1…4 s, the burst 0.5 s apart would need sub-second times: use 10…15 s with a 2 s window.
+        let seconds: [Int64] = [1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 30]
+        let (_, effects, reloads) = audit(setup + burst + later, settings: ReloadSettings(settle: 2_000_000_000), seconds: seconds)
+        #expect(reloads.count == 2)
+        #expect(reloads[0].causes == [5, 6, 7, 8, 9, 10])
+        #expect(reloads[0].seq == 10)
+        #expect(reloads[0].logTime == Timestamp(nanosecondsSinceEpoch: 17_000_000_000))
+        #expect(reloads[0].diff.upstreams.first?.added.count == 6)
+        #expect(effects[4...9].allSatisfy { $0 == .reload([1]) })
+        #expect(reloads[1].causes == [11])
+        #expect(effects[10] == .reload([2]))
+    }
+
+    @Test("a settle window reloads at the latest after its maximum wait")
+    func settleMaxWait() {
+        let events: [ClusterEvent] = Fixture.networks + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+            + F.running(8, of: "web", subnet: 1)
+        // A change every second with a 2 s window never goes quiet; max wait 5 s cuts it.
+        let seconds: [Int64] = [1, 2, 3, 4] + (10...17).map { Int64($0) }
+        let (_, _, reloads) = audit(events, settings: ReloadSettings(settle: 2_000_000_000, maxWait: 5_000_000_000), seconds: seconds)
+        #expect(reloads.map(\.causes) == [[5, 6, 7, 8, 9], [10, 11, 12]])
+        #expect(reloads[0].logTime == Timestamp(nanosecondsSinceEpoch: 15_000_000_000))
+    }
+
+    @Test("a change undone inside the settle window reloads nothing, and says so")
+    func settleUndone() {
+        let events: [ClusterEvent] = Fixture.networks + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+            + F.running(2, of: "web", subnet: 1)
+            + [.taskUpdated(F.task("web-2", of: "web", .running, desired: .shutdown, ip: "10.0.1.2")),
+               .taskUpdated(F.task("web-2", of: "web", .running, desired: .running, ip: "10.0.1.2"))]
+        let seconds: [Int64] = [1, 2, 3, 4, 5, 6, 20, 21]
+        let (_, effects, reloads) = audit(events, settings: ReloadSettings(settle: 2_000_000_000), seconds: seconds)
+        #expect(reloads.count == 1)
+        #expect(effects[6].reason?.hasPrefix("its change was undone before the settle window closed") == true)
+        #expect(effects[7].reason?.hasPrefix("its change was undone") == true)
+    }
+
+    @Test("replaying the same events gives the same reloads and effects")
+    func deterministic() {
+        var history = RandomHistory(seed: 99)
+        let events = (0..<400).map { _ in history.next() }
+        let seconds = (0..<400).map { Int64($0 / 3) }
+        let first = audit(events, settings: ReloadSettings(settle: 1_000_000_000), seconds: seconds)
+        let second = audit(events, settings: ReloadSettings(settle: 1_000_000_000), seconds: seconds)
+        #expect(first.reloads == second.reloads)
+        #expect(first.effects == second.effects)
+        #expect(!first.reloads.isEmpty)
     }
 }

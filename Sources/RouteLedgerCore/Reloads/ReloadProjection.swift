@@ -1,3 +1,31 @@
+/// How reloads are coalesced: a burst of changes becomes one reload once the cluster has been quiet for
+/// `settle` (in log time), or at the latest `maxWait` after the burst's first change. Zero: one reload per
+/// changing event.
+public struct ReloadSettings: Sendable, Hashable {
+    /// Quiet time before a reload, in nanoseconds of log time.
+    public var settle: Int64
+    /// Longest a change waits for its reload, in nanoseconds of log time.
+    public var maxWait: Int64
+
+    /// No coalescing.
+    public static let immediate = ReloadSettings(settle: 0, maxWait: 0)
+
+    /// Creates settings; `maxWait` defaults to ten times `settle`.
+    public init(settle: Int64, maxWait: Int64? = nil) {
+        self.settle = max(0, settle)
+        self.maxWait = max(self.settle, maxWait ?? self.settle * 10)
+    }
+}
+
+/// What folding one event produced: reloads completed, and effects now known (of this event, or of earlier
+/// events whose settle window closed).
+public struct ReloadStep: Sendable, Hashable {
+    /// Reloads recorded at this step, in id order.
+    public var reloads: [Reload] = []
+    /// Effects now known, by event position. An event that waits for its settle window has none yet.
+    public var effects: [Seq: EventEffect] = [:]
+}
+
 /// The reload audit, folded incrementally: on top of the routing, each service cluster's proxy view and
 /// config version, a ``Reload`` each time a version changes, and every event's ``EventEffect``.
 ///
@@ -6,29 +34,75 @@
 public struct ReloadProjection: Sendable {
     /// The routing underneath.
     public private(set) var routing = RoutingProjection()
+    /// How reloads coalesce.
+    public let settings: ReloadSettings
     private var clusters: [String: ClusterProxy] = [:]
+    /// Events that changed a view and wait for their reloads: the clusters still pending, the reloads so far.
+    private var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
     /// The id the next reload gets.
     public private(set) var nextReloadID = 1
 
     /// The empty projection.
-    public init() {}
+    public init(settings: ReloadSettings = .immediate) {
+        self.settings = settings
+    }
 
-    /// Folds one recorded event: its effect, and the reloads it completes.
-    public mutating func apply(_ event: RecordedEvent) -> (effect: EventEffect, reloads: [Reload]) {
+    /// Folds one recorded event.
+    public mutating func apply(_ event: RecordedEvent) -> ReloadStep {
+        var step = ReloadStep()
+        // Settle windows that closed before this event: their reloads carry the state before it.
+        if settings.settle > 0 {
+            for cluster in clusters.keys.sorted() where clusters[cluster]!.isDue(at: event.logTime, settings) {
+                fire(cluster, at: nil, into: &step)
+            }
+        }
         let before = Absorption.Before(event.event, routing: routing)
         let change = routing.apply(event)
-        var reloads: [Reload] = []
+        var changed: [String] = []
         for cluster in change.clusters.sorted() {
             var proxy = clusters[cluster] ?? ClusterProxy(cluster: cluster)
-            proxy.update(change, routing: routing)
-            if let reload = proxy.reloadIfChanged(id: nextReloadID, at: event) {
-                reloads.append(reload)
-                nextReloadID += 1
-            }
-            clusters[cluster] = proxy.isEmpty ? nil : proxy
+            if proxy.update(change, routing: routing, cause: event) { changed.append(cluster) }
+            clusters[cluster] = proxy
         }
-        if !reloads.isEmpty { return (.reload(reloads.map(\.id)), reloads) }
-        return (.absorbed(Absorption.reason(event.event, before: before, change: change, routing: routing)), [])
+        if changed.isEmpty {
+            step.effects[event.seq] = .absorbed(Absorption.reason(event.event, before: before, change: change, routing: routing))
+            return step
+        }
+        waiting[event.seq] = (changed.count, [])
+        if settings.settle == 0 {
+            for cluster in changed { fire(cluster, at: event, into: &step) }
+        }
+        return step
+    }
+
+    /// Closes every open settle window (the end of a replay, or a query that wants the pending reloads).
+    public mutating func flush() -> ReloadStep {
+        var step = ReloadStep()
+        for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, at: nil, into: &step) }
+        return step
+    }
+
+    private mutating func fire(_ cluster: String, at event: RecordedEvent?, into step: inout ReloadStep) {
+        guard var proxy = clusters[cluster] else { return }
+        let (reload, causes) = proxy.reload(id: nextReloadID, settings: settings)
+        if let reload {
+            step.reloads.append(reload)
+            nextReloadID += 1
+        }
+        for seq in causes {
+            guard var entry = waiting[seq] else { continue }
+            entry.clusters -= 1
+            if let reload { entry.reloads.append(reload.id) }
+            if entry.clusters == 0 {
+                waiting[seq] = nil
+                step.effects[seq] = entry.reloads.isEmpty
+                    ? .absorbed("its change was undone before the settle window closed; the proxy already ran that configuration")
+                    : .reload(entry.reloads)
+            } else {
+                waiting[seq] = entry
+            }
+        }
+        clusters[cluster] = proxy.isEmpty ? nil : proxy
     }
 
     /// The current version of a cluster's proxy configuration (nil before its first reload).
@@ -58,7 +132,10 @@ struct ClusterProxy: Sendable {
     private var dirty: Set<FrontendKey> = []
     /// Events since the last reload that changed the view.
     private var causes: [Seq] = []
-    private var changedThisEvent = false
+    /// Log time of the first and the last change since the last reload.
+    private var firstChange: Timestamp?
+    private var lastChange: Timestamp?
+    private var lastCause: (seq: Seq, logTime: Timestamp)?
 
     init(cluster: String) {
         self.cluster = cluster
@@ -66,11 +143,22 @@ struct ClusterProxy: Sendable {
     }
 
     /// Nothing to remember: no frontend, default backend or network, and never reloaded.
-    var isEmpty: Bool { current.isEmpty && defaultBackend.isEmpty && networks.isEmpty && version == nil }
+    var isEmpty: Bool { current.isEmpty && defaultBackend.isEmpty && networks.isEmpty && version == nil && causes.isEmpty }
 
-    /// Takes the routing's change for this cluster.
-    mutating func update(_ change: RoutingChange, routing: RoutingProjection) {
-        changedThisEvent = false
+    /// Whether changes wait for a reload.
+    var hasPending: Bool { !causes.isEmpty }
+
+    /// Whether the settle window of the pending changes has closed by `time`.
+    func isDue(at time: Timestamp, _ settings: ReloadSettings) -> Bool {
+        guard let firstChange, let lastChange, hasPending else { return false }
+        return time.nanosecondsSinceEpoch >= lastChange.nanosecondsSinceEpoch &+ settings.settle
+            || time.nanosecondsSinceEpoch >= firstChange.nanosecondsSinceEpoch &+ settings.maxWait
+    }
+
+    /// Takes the routing's change for this cluster; returns whether the cluster's view changed (then
+    /// `cause` waits for the next reload).
+    mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Bool {
+        var changedThisEvent = false
         for key in change.frontends where key.cluster == cluster {
             let new = routing.frontend(key).0.map(ProxyFrontend.init)
             guard new != current[key] else { continue }
@@ -100,34 +188,44 @@ struct ClusterProxy: Sendable {
                 changedThisEvent = true
             }
         }
+        if changedThisEvent {
+            causes.append(cause.seq)
+            firstChange = firstChange ?? cause.logTime
+            lastChange = cause.logTime
+            lastCause = (cause.seq, cause.logTime)
+        }
+        return changedThisEvent
     }
 
-    /// Records `event` as a cause when it changed the view, and reloads when the version differs from the
-    /// last reload's.
-    mutating func reloadIfChanged(id: Int, at event: RecordedEvent) -> Reload? {
-        guard changedThisEvent else { return nil }
-        causes.append(event.seq)
-        let next = accumulator.version
-        guard next != version else {
-            // Changed and changed back since the last reload: the proxy already runs this version.
+    /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the
+    /// changes were undone). Returns the causes it settles.
+    mutating func reload(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
+        let settled = causes
+        defer {
             causes.removeAll()
             dirty.removeAll()
-            return nil
+            firstChange = nil
+            lastChange = nil
+            lastCause = nil
         }
+        guard let lastCause, let firstChange, let lastChange else { return (nil, settled) }
+        let next = accumulator.version
+        guard next != version else { return (nil, settled) }
         var diff = ProxyDiff()
         for key in dirty { diff.record(key, from: reloaded[key], to: current[key]) }
         if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
         diff.networksAdded = networks.filter { !reloadedNetworks.contains($0) }
         diff.networksRemoved = reloadedNetworks.filter { !networks.contains($0) }
         diff.sort()
-        let reload = Reload(id: id, cluster: cluster, seq: event.seq, logTime: event.logTime,
-                            previousVersion: version, version: next, causes: causes, diff: diff)
+        // The proxy reloads when the window closes: quiet for `settle`, or `maxWait` after the first change.
+        let at = settings.settle == 0 ? lastCause.logTime : Timestamp(nanosecondsSinceEpoch: min(
+            lastChange.nanosecondsSinceEpoch &+ settings.settle, firstChange.nanosecondsSinceEpoch &+ settings.maxWait))
+        let reload = Reload(id: id, cluster: cluster, seq: lastCause.seq, logTime: at,
+                            previousVersion: version, version: next, causes: settled, diff: diff)
         for key in dirty { reloaded[key] = current[key] }
         reloadedDefaultBackend = defaultBackend
         reloadedNetworks = networks
         version = next
-        causes.removeAll()
-        dirty.removeAll()
-        return reload
+        return (reload, settled)
     }
 }
