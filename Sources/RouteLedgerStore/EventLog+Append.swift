@@ -65,16 +65,18 @@ extension EventLog {
     private func write(_ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
         let recordedAt = clock()
         do {
-            let result = try pool.writeWithoutTransaction { db in
-                var result: AppendResult?
+            let (result, projection) = try pool.writeWithoutTransaction { db in
+                var outcome: (AppendResult, ReloadProjection)?
                 try db.inTransaction(.immediate) {
-                    var batch = try AppendBatch(db, recordedAt: recordedAt)
+                    var batch = try AppendBatch(db, recordedAt: recordedAt, cache: cache)
                     try body(&batch)
-                    result = batch.result
+                    outcome = try batch.finish()
                     return .commit
                 }
-                return result!
+                return outcome!
             }
+            // Only a committed projection is kept for the next append.
+            cache.store(projection, at: result.lastSeq)
             logger.debug("appended", metadata: ["appended": "\(result.appended)", "duplicates": "\(result.duplicates)",
                                                 "lastSeq": "\(result.lastSeq)"])
             return result
@@ -94,11 +96,14 @@ struct AppendBatch {
     private var hash: [UInt8]
     /// The hash input, reused from event to event.
     private var scratch: [UInt8] = []
+    /// The reload projection, advanced with every stored event; its records go in the same transaction.
+    private var projection: ReloadProjection
+    private let reloads: ReloadWriter
     private(set) var result: AppendResult
 
     var processed: Int { result.positions.count }
 
-    init(_ db: Database, recordedAt: Timestamp) throws {
+    init(_ db: Database, recordedAt: Timestamp, cache: ProjectionCache) throws {
         self.db = db
         self.recordedAt = recordedAt
         insert = try RawStatement(db, """
@@ -115,6 +120,14 @@ struct AppendBatch {
             hash = EventHash.genesis
         }
         result = AppendResult(appended: 0, duplicates: 0, positions: [], lastSeq: seq)
+        projection = try EventLog.projection(db, cache: cache, head: seq)
+        reloads = try ReloadWriter(db)
+    }
+
+    /// Records the projection checkpoint; returns what was appended and the projection after it.
+    func finish() throws -> (AppendResult, ReloadProjection) {
+        try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [seq])
+        return (result, projection)
     }
 
     mutating func append(_ event: IncomingEvent) throws {
@@ -143,6 +156,8 @@ struct AppendBatch {
             return
         }
         guard code == 0 else { throw insert.error(code) }
+        let recorded = RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
+        for reload in projection.apply(recorded).reloads { try reloads.insert(reload) }
         seq = nextSeq
         logTime = nextLogTime
         hash = nextHash

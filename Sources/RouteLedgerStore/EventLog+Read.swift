@@ -38,19 +38,7 @@ extension EventLog {
                 WHERE seq > ? ORDER BY seq LIMIT ?
                 """, arguments: [after, limit ?? -1])
             var events: [StoredEvent] = []
-            while let row = try rows.next() {
-                let seq: Seq = row["seq"]
-                let typeName: String = row["type"]
-                guard let type = EventType(rawValue: typeName) else {
-                    throw StoreError.corrupt(seq: seq, reason: "unknown type \(typeName)")
-                }
-                events.append(StoredEvent(
-                    seq: seq, id: row["id"], type: type,
-                    time: Timestamp(nanosecondsSinceEpoch: row["time"]),
-                    logTime: Timestamp(nanosecondsSinceEpoch: row["log_time"]),
-                    recordedAt: Timestamp(nanosecondsSinceEpoch: row["recorded_at"]),
-                    data: row["data"], meta: row["meta"], hash: [UInt8](row["hash"] as Data).hexString))
-            }
+            while let row = try rows.next() { events.append(try Self.storedEvent(row)) }
             return events
         }
     }
@@ -90,6 +78,20 @@ extension EventLog {
             try Int64.fetchOne(db, sql: "SELECT log_time FROM events WHERE seq = ?", arguments: [seq])
                 .map(Timestamp.init(nanosecondsSinceEpoch:))
         }
+    }
+
+    static func storedEvent(_ row: Row) throws -> StoredEvent {
+        let seq: Seq = row["seq"]
+        let typeName: String = row["type"]
+        guard let type = EventType(rawValue: typeName) else {
+            throw StoreError.corrupt(seq: seq, reason: "unknown type \(typeName)")
+        }
+        return StoredEvent(
+            seq: seq, id: row["id"], type: type,
+            time: Timestamp(nanosecondsSinceEpoch: row["time"]),
+            logTime: Timestamp(nanosecondsSinceEpoch: row["log_time"]),
+            recordedAt: Timestamp(nanosecondsSinceEpoch: row["recorded_at"]),
+            data: row["data"], meta: row["meta"], hash: [UInt8](row["hash"] as Data).hexString)
     }
 
     static func recordedEvent(_ row: Row) throws -> RecordedEvent {

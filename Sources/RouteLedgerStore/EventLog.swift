@@ -38,6 +38,8 @@ public struct EventLog: Sendable {
     let clock: @Sendable () -> Timestamp
     let logger: Logger
     let decodeAhead: Bool
+    /// The reload projection as of the last append of this process, reused by the next one.
+    let cache = ProjectionCache()
 
     /// The schema migrations, in order. Named, and never erase data.
     static var migrator: DatabaseMigrator {
@@ -59,6 +61,27 @@ public struct EventLog: Sendable {
                 BEGIN SELECT RAISE(ABORT, 'events are immutable: UPDATE refused'); END;
                 CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events
                 BEGIN SELECT RAISE(ABORT, 'events are immutable: DELETE refused'); END;
+                """)
+        }
+        migrator.registerMigration("v2-reloadProjection") { db in
+            // Projections: derived from the events, rebuilt by `rebuild`; never the source of truth.
+            try db.execute(sql: """
+                CREATE TABLE reloads (
+                    id INTEGER PRIMARY KEY,
+                    cluster TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    log_time INTEGER NOT NULL,
+                    previous_version TEXT,
+                    version TEXT NOT NULL,
+                    causes TEXT NOT NULL,
+                    diff TEXT NOT NULL
+                );
+                CREATE INDEX reloads_log_time ON reloads (log_time);
+                CREATE TABLE projection_state (
+                    key TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0);
                 """)
         }
         return migrator
@@ -98,6 +121,7 @@ public struct EventLog: Sendable {
                 }
             }
             try migrator.migrate(pool)
+            try catchUpProjections()
         } catch {
             throw Self.map(error, path: path)
         }

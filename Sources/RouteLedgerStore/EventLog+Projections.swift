@@ -1,0 +1,209 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+
+/// The reload projection this process last left at a position, so that the next append continues from it
+/// instead of replaying the log.
+final class ProjectionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var projection: ReloadProjection?
+    private var seq: Seq = 0
+
+    /// Takes the cached projection (leaving none: a failed append must not see a half-applied one).
+    func take() -> (ReloadProjection, Seq)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let projection else { return nil }
+        self.projection = nil
+        return (projection, seq)
+    }
+
+    /// Keeps `projection` as of `seq`.
+    func store(_ projection: ReloadProjection, at seq: Seq) {
+        lock.lock()
+        defer { lock.unlock() }
+        self.projection = projection
+        self.seq = seq
+    }
+
+    /// Forgets the cached projection.
+    func invalidate() {
+        lock.lock()
+        defer { lock.unlock() }
+        projection = nil
+    }
+}
+
+/// The projections kept beside the log: reloads, written in the same transaction as the events they follow.
+extension EventLog {
+    /// The reload settings the projections were built with.
+    public func reloadSettings() throws -> ReloadSettings {
+        try read { db in try Self.settings(db) }
+    }
+
+    /// Changes the reload settings and rebuilds the projections with them, in one transaction.
+    public func setReloadSettings(_ settings: ReloadSettings) throws {
+        try writeProjections { db in
+            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'settle'", arguments: [settings.settle])
+            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'maxWait'", arguments: [settings.maxWait])
+            try Self.rebuild(db)
+        }
+    }
+
+    /// Recomputes every projection from the log, in one transaction. Returns the number of reloads.
+    @discardableResult
+    public func rebuild() throws -> Int {
+        try writeProjections { db in try Self.rebuild(db) }
+        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reloads") ?? 0 }
+    }
+
+    /// Replays the whole log and compares the reloads it gives with the stored ones.
+    ///
+    /// - Returns: the first difference, in words, or nil when every stored record matches.
+    public func verifyProjections() throws -> String? {
+        try read { db in
+            var projection = ReloadProjection(settings: try Self.settings(db))
+            let stored = try Row.fetchCursor(db, sql: "SELECT * FROM reloads ORDER BY id")
+            var expected: [ReloadRow] = []
+            var checked = 0
+            func compare() throws -> String? {
+                for row in expected {
+                    guard let storedRow = try stored.next() else { return "reload \(row.id) is missing from the store" }
+                    let actual = ReloadRow(storedRow)
+                    if actual != row { return "reload \(row.id) differs: stored \(actual.summary), replay gives \(row.summary)" }
+                    checked += 1
+                }
+                expected.removeAll(keepingCapacity: true)
+                return nil
+            }
+            let checkpoint = try Self.checkpoint(db)
+            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
+                                             arguments: [checkpoint])
+            while let row = try events.next() {
+                expected += projection.apply(try Self.recordedEvent(row)).reloads.map(ReloadRow.init)
+                if let difference = try compare() { return difference }
+            }
+            if let extra = try stored.next() { return "reload \(ReloadRow(extra).id) is stored but the replay gives no such reload" }
+            return nil
+        }
+    }
+
+    /// Brings the projections up to the end of the log (after a migration from a schema without them).
+    func catchUpProjections() throws {
+        let behind = try read { db in
+            let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+            return try Self.checkpoint(db) < last
+        }
+        if behind {
+            logger.info("building projections for events appended before they existed")
+            try writeProjections { db in try Self.rebuild(db) }
+        }
+    }
+
+    private func writeProjections(_ body: (Database) throws -> Void) throws {
+        cache.invalidate()
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try body(db)
+                    return .commit
+                }
+            }
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    static func settings(_ db: Database) throws -> ReloadSettings {
+        let settle = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'settle'") ?? 0
+        let maxWait = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'maxWait'") ?? 0
+        return ReloadSettings(settle: settle, maxWait: maxWait)
+    }
+
+    static func checkpoint(_ db: Database) throws -> Seq {
+        try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'checkpoint'") ?? 0
+    }
+
+    private static func rebuild(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM reloads")
+        var projection = ReloadProjection(settings: try settings(db))
+        let writer = try ReloadWriter(db)
+        let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
+        var last: Seq = 0
+        while let row = try events.next() {
+            let event = try recordedEvent(row)
+            for reload in projection.apply(event).reloads { try writer.insert(reload) }
+            last = event.seq
+        }
+        try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
+    }
+
+    /// The projection as of the end of the log, inside a write transaction: from this process's cache, caught
+    /// up with events other writers appended since (their projection rows are already stored).
+    static func projection(_ db: Database, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
+        let current = try settings(db)
+        var (projection, seq) = cache.take() ?? (ReloadProjection(settings: current), 0)
+        if seq > head || projection.settings != current {
+            (projection, seq) = (ReloadProjection(settings: current), 0)
+        }
+        if seq < head {
+            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
+                                             arguments: [seq])
+            while let row = try events.next() { _ = projection.apply(try recordedEvent(row)) }
+        }
+        return projection
+    }
+}
+
+/// Inserts reload records.
+struct ReloadWriter {
+    private let statement: Statement
+
+    init(_ db: Database) throws {
+        statement = try db.cachedStatement(sql: """
+            INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    func insert(_ reload: Reload) throws {
+        let row = ReloadRow(reload)
+        try statement.execute(arguments: [row.id, row.cluster, row.seq, row.logTime, row.previousVersion, row.version, row.causes, row.diff])
+    }
+}
+
+/// A reload as stored: the columns of its row.
+struct ReloadRow: Equatable {
+    var id: Int
+    var cluster: String
+    var seq: Seq
+    var logTime: Int64
+    var previousVersion: String?
+    var version: String
+    var causes: String
+    var diff: String
+
+    init(_ reload: Reload) {
+        id = reload.id
+        cluster = reload.cluster
+        seq = reload.seq
+        logTime = reload.logTime.nanosecondsSinceEpoch
+        previousVersion = reload.previousVersion?.hex
+        version = reload.version.hex
+        causes = JSONValue.array(reload.causes.map { .number(String($0)) }).formatted(pretty: false)
+        diff = reload.diff.json.formatted(pretty: false)
+    }
+
+    init(_ row: Row) {
+        id = row["id"]
+        cluster = row["cluster"]
+        seq = row["seq"]
+        logTime = row["log_time"]
+        previousVersion = row["previous_version"]
+        version = row["version"]
+        causes = row["causes"]
+        diff = row["diff"]
+    }
+
+    var summary: String { "(cluster \"\(cluster)\", seq \(seq), version \(version.prefix(12)), causes \(causes))" }
+}

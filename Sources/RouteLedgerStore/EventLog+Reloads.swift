@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+
+/// A reload as stored.
+public struct StoredReload: Sendable, Hashable {
+    /// 1, 2, 3, … in log order.
+    public var id: Int
+    /// The service cluster.
+    public var cluster: String
+    /// The position of the last event it includes.
+    public var seq: Seq
+    /// When the proxy reloads (log time).
+    public var logTime: Timestamp
+    /// The version before.
+    public var previousVersion: String?
+    /// The version after.
+    public var version: String
+    /// The events that caused it.
+    public var causes: [Seq]
+    /// What changed, as the documented JSON object.
+    public var diff: JSONValue
+
+    /// The documented JSON object (`reloads --json`).
+    public var json: JSONValue {
+        .object([
+            JSONMember("id", .number(String(id))),
+            JSONMember("cluster", .string(cluster)),
+            JSONMember("seq", .number(String(seq))),
+            JSONMember("logTime", .string(logTime.rfc3339)),
+            JSONMember("previousVersion", previousVersion.map(JSONValue.string) ?? .null),
+            JSONMember("version", .string(version)),
+            JSONMember("causes", .array(causes.map { .number(String($0)) })),
+            JSONMember("diff", diff),
+        ])
+    }
+
+    /// Whether the reload changed anything of `host`.
+    public func touches(host: String) -> Bool {
+        let host = host.lowercased()
+        for part in ["frontendsAdded", "frontendsRemoved", "upstreams", "options"] {
+            if diff[part]?.arrayValue?.contains(where: { $0["host"]?.stringValue == host }) == true { return true }
+        }
+        return false
+    }
+
+    init(_ row: Row) throws {
+        let stored = ReloadRow(row)
+        id = stored.id
+        cluster = stored.cluster
+        seq = stored.seq
+        logTime = Timestamp(nanosecondsSinceEpoch: stored.logTime)
+        previousVersion = stored.previousVersion
+        version = stored.version
+        causes = (try JSONParser.parse(Array(stored.causes.utf8))).arrayValue?.compactMap { $0.intValue.map(Seq.init) } ?? []
+        diff = try JSONParser.parse(Array(stored.diff.utf8))
+    }
+}
+
+/// Which reloads a query wants.
+public struct ReloadFilter: Sendable {
+    /// From this log time on.
+    public var since: Timestamp?
+    /// Up to this log time.
+    public var until: Timestamp?
+    /// Only reloads that changed this host.
+    public var host: String?
+    /// Only this service cluster.
+    public var cluster: String?
+    /// Only reloads up to this position (a point-in-time query).
+    public var throughSeq: Seq?
+
+    /// All reloads.
+    public init(since: Timestamp? = nil, until: Timestamp? = nil, host: String? = nil, cluster: String? = nil, throughSeq: Seq? = nil) {
+        self.since = since
+        self.until = until
+        self.host = host
+        self.cluster = cluster
+        self.throughSeq = throughSeq
+    }
+}
+
+/// What one event did, as `explain` reports it.
+public struct EventExplanation: Sendable {
+    /// The event.
+    public var event: StoredEvent
+    /// Its effect; nil while it waits for a settle window that has not closed yet.
+    public var effect: EventEffect?
+}
+
+extension EventLog {
+    /// Stored reloads matching `filter`, in id order.
+    public func reloads(_ filter: ReloadFilter = ReloadFilter()) throws -> [StoredReload] {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: [any DatabaseValueConvertible] = []
+            if let since = filter.since { conditions.append("log_time >= ?"); arguments.append(since.nanosecondsSinceEpoch) }
+            if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(until.nanosecondsSinceEpoch) }
+            if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(cluster) }
+            if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(seq) }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM reloads \(whereClause) ORDER BY id",
+                                        arguments: StatementArguments(arguments))
+            return try rows.map(StoredReload.init).filter { reload in filter.host.map(reload.touches) ?? true }
+        }
+    }
+
+    /// One stored reload.
+    public func reload(id: Int) throws -> StoredReload? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM reloads WHERE id = ?", arguments: [id]).map(StoredReload.init) }
+    }
+
+    /// What the event at `seq` did: part of which reloads, or absorbed and why.
+    ///
+    /// Computed by replaying the log up to the point where the effect is known (effects are not stored:
+    /// recomputing them is deterministic, and storing one row per event would halve append throughput).
+    public func explain(seq: Seq) throws -> EventExplanation? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq = ?",
+                                             arguments: [seq]) else { return nil }
+            let event = try Self.storedEvent(row)
+            var projection = ReloadProjection(settings: try Self.settings(db))
+            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
+            while let row = try events.next() {
+                let step = projection.apply(try Self.recordedEvent(row))
+                if let effect = step.effects[seq] { return EventExplanation(event: event, effect: effect) }
+            }
+            return EventExplanation(event: event, effect: nil)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+import RouteLedgerSimulator
+import Testing
+@testable import RouteLedgerStore
+
+/// The example scenarios of data/, as one input.
+func scenarios() throws -> [UInt8] {
+    let data = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("data")
+    var bytes: [UInt8] = []
+    for name in ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl", "04-canary-vip.jsonl"] {
+        bytes += try Data(contentsOf: data.appendingPathComponent(name))
+    }
+    return bytes
+}
+
+/// All stored reload rows, as text, in id order.
+func storedRows(_ db: TemporaryDatabase) throws -> [String] {
+    try DatabaseQueue(path: db.path).read { db in
+        try Row.fetchAll(db, sql: "SELECT * FROM reloads ORDER BY id").map { "\($0)" }
+    }
+}
+
+@Suite("Reload projection in the store")
+struct ProjectionStoreTests {
+    @Test("reloads are written with the events, and match the pure projection")
+    func inlineMatchesCore() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let input = try scenarios()
+        _ = try log.append(contentsOf: input)
+        var projection = ReloadProjection()
+        var expected: [Reload] = []
+        try log.replay { expected += projection.apply($0).reloads }
+        let stored = try log.reloads()
+        #expect(stored.map(\.id) == expected.map(\.id))
+        #expect(stored.map(\.seq) == expected.map(\.seq))
+        #expect(stored.map(\.version) == expected.map(\.version.hex))
+        // demo.local: one reload (its first running task); api.local: two; shop.local: five task reloads.
+        #expect(try log.reloads(ReloadFilter(host: "demo.local")).map(\.seq) == [7])
+        #expect(try log.reloads(ReloadFilter(host: "api.local")).map(\.seq) == [24, 29])
+        #expect(try log.reloads(ReloadFilter(host: "shop.local")).count == 5)
+    }
+
+    @Test("appending in pieces, from two processes, gives the same records as one append")
+    func piecesAndProcesses() throws {
+        let input = try scenarios()
+        let whole = TemporaryDatabase()
+        _ = try whole.open().append(contentsOf: input)
+        let pieces = TemporaryDatabase()
+        let first = try pieces.open(), second = try pieces.open()
+        let lines = input.split(separator: UInt8(ascii: "\n"))
+        for (i, line) in lines.enumerated() {
+            _ = try (i % 3 == 0 ? first : second).append(contentsOf: Array(line))
+        }
+        #expect(try storedRows(pieces) == storedRows(whole))
+    }
+
+    @Test("a refused append leaves no trace in the projection")
+    func refusedAppend() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        let input = try scenarios()
+        let lines = input.split(separator: UInt8(ascii: "\n")).map(Array.init)
+        _ = try log.append(contentsOf: Array(lines[0..<10].joined(separator: [UInt8(ascii: "\n")])))
+        // The next batch applies a few events to the projection, then fails on a bad line.
+        let bad = Array(lines[10..<14].joined(separator: [UInt8(ascii: "\n")])) + Array("\n{\"type\":\"task.removed\",\"data\":{}}".utf8)
+        #expect(throws: StoreError.self) { try log.append(contentsOf: bad) }
+        _ = try log.append(contentsOf: Array(lines[10...].joined(separator: [UInt8(ascii: "\n")])))
+        let reference = TemporaryDatabase()
+        _ = try reference.open().append(contentsOf: input)
+        #expect(try storedRows(db) == storedRows(reference))
+    }
+
+    @Test("rebuild reproduces every reload record byte for byte; verify finds a changed one")
+    func rebuildAndVerify() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: ChurnSimulator.lines(3_000, ChurnConfiguration(seed: 7, services: 20)))
+        let before = try storedRows(db)
+        #expect(before.count > 100)
+        #expect(try log.rebuild() == before.count)
+        #expect(try storedRows(db) == before)
+        #expect(try log.verifyProjections() == nil)
+        try DatabaseQueue(path: db.path).write { try $0.execute(sql: "UPDATE reloads SET version = 'forged' WHERE id = 42") }
+        #expect(try log.verifyProjections()?.hasPrefix("reload 42 differs") == true)
+        try log.rebuild()
+        #expect(try storedRows(db) == before)
+    }
+
+    @Test("a settle window changes the records, and a rebuild with it matches appends made with it")
+    func settleSetting() throws {
+        let input = ChurnSimulator.lines(2_000, ChurnConfiguration(seed: 3, services: 10))
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: input)
+        let immediate = try log.reloads().count
+        try log.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
+        let settled = try log.reloads()
+        #expect(settled.count < immediate)
+        #expect(settled.contains { $0.causes.count > 1 })
+        let other = TemporaryDatabase()
+        let fresh = try other.open()
+        try fresh.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
+        _ = try fresh.append(contentsOf: input)
+        #expect(try storedRows(other) == storedRows(db))
+    }
+
+    @Test("explain: a reload, or absorbed with its reason")
+    func explain() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: try scenarios())
+        #expect(try log.explain(seq: 7)?.effect == .reload([2]))
+        #expect(try log.explain(seq: 11)?.effect == .absorbed("demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged"))
+        #expect(try log.explain(seq: 99) == nil)
+    }
+
+    @Test("a database from before the projections gets them on open")
+    func migrationBuildsProjections() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: try scenarios())
+        let rows = try storedRows(db)
+        // Pretend the projection never ran: no rows, checkpoint 0.
+        try DatabaseQueue(path: db.path).write { db in
+            try db.execute(sql: "DELETE FROM reloads")
+            try db.execute(sql: "UPDATE projection_state SET value = 0 WHERE key = 'checkpoint'")
+        }
+        _ = try db.open()
+        #expect(try storedRows(db) == rows)
+    }
+}
+
+extension EventExplanation: Equatable {
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.event == rhs.event && lhs.effect == rhs.effect }
+}
