@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import RouteLedgerCore
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Rebuild: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the projections (reloads) from the log.",
+            discussion: """
+                Projections are derived from the events and written in the same transaction as the events \
+                they follow; a rebuild produces identical records. With --verify nothing is written: the log \
+                is replayed and compared with the stored records, and the first difference is reported \
+                (exit 1).
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Compare a replay with the stored records instead of rewriting them.")
+        var verify = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            if verify {
+                if let difference = try log.verifyProjections() {
+                    Terminal.error("projections differ from a replay of the log: \(difference)")
+                    throw ExitCode(1)
+                }
+                print("ok: \(try log.reloads().count) reloads match a replay of \(try log.lastSeq()) events")
+                return
+            }
+            let start = Date()
+            let count = try log.rebuild()
+            print(String(format: "rebuilt %d reloads from %lld events in %.2f s", count, try log.lastSeq(), Date().timeIntervalSince(start)))
+        }
+    }
+
+    struct Config: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or change how reloads are recorded.",
+            discussion: """
+                --settle coalesces changes into one reload once a cluster has been quiet for that long in log \
+                time (at the latest --max-wait after the first change, default ten times --settle). 0 records \
+                one reload per changing event (the default). Changing it rebuilds the projections.
+
+                Examples:
+                  routeledger config
+                  routeledger config --settle 2s --max-wait 30s
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("Quiet time before a reload, e.g. 2s, 500ms, 1m; 0 for none.", valueName: "duration"))
+        var settle: String?
+
+        @Option(help: ArgumentHelp("Longest a change waits for its reload.", valueName: "duration"))
+        var maxWait: String?
+
+        func validate() throws {
+            for (name, value) in [("--settle", settle), ("--max-wait", maxWait)] {
+                if let value, DurationText.nanoseconds(value) == nil {
+                    throw ValidationError("\(name) \"\(value)\" is not a duration (e.g. 2s, 500ms, 1m, 0)")
+                }
+            }
+            if settle == nil && maxWait != nil { throw ValidationError("--max-wait needs --settle") }
+        }
+
+        func run() throws {
+            let log = try global.openLog(create: settle != nil)
+            if let settle {
+                let settings = ReloadSettings(settle: DurationText.nanoseconds(settle)!, maxWait: maxWait.flatMap(DurationText.nanoseconds))
+                try log.setReloadSettings(settings)
+                print("settle \(DurationText.format(settings.settle)), max wait \(DurationText.format(settings.maxWait)); rebuilt \(try log.reloads().count) reloads")
+            } else {
+                let settings = try log.reloadSettings()
+                print(settings.settle == 0 ? "settle 0: one reload per changing event"
+                      : "settle \(DurationText.format(settings.settle)), max wait \(DurationText.format(settings.maxWait))")
+            }
+        }
+    }
+}
+
+/// `2s`, `500ms`, `1m`, `1h`, `0`.
+enum DurationText {
+    static func nanoseconds(_ text: String) -> Int64? {
+        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
+        if text == "0" { return 0 }
+        for (unit, scale) in units where text.hasSuffix(unit) {
+            guard let value = Double(text.dropLast(unit.count)), value >= 0, value < 1e6 else { return nil }
+            return Int64((value * Double(scale)).rounded())
+        }
+        return nil
+    }
+
+    static func format(_ nanoseconds: Int64) -> String {
+        if nanoseconds == 0 { return "0" }
+        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
+        return "\(nanoseconds / 1_000_000)ms"
+    }
+}

@@ -1,0 +1,181 @@
+import ArgumentParser
+import RouteLedgerCore
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Reloads: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List proxy reloads: when each cluster's configuration version changed, and what changed.",
+            discussion: """
+                A reload is recorded each time a service cluster's proxy configuration (its frontends, \
+                upstream servers, options, default backend and networks) changes. Events that change nothing \
+                a proxy sees are absorbed; `explain SEQ` says why.
+
+                Examples:
+                  routeledger reloads --host demo.local
+                  routeledger reloads --since 2026-11-27T03:00:00Z --until 2026-11-27T03:30:00Z
+                  routeledger reloads --json | jq '.[] | select(.causes | length > 1) | .id'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var point: PointOptions
+
+        @Option(help: ArgumentHelp("Only reloads at or after this time (RFC 3339).", valueName: "time"))
+        var since: String?
+
+        @Option(help: ArgumentHelp("Only reloads at or before this time (RFC 3339).", valueName: "time"))
+        var until: String?
+
+        @Option(help: ArgumentHelp("Only reloads that changed this host.", valueName: "host"))
+        var host: String?
+
+        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        var cluster: String?
+
+        @Flag(help: "Print the reloads as JSON.")
+        var json = false
+
+        func validate() throws {
+            for (name, value) in [("--since", since), ("--until", until)] {
+                if let value, Timestamp(rfc3339: value) == nil {
+                    throw ValidationError("\(name) \"\(value)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z)")
+                }
+            }
+        }
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let at = try point.resolve(in: log)
+            let reloads = try log.reloads(ReloadFilter(
+                since: since.flatMap { Timestamp(rfc3339: $0) }, until: until.flatMap { Timestamp(rfc3339: $0) },
+                host: host, cluster: cluster, throughSeq: at.seq))
+            if json {
+                print(JSONValue.array(reloads.map(\.json)).formatted(pretty: true))
+                return
+            }
+            guard !reloads.isEmpty else {
+                print("No reloads.")
+                return
+            }
+            var table = Table("ID", "LOG TIME", "CLUSTER", "SEQ", "CAUSES", "VERSION", "WHAT CHANGED")
+            for reload in reloads {
+                table.add(String(reload.id), reload.logTime.rfc3339, RoutingTable.clusterName(reload.cluster), String(reload.seq),
+                          ReloadText.causes(reload.causes), String(reload.version.prefix(12)), DiffText.summary(reload.diff))
+            }
+            print(table.rendered)
+        }
+    }
+
+    struct Why: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show why a reload happened: the events that caused it, and what changed.",
+            discussion: """
+                Example:
+                  routeledger why 812
+                  routeledger why 812 --json | jq '.causeEvents[].summary'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The reload's id (see `reloads`).", valueName: "reload-id"))
+        var id: Int
+
+        @Flag(help: "Print the explanation as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            guard let reload = try log.reload(id: id) else {
+                throw InputError("no reload \(id) (the last is \(try log.reloads().last?.id ?? 0))")
+            }
+            var causes: [(StoredEvent, String)] = []
+            for seq in reload.causes {
+                guard let event = try log.events(after: seq - 1, limit: 1).first else { continue }
+                causes.append((event, (try? event.clusterEvent.summary) ?? event.type.rawValue))
+            }
+            if json {
+                guard case .object(var members) = reload.json else { return }
+                members.append(JSONMember("causeEvents", .array(causes.map { event, summary in
+                    .object([JSONMember("seq", .number(String(event.seq))), JSONMember("id", .string(event.id)),
+                             JSONMember("type", .string(event.type.rawValue)), JSONMember("time", .string(event.time.rfc3339)),
+                             JSONMember("summary", .string(summary))])
+                })))
+                print(JSONValue.object(members).formatted(pretty: true))
+                return
+            }
+            let cluster = reload.cluster.isEmpty ? "the default cluster" : "cluster \(reload.cluster)"
+            print("Reload \(reload.id) of \(cluster) at \(reload.logTime.rfc3339) (seq \(reload.seq))")
+            print("version \(reload.previousVersion.map { String($0.prefix(12)) } ?? "(none)") → \(reload.version.prefix(12))")
+            print("\nCaused by \(causes.count == 1 ? "1 event" : "\(causes.count) events"):")
+            var table = Table("SEQ", "TIME", "TYPE", "WHAT")
+            for (event, summary) in causes { table.add(String(event.seq), event.time.rfc3339, event.type.rawValue, summary) }
+            print(table.rendered)
+            print("\nWhat changed:")
+            for line in DiffText.lines(reload.diff) { print("  " + line) }
+        }
+    }
+
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what one event did to the proxies: part of a reload, or absorbed and why.",
+            discussion: """
+                Example:
+                  routeledger explain 11
+                  -> seq 11 service.updated: absorbed: demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: ArgumentHelp("The event's position.", valueName: "seq"))
+        var seq: Int64
+
+        @Flag(help: "Print the effect as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            guard let explanation = try log.explain(seq: seq) else {
+                throw InputError("no event at seq \(seq) (the last is \(try log.lastSeq()))")
+            }
+            let event = explanation.event
+            let (kind, reloads, reason) = ReloadText.effect(explanation.effect)
+            if json {
+                print(JSONValue.object([
+                    JSONMember("seq", .number(String(event.seq))),
+                    JSONMember("type", .string(event.type.rawValue)),
+                    JSONMember("effect", .string(kind)),
+                    JSONMember("reloads", .array(reloads.map { .number(String($0)) })),
+                    JSONMember("reason", reason.map(JSONValue.string) ?? .null),
+                ]).formatted(pretty: false))
+                return
+            }
+            let summary = (try? event.clusterEvent.summary) ?? ""
+            print("seq \(event.seq) \(event.type.rawValue): \(summary)")
+            switch kind {
+            case "reload": print("-> part of reload \(reloads.map(String.init).joined(separator: ", ")) (see `routeledger why \(reloads[0])`)")
+            case "absorbed": print("-> absorbed: \(reason ?? "")")
+            default: print("-> pending: it changed a proxy view whose settle window has not closed yet")
+            }
+        }
+    }
+}
+
+/// Words shared by the reload commands.
+enum ReloadText {
+    /// `7` or `5-9 (5)`: the causes compactly.
+    static func causes(_ seqs: [Seq]) -> String {
+        guard let first = seqs.first, let last = seqs.last else { return "-" }
+        if seqs.count == 1 { return String(first) }
+        if last - first + 1 == Seq(seqs.count) { return "\(first)-\(last)" }
+        return "\(first)…\(last) (\(seqs.count))"
+    }
+
+    /// The effect as (kind, reload ids, reason): kind is `reload`, `absorbed` or `pending`.
+    static func effect(_ effect: EventEffect?) -> (String, [Int], String?) {
+        switch effect {
+        case .reload(let ids): ("reload", ids, nil)
+        case .absorbed(let reason): ("absorbed", [], reason)
+        case nil: ("pending", [], "waits for its settle window to close")
+        }
+    }
+}

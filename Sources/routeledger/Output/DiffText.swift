@@ -1,0 +1,42 @@
+import RouteLedgerCore
+
+/// A stored diff (its documented JSON) in short lines for people.
+enum DiffText {
+    static func lines(_ diff: JSONValue) -> [String] {
+        var lines: [String] = []
+        func frontend(_ value: JSONValue) -> String {
+            let host = value["host"]?.stringValue ?? "?", path = value["path"]?.stringValue ?? "/"
+            let cluster = value["cluster"]?.stringValue ?? ""
+            return (path == "/" ? host : host + path) + (cluster.isEmpty ? "" : " [\(cluster)]")
+        }
+        func list(_ value: JSONValue?) -> [String] { value?.arrayValue?.compactMap(\.stringValue) ?? [] }
+        for added in diff["frontendsAdded"]?.arrayValue ?? [] { lines.append("frontend \(frontend(added)) added") }
+        for removed in diff["frontendsRemoved"]?.arrayValue ?? [] { lines.append("frontend \(frontend(removed)) removed") }
+        for change in diff["upstreams"]?.arrayValue ?? [] {
+            var parts = list(change["added"]).map { "+" + $0 } + list(change["removed"]).map { "-" + $0 }
+            let before = change["shareBefore"].flatMap(share), after = change["shareAfter"].flatMap(share)
+            if let before, let after { parts.append("share \(before) → \(after)") } else if let after { parts.append("share \(after)") }
+            lines.append("\(frontend(change)): " + parts.joined(separator: " "))
+        }
+        for change in diff["options"]?.arrayValue ?? [] {
+            lines.append("\(frontend(change)): \(change["option"]?.stringValue ?? "?") \(change["before"]?.stringValue ?? "") → \(change["after"]?.stringValue ?? "")")
+        }
+        if let backend = diff["defaultBackend"], !backend.isNull {
+            let before = list(backend["before"]), after = list(backend["after"])
+            lines.append("default backend: \(before.isEmpty ? "none" : before.joined(separator: ",")) → \(after.isEmpty ? "none (503)" : after.joined(separator: ","))")
+        }
+        let joined = list(diff["networksAdded"]), left = list(diff["networksRemoved"])
+        if !joined.isEmpty || !left.isEmpty {
+            lines.append("proxy networks: " + (joined.map { "+" + $0 } + left.map { "-" + $0 }).joined(separator: " "))
+        }
+        return lines
+    }
+
+    /// One line: the lines joined.
+    static func summary(_ diff: JSONValue) -> String { lines(diff).joined(separator: "; ") }
+
+    private static func share(_ value: JSONValue) -> String? {
+        guard case .number(let text) = value, let share = Double(text) else { return nil }
+        return RoutingTable.percent(share)
+    }
+}
