@@ -216,3 +216,62 @@ struct CLITests {
             """))
     }
 }
+
+@Suite("routeledger reload audit commands")
+struct ReloadCLITests {
+    func loaded() throws -> CLI {
+        let cli = try CLI()
+        for file in ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl", "04-canary-vip.jsonl"] {
+            #expect(try cli.run(["append", "data/" + file]).status == 0)
+        }
+        return cli
+    }
+
+    @Test("reloads --json lists each version change with its causes; --host filters")
+    func reloads() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let all = try json(try cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        #expect(all.map { $0["seq"] as! Int } == [5, 7, 17, 18, 19, 20, 22, 24, 29])
+        #expect(all.allSatisfy { ($0["version"] as! String).count == 64 })
+        #expect(all[1]["previousVersion"] as? String == all[0]["version"] as? String)
+        let demo = try json(try cli.run(["reloads", "--json", "--host", "demo.local"]).stdout) as! [[String: Any]]
+        #expect(demo.map { $0["id"] as! Int } == [2])
+        let early = try json(try cli.run(["reloads", "--json", "--until", "2026-11-27T10:00:05Z"]).stdout) as! [[String: Any]]
+        #expect(early.count == 2)
+    }
+
+    @Test("why names the causing events and the change; explain gives the effect or the reason")
+    func whyAndExplain() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let why = try cli.run(["why", "7"])
+        #expect(why.status == 0)
+        #expect(why.stdout.contains("task shopc1 of svc-shop-canary: running at 10.0.2.31"))
+        #expect(why.stdout.contains("shop.local: +10.0.2.31:8080 share 25% → 20%"))
+        let explained = try json(try cli.run(["explain", "11", "--json"]).stdout) as! [String: Any]
+        #expect(explained["effect"] as? String == "absorbed")
+        #expect(explained["reason"] as? String == "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged")
+        let reload = try json(try cli.run(["explain", "22", "--json"]).stdout) as! [String: Any]
+        #expect(reload["effect"] as? String == "reload")
+        #expect(reload["reloads"] as? [Int] == [7])
+        let missing = try cli.run(["why", "99"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "routeledger: no reload 99 (the last is 9)\n")
+    }
+
+    @Test("config --settle coalesces and rebuilds; rebuild --verify agrees")
+    func settleAndVerify() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let set = try cli.run(["config", "--settle", "2s"])
+        #expect(set.status == 0)
+        #expect(set.stdout == "settle 2s, max wait 20s; rebuilt 2 reloads\n")
+        let verify = try cli.run(["rebuild", "--verify"])
+        #expect(verify.status == 0)
+        #expect(verify.stdout == "ok: 2 reloads match a replay of 29 events\n")
+        let pending = try json(try cli.run(["explain", "29", "--json"]).stdout) as! [String: Any]
+        #expect(pending["effect"] as? String == "pending")
+        #expect(try cli.run(["config", "--settle", "soon"]).status == 2)
+    }
+}
