@@ -116,3 +116,17 @@ public struct ProxyDiff: Sendable, Hashable {
 private func < (lhs: (FrontendKey, String), rhs: (FrontendKey, String)) -> Bool {
     lhs.0 != rhs.0 ? lhs.0 < rhs.0 : lhs.1 < rhs.1
 }
+
+extension ProxyDiff {
+    /// The change from one proxy view to another (of the same cluster).
+    public init(from old: ProxyView, to new: ProxyView) {
+        self.init()
+        let before = Dictionary(old.frontends.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        let after = Dictionary(new.frontends.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for key in Set(before.keys).union(after.keys) { record(key, from: before[key], to: after[key]) }
+        if old.defaultBackend != new.defaultBackend { defaultBackend = (old.defaultBackend, new.defaultBackend) }
+        networksAdded = new.networks.filter { !old.networks.contains($0) }
+        networksRemoved = old.networks.filter { !new.networks.contains($0) }
+        sort()
+    }
+}

@@ -57,11 +57,6 @@ extension RouteLedger {
 }
 
 extension StoredEvent {
-    /// The typed payload.
-    var clusterEvent: ClusterEvent {
-        get throws { try EventDecoder.payload(type: type, data: data) }
-    }
-
     /// The documented JSON object.
     var json: JSONValue {
         get throws {

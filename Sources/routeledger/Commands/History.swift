@@ -1,0 +1,208 @@
+import ArgumentParser
+import RouteLedgerCore
+import RouteLedgerStore
+
+/// A point given as a position (`812`) or a time (`2026-11-27T03:12:00Z`).
+struct PointArgument: ExpressibleByArgument {
+    enum Kind { case seq(Int64), time(Timestamp) }
+    let kind: Kind
+
+    init?(argument: String) {
+        if let seq = Int64(argument), seq >= 0 { kind = .seq(seq) } else if let time = Timestamp(rfc3339: argument) { kind = .time(time) } else { return nil }
+    }
+
+    func resolve(in log: EventLog) throws -> LogPoint {
+        switch kind {
+        case .seq(let seq): try log.point(seq: seq)
+        case .time(let time): try log.point(at: time)
+        }
+    }
+}
+
+extension RouteLedger {
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what changed in the proxy configurations between two points of the log.",
+            discussion: """
+                A and B are positions (seq) or RFC 3339 times (resolved through log time).
+
+                Examples:
+                  routeledger diff --from 100 --to 250
+                  routeledger diff --from 2026-11-27T03:00:00Z --to 2026-11-27T03:15:00Z --json
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The earlier point: a seq or a time.", valueName: "A"))
+        var from: PointArgument
+
+        @Option(help: ArgumentHelp("The later point: a seq or a time.", valueName: "B"))
+        var to: PointArgument
+
+        @Flag(help: "Print the change as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let a = try from.resolve(in: log), b = try to.resolve(in: log)
+            let views = try log.proxyViews(at: [a.seq, b.seq])
+            let before = views[a.seq] ?? [], after = views[b.seq] ?? []
+            let clusters = Set(before.map(\.cluster)).union(after.map(\.cluster)).sorted()
+            let diffs: [(String, ProxyDiff)] = clusters.map { cluster in
+                (cluster, ProxyDiff(from: before.first { $0.cluster == cluster } ?? ProxyView(cluster: cluster),
+                                    to: after.first { $0.cluster == cluster } ?? ProxyView(cluster: cluster)))
+            }.filter { !$0.1.isEmpty }
+            if json {
+                print(JSONValue.object([
+                    JSONMember("from", .number(String(a.seq))), JSONMember("to", .number(String(b.seq))),
+                    JSONMember("clusters", .array(diffs.map { cluster, diff in
+                        .object([JSONMember("cluster", .string(cluster)), JSONMember("diff", diff.json)])
+                    })),
+                ]).formatted(pretty: true))
+                return
+            }
+            print("From seq \(a.seq) to seq \(b.seq):")
+            if diffs.isEmpty { print("no change to any proxy configuration") }
+            for (cluster, diff) in diffs {
+                print(cluster.isEmpty ? "default cluster:" : "cluster \(cluster):")
+                for line in DiffText.lines(diff.json) { print("  " + line) }
+            }
+        }
+    }
+
+    struct Timeline: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the upstream servers of one host over time, with the reload that changed them.",
+            discussion: """
+                Example:
+                  routeledger timeline --host shop.local
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The host.", valueName: "host"))
+        var host: String
+
+        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        var cluster: String?
+
+        @Flag(help: "Print the timeline as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster))
+            var servers: [String: [String]] = [:]  // by frontend (host[path] [cluster])
+            var entries: [(StoredReload, String, [String])] = []
+            for reload in reloads {
+                let diff = reload.diff
+                for part in ["frontendsRemoved"] {
+                    for frontend in diff[part]?.arrayValue ?? [] where frontend["host"]?.stringValue == host.lowercased() {
+                        servers[Self.name(frontend)] = []
+                    }
+                }
+                for change in diff["upstreams"]?.arrayValue ?? [] where change["host"]?.stringValue == host.lowercased() {
+                    let name = Self.name(change)
+                    var set = servers[name] ?? []
+                    for removed in change["removed"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
+                        if let i = set.firstIndex(of: removed) { set.remove(at: i) }
+                    }
+                    set += change["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    servers[name] = set.sorted()
+                }
+                for name in servers.keys.sorted() where Self.touches(reload.diff, name, host) {
+                    entries.append((reload, name, servers[name] ?? []))
+                }
+            }
+            if json {
+                print(JSONValue.array(entries.map { reload, name, list in
+                    .object([JSONMember("reload", .number(String(reload.id))), JSONMember("seq", .number(String(reload.seq))),
+                             JSONMember("logTime", .string(reload.logTime.rfc3339)), JSONMember("frontend", .string(name)),
+                             JSONMember("upstreams", .array(list.map(JSONValue.string)))])
+                }).formatted(pretty: true))
+                return
+            }
+            guard !entries.isEmpty else {
+                print("No reload changed \(host).")
+                return
+            }
+            var table = Table("LOG TIME", "RELOAD", "SEQ", "FRONTEND", "UPSTREAMS")
+            for (reload, name, list) in entries {
+                table.add(reload.logTime.rfc3339, String(reload.id), String(reload.seq), name,
+                          list.isEmpty ? "(none: left out of the configuration)" : list.joined(separator: " "))
+            }
+            print(table.rendered)
+        }
+
+        static func name(_ value: JSONValue) -> String {
+            let path = value["path"]?.stringValue ?? "/", cluster = value["cluster"]?.stringValue ?? ""
+            return (value["host"]?.stringValue ?? "") + (path == "/" ? "" : path) + (cluster.isEmpty ? "" : " [\(cluster)]")
+        }
+
+        static func touches(_ diff: JSONValue, _ name: String, _ host: String) -> Bool {
+            for part in ["frontendsAdded", "frontendsRemoved", "upstreams", "options"] {
+                if diff[part]?.arrayValue?.contains(where: { self.name($0) == name }) == true { return true }
+            }
+            return false
+        }
+    }
+
+    struct Replay: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Tell the story of a range of the log: each event, its effect, each reload.",
+            discussion: """
+                For an incident review: what happened between two points, and what each event did to the \
+                proxies. A and B are positions or RFC 3339 times.
+
+                Examples:
+                  routeledger replay --from 2026-11-27T03:10:00Z --to 2026-11-27T03:13:00Z
+                  routeledger replay --from 800 --to 815 --json | jq '.[] | select(.effect == "reload")'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("The first point: a seq or a time.", valueName: "A"))
+        var from: PointArgument
+
+        @Option(help: ArgumentHelp("The last point: a seq or a time.", valueName: "B"))
+        var to: PointArgument
+
+        @Flag(help: "Print the story as JSON.")
+        var json = false
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let a = try from.resolve(in: log), b = try to.resolve(in: log)
+            guard a.seq <= b.seq else { throw InputError("--from (seq \(a.seq)) is after --to (seq \(b.seq))") }
+            let events = try log.replay(range: max(a.seq, 1)...max(b.seq, 1))
+            if json {
+                print(JSONValue.array(events.map { replayed in
+                    let (kind, reloads, reason) = ReloadText.effect(replayed.effect)
+                    return .object([
+                        JSONMember("seq", .number(String(replayed.event.seq))), JSONMember("type", .string(replayed.event.type.rawValue)),
+                        JSONMember("logTime", .string(replayed.event.logTime.rfc3339)),
+                        JSONMember("summary", .string((try? replayed.event.clusterEvent.summary) ?? "")),
+                        JSONMember("effect", .string(kind)), JSONMember("reloads", .array(reloads.map { .number(String($0)) })),
+                        JSONMember("reason", reason.map(JSONValue.string) ?? .null),
+                        JSONMember("reloadsRecorded", .array(replayed.reloads.map(\.json))),
+                    ])
+                }).formatted(pretty: true))
+                return
+            }
+            for replayed in events {
+                let event = replayed.event
+                print("seq \(event.seq)  \(event.logTime.rfc3339)  \((try? event.clusterEvent.summary) ?? event.type.rawValue)")
+                let (kind, reloads, reason) = ReloadText.effect(replayed.effect)
+                switch kind {
+                case "reload": print("        -> part of reload \(reloads.map(String.init).joined(separator: ", "))")
+                case "absorbed": print("        -> absorbed: \(reason ?? "")")
+                default: print("        -> pending: \(reason ?? "")")
+                }
+                for reload in replayed.reloads {
+                    let cluster = reload.cluster.isEmpty ? "default cluster" : "cluster \(reload.cluster)"
+                    print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff.json))")
+                }
+            }
+        }
+    }
+}
