@@ -274,4 +274,22 @@ struct ReloadCLITests {
         #expect(pending["effect"] as? String == "pending")
         #expect(try cli.run(["config", "--settle", "soon"]).status == 2)
     }
+
+    @Test("diff, timeline and replay tell the same story from three sides")
+    func history() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let diff = try json(try cli.run(["diff", "--from", "10", "--to", "25", "--json"]).stdout) as! [String: Any]
+        let clusters = diff["clusters"] as! [[String: Any]]
+        let change = clusters[0]["diff"] as! [String: Any]
+        #expect((change["frontendsAdded"] as! [[String: Any]]).map { $0["host"] as! String } == ["api.local", "shop.local"])
+        let timeline = try json(try cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
+        #expect(timeline.map { ($0["upstreams"] as! [String]).count } == [1, 2, 3, 4, 5])
+        #expect(timeline.last?["reload"] as? Int == 7)
+        let replay = try json(try cli.run(["replay", "--from", "20", "--to", "23", "--json"]).stdout) as! [[String: Any]]
+        #expect(replay.map { $0["effect"] as! String } == ["reload", "absorbed", "reload", "absorbed"])
+        #expect(replay[1]["reason"] as? String == "service shop-canary has no running task yet")
+        let backwards = try cli.run(["replay", "--from", "23", "--to", "20"])
+        #expect(backwards.status == 1)
+    }
 }
