@@ -80,7 +80,7 @@ extension EventLog {
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
                                              arguments: [checkpoint])
             while let row = try events.next() {
-                expected += projection.apply(try Self.recordedEvent(row)).reloads.map(ReloadRow.init)
+                expected += projection.apply(try Self.recordedEvent(row), explaining: false).reloads.map(ReloadRow.init)
                 if let difference = try compare() { return difference }
             }
             if let extra = try stored.next() { return "reload \(ReloadRow(extra).id) is stored but the replay gives no such reload" }
@@ -132,7 +132,7 @@ extension EventLog {
         var last: Seq = 0
         while let row = try events.next() {
             let event = try recordedEvent(row)
-            for reload in projection.apply(event).reloads { try writer.insert(reload) }
+            for reload in projection.apply(event, explaining: false).reloads { try writer.insert(reload) }
             last = event.seq
         }
         try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
@@ -149,7 +149,7 @@ extension EventLog {
         if seq < head {
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
                                              arguments: [seq])
-            while let row = try events.next() { _ = projection.apply(try recordedEvent(row)) }
+            while let row = try events.next() { _ = projection.apply(try recordedEvent(row), explaining: false) }
         }
         return projection
     }

@@ -50,6 +50,7 @@ func blackHole<T>(_ value: T) {
 }
 
 func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return 0 }
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
@@ -188,8 +189,7 @@ if arguments.only == nil || arguments.only == "store" {
     }
 }
 let ratios = zip(appendRates, floorRates).map(/)
-let singleRatios = zip(singleThreadRates, floorRates).map(/) + (appendRates.isEmpty ? [0] : [])
-if floorRates.isEmpty { floorRates = [0]; appendRates = [0]; singleThreadRates = [0] }
+let singleRatios = zip(singleThreadRates, floorRates).map(/)
 
 // Where append time goes before SQLite, in memory: the single-pass decode, beside a JSON tree parse.
 func phase(_ body: (inout JSONReader, DocumentLocation) throws -> Void) throws -> Double {
@@ -204,12 +204,18 @@ var events: [RecordedEvent] = []
 let decodeSeconds = try measure { events = try decodeAll(bytes) }
 var stateRates: [Double] = []
 var projectionRates: [Double] = []
+var reloadRates: [Double] = []
 for _ in 1...arguments.runs {
     var state = ClusterState()
     let stateSeconds = measure { for event in events { state.apply(event.event, seq: event.seq) } }
     var projection = RoutingProjection()
     let projectionSeconds = measure { for event in events { projection.apply(event) } }
     precondition(projection.state.seq == Seq(events.count))
+    var reloads = ReloadProjection()
+    var reloadCount = 0
+    let reloadSeconds = measure { for event in events { reloadCount += reloads.apply(event, explaining: false).reloads.count } }
+    precondition(reloadCount > 0)
+    reloadRates.append(Double(events.count) / reloadSeconds)
     stateRates.append(Double(events.count) / stateSeconds)
     projectionRates.append(Double(events.count) / projectionSeconds)
 }
@@ -221,10 +227,11 @@ print(String(format: "| raw SQLite insert (floor) | %.0f events/s | |", median(f
 print(String(format: "| RouteLedger append | %.0f events/s | |", median(appendRates)))
 print(String(format: "| append / floor (per-run ratio) | %.3f | >= 0.3 |", median(ratios)))
 print(String(format: "| RouteLedger append, decode on the same thread (decodeAhead off) | %.0f events/s | |", median(singleThreadRates)))
-print(String(format: "| single-threaded append / floor (per-run ratio) | %.3f | |", singleRatios.isEmpty ? 0 : median(singleRatios)))
+print(String(format: "| single-threaded append / floor (per-run ratio) | %.3f | |", median(singleRatios)))
 print(String(format: "| store only: append of pre-decoded events | %.0f events/s | |", storeRates.first ?? 0))
 print(String(format: "| JSON tree parse (for comparison) | %.0f events/s | |", Double(events.count) / parseSeconds))
 print(String(format: "| single-pass validate + typed payload + stored bytes | %.0f events/s | |", Double(events.count) / validateSeconds))
 print(String(format: "| decode into RecordedEvent array | %.0f events/s | |", Double(events.count) / decodeSeconds))
 print(String(format: "| fold, cluster state only | %.0f events/s | |", median(stateRates)))
 print(String(format: "| fold, state + incremental routing projection | %.0f events/s | >= 1,000,000 |", median(projectionRates)))
+print(String(format: "| fold, state + routing + reload projection (versions, diffs; no reasons) | %.0f events/s | |", median(reloadRates)))

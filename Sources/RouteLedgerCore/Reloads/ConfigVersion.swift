@@ -93,10 +93,16 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
             withUnsafeBytes(of: frontends.limbs) { input.append(contentsOf: $0) }
             input += defaultBackend
             input += networks
-            return ConfigVersion(hex: SHA256.hash(data: input).map { byte in
-                let digits = Array("0123456789abcdef".utf8)
-                return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
-            }.joined())
+            return ConfigVersion(hex: SHA256.hash(data: input).withUnsafeBytes { digest in
+                String(unsafeUninitializedCapacity: 64) { out in
+                    let digits: StaticString = "0123456789abcdef"
+                    for (i, byte) in digest.enumerated() {
+                        out[2 * i] = digits.utf8Start[Int(byte >> 4)]
+                        out[2 * i + 1] = digits.utf8Start[Int(byte & 0x0f)]
+                    }
+                    return 64
+                }
+            })
         }
     }
 

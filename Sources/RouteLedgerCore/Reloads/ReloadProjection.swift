@@ -47,8 +47,9 @@ public struct ReloadProjection: Sendable {
         self.settings = settings
     }
 
-    /// Folds one recorded event.
-    public mutating func apply(_ event: RecordedEvent) -> ReloadStep {
+    /// Folds one recorded event. With `explaining` false, absorbed events get no reason (an empty one):
+    /// building reasons costs more than the rest of the fold, and stored projections do not keep them.
+    public mutating func apply(_ event: RecordedEvent, explaining: Bool = true) -> ReloadStep {
         var step = ReloadStep()
         // Settle windows that closed before this event: their reloads carry the state before it.
         if settings.settle > 0 {
@@ -56,16 +57,17 @@ public struct ReloadProjection: Sendable {
                 fire(cluster, at: nil, into: &step)
             }
         }
-        let before = Absorption.Before(event.event, routing: routing)
+        let before = explaining ? Absorption.Before(event.event, routing: routing) : nil
         let change = routing.apply(event)
         var changed: [String] = []
         for cluster in change.clusters.sorted() {
-            var proxy = clusters[cluster] ?? ClusterProxy(cluster: cluster)
-            if proxy.update(change, routing: routing, cause: event) { changed.append(cluster) }
-            clusters[cluster] = proxy
+            // Mutated in place: copying a cluster's proxy out of the dictionary would copy all its frontends.
+            if clusters[cluster, default: ClusterProxy(cluster: cluster)].update(change, routing: routing, cause: event) {
+                changed.append(cluster)
+            }
         }
         if changed.isEmpty {
-            step.effects[event.seq] = .absorbed(Absorption.reason(event.event, before: before, change: change, routing: routing))
+            step.effects[event.seq] = .absorbed(before.map { Absorption.reason(event.event, before: $0, change: change, routing: routing) } ?? "")
             return step
         }
         waiting[event.seq] = (changed.count, [])
@@ -83,8 +85,7 @@ public struct ReloadProjection: Sendable {
     }
 
     private mutating func fire(_ cluster: String, at event: RecordedEvent?, into step: inout ReloadStep) {
-        guard var proxy = clusters[cluster] else { return }
-        let (reload, causes) = proxy.reload(id: nextReloadID, settings: settings)
+        guard let (reload, causes) = clusters[cluster]?.reload(id: nextReloadID, settings: settings) else { return }
         if let reload {
             step.reloads.append(reload)
             nextReloadID += 1
@@ -102,7 +103,7 @@ public struct ReloadProjection: Sendable {
                 waiting[seq] = entry
             }
         }
-        clusters[cluster] = proxy.isEmpty ? nil : proxy
+        if clusters[cluster]?.isEmpty == true { clusters[cluster] = nil }
     }
 
     /// The current version of a cluster's proxy configuration (nil before its first reload).
