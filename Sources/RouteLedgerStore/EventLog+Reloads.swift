@@ -23,16 +23,8 @@ public struct StoredReload: Sendable, Hashable {
 
     /// The documented JSON object (`reloads --json`).
     public var json: JSONValue {
-        .object([
-            JSONMember("id", .number(String(id))),
-            JSONMember("cluster", .string(cluster)),
-            JSONMember("seq", .number(String(seq))),
-            JSONMember("logTime", .string(logTime.rfc3339)),
-            JSONMember("previousVersion", previousVersion.map(JSONValue.string) ?? .null),
-            JSONMember("version", .string(version)),
-            JSONMember("causes", .array(causes.map { .number(String($0)) })),
-            JSONMember("diff", diff),
-        ])
+        Reload.json(id: id, cluster: cluster, seq: seq, logTime: logTime, previousVersion: previousVersion,
+                    version: version, causes: causes, diff: diff)
     }
 
     /// Whether the reload changed anything of `host`.

@@ -2,15 +2,22 @@
 extension Reload {
     /// The documented JSON object of a reload.
     public var json: JSONValue {
+        Self.json(id: id, cluster: cluster, seq: seq, logTime: logTime, previousVersion: previousVersion?.hex,
+                  version: version.hex, causes: causes, diff: diff.json)
+    }
+
+    /// The documented JSON object of a reload given by its parts (a stored reload keeps its diff as JSON).
+    public static func json(id: Int, cluster: String, seq: Seq, logTime: Timestamp, previousVersion: String?,
+                            version: String, causes: [Seq], diff: JSONValue) -> JSONValue {
         .object([
             JSONMember("id", .number(String(id))),
             JSONMember("cluster", .string(cluster)),
             JSONMember("seq", .number(String(seq))),
             JSONMember("logTime", .string(logTime.rfc3339)),
-            JSONMember("previousVersion", previousVersion.map { .string($0.hex) } ?? .null),
-            JSONMember("version", .string(version.hex)),
+            JSONMember("previousVersion", previousVersion.map(JSONValue.string) ?? .null),
+            JSONMember("version", .string(version)),
             JSONMember("causes", .array(causes.map { .number(String($0)) })),
-            JSONMember("diff", diff.json),
+            JSONMember("diff", diff),
         ])
     }
 }

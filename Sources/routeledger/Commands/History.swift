@@ -19,6 +19,15 @@ struct PointArgument: ExpressibleByArgument {
     }
 }
 
+/// `--from A --to B`: two points of the log.
+struct RangeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The first point: a seq or an RFC 3339 time.", valueName: "A"))
+    var from: PointArgument
+
+    @Option(help: ArgumentHelp("The last point: a seq or an RFC 3339 time.", valueName: "B"))
+    var to: PointArgument
+}
+
 extension RouteLedger {
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -32,19 +41,14 @@ extension RouteLedger {
                 """)
 
         @OptionGroup var global: GlobalOptions
-
-        @Option(help: ArgumentHelp("The earlier point: a seq or a time.", valueName: "A"))
-        var from: PointArgument
-
-        @Option(help: ArgumentHelp("The later point: a seq or a time.", valueName: "B"))
-        var to: PointArgument
+        @OptionGroup var range: RangeOptions
 
         @Flag(help: "Print the change as JSON.")
         var json = false
 
         func run() throws {
             let log = try global.openLog(create: false)
-            let a = try from.resolve(in: log), b = try to.resolve(in: log)
+            let a = try range.from.resolve(in: log), b = try range.to.resolve(in: log)
             let views = try log.proxyViews(at: [a.seq, b.seq])
             let before = views[a.seq] ?? [], after = views[b.seq] ?? []
             let clusters = Set(before.map(\.cluster)).union(after.map(\.cluster)).sorted()
@@ -160,19 +164,14 @@ extension RouteLedger {
                 """)
 
         @OptionGroup var global: GlobalOptions
-
-        @Option(help: ArgumentHelp("The first point: a seq or a time.", valueName: "A"))
-        var from: PointArgument
-
-        @Option(help: ArgumentHelp("The last point: a seq or a time.", valueName: "B"))
-        var to: PointArgument
+        @OptionGroup var range: RangeOptions
 
         @Flag(help: "Print the story as JSON.")
         var json = false
 
         func run() throws {
             let log = try global.openLog(create: false)
-            let a = try from.resolve(in: log), b = try to.resolve(in: log)
+            let a = try range.from.resolve(in: log), b = try range.to.resolve(in: log)
             guard a.seq <= b.seq else { throw InputError("--from (seq \(a.seq)) is after --to (seq \(b.seq))") }
             let events = try log.replay(range: max(a.seq, 1)...max(b.seq, 1))
             if json {
