@@ -65,7 +65,10 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
         var limbs: (UInt64, UInt64, UInt64, UInt64)
 
         init(_ frontend: ProxyFrontend) {
-            let digest = SHA256.hash(data: frontend.canonical.canonicalBytes)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(128 + 32 * frontend.servers.count)
+            frontend.writeCanonical(into: &bytes)
+            let digest = SHA256.hash(data: bytes)
             limbs = digest.withUnsafeBytes { bytes in
                 (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
                  bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
@@ -107,7 +110,13 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
     }
 
     static func digest(_ servers: [ProxyServer]) -> [UInt8] {
-        Array(SHA256.hash(data: JSONValue.array(servers.map(\.canonical)).canonicalBytes))
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (i, server) in servers.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: ",")) }
+            server.writeCanonical(into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return Array(SHA256.hash(data: bytes))
     }
 
     static func digest(_ networks: [NetworkID]) -> [UInt8] {

@@ -45,6 +45,18 @@ public struct ProxyFrontend: Sendable, Hashable {
     /// The upstream servers, sorted.
     public var servers: [ProxyServer]
 
+    /// Creates a frontend.
+    public init(key: FrontendKey, stickyCookie: String?, ipHash: Bool, contextRootRewrite: Bool, redirects: [Redirect],
+                websocketEndpoints: [String], servers: [ProxyServer]) {
+        self.key = key
+        self.stickyCookie = stickyCookie
+        self.ipHash = ipHash
+        self.contextRootRewrite = contextRootRewrite
+        self.redirects = redirects
+        self.websocketEndpoints = websocketEndpoints
+        self.servers = servers
+    }
+
     /// The proxy's part of a routed frontend.
     public init(_ frontend: Frontend) {
         key = frontend.key
@@ -56,24 +68,50 @@ public struct ProxyFrontend: Sendable, Hashable {
         servers = frontend.upstreams.map(ProxyServer.init).sorted()
     }
 
-    /// The canonical serialization that the frontend's digest covers.
-    var canonical: JSONValue {
-        .object([
-            JSONMember("host", .string(key.host)),
-            JSONMember("path", .string(key.path)),
-            JSONMember("sticky", stickyCookie.map(JSONValue.string) ?? .null),
-            JSONMember("ipHash", .bool(ipHash)),
-            JSONMember("rewrite", .bool(contextRootRewrite)),
-            JSONMember("redirects", .array(redirects.map { .array([.string($0.source), .string($0.target)]) })),
-            JSONMember("websockets", .array(websocketEndpoints.map(JSONValue.string))),
-            JSONMember("servers", .array(servers.map(\.canonical))),
-        ])
+    /// Appends the canonical serialization that the frontend's digest covers: compact JSON with its members
+    /// in a fixed order, written directly (this runs for every frontend an event touches).
+    func writeCanonical(into out: inout [UInt8]) {
+        out += #"{"host":"#.utf8
+        writeJSONString(key.host, into: &out)
+        out += #","path":"#.utf8
+        writeJSONString(key.path, into: &out)
+        out += #","sticky":"#.utf8
+        if let stickyCookie { writeJSONString(stickyCookie, into: &out) } else { out += "null".utf8 }
+        out += (ipHash ? #","ipHash":true"# : #","ipHash":false"#).utf8
+        out += (contextRootRewrite ? #","rewrite":true"# : #","rewrite":false"#).utf8
+        out += #","redirects":["#.utf8
+        for (i, redirect) in redirects.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            writeJSONString(redirect.source, into: &out)
+            out.append(UInt8(ascii: ","))
+            writeJSONString(redirect.target, into: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out += #"],"websockets":["#.utf8
+        for (i, endpoint) in websocketEndpoints.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            writeJSONString(endpoint, into: &out)
+        }
+        out += #"],"servers":["#.utf8
+        for (i, server) in servers.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            server.writeCanonical(into: &out)
+        }
+        out += "]}".utf8
     }
 }
 
 extension ProxyServer {
-    var canonical: JSONValue {
-        .array([.string(address), maxFails.map { .number(String($0)) } ?? .null, failTimeout.map(JSONValue.string) ?? .null])
+    /// `["10.0.2.9:8080",3,"10s"]` (null for an unset option).
+    func writeCanonical(into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        writeJSONString(address, into: &out)
+        out.append(UInt8(ascii: ","))
+        if let maxFails { out += String(maxFails).utf8 } else { out += "null".utf8 }
+        out.append(UInt8(ascii: ","))
+        if let failTimeout { writeJSONString(failTimeout, into: &out) } else { out += "null".utf8 }
+        out.append(UInt8(ascii: "]"))
     }
 }
 
@@ -99,7 +137,7 @@ public struct ProxyView: Sendable, Hashable {
 
     /// The view of `cluster` in the incremental projection.
     public init(cluster: String, projection: RoutingProjection) {
-        let frontends = projection.frontendKeys(cluster: cluster).compactMap { projection.frontend($0).0 }.map(ProxyFrontend.init)
+        let frontends = projection.frontendKeys(cluster: cluster).compactMap(projection.proxyFrontend)
         self.init(cluster: cluster, frontends: frontends,
                   defaultBackend: projection.defaultBackend(cluster: cluster)?.upstreams.map(ProxyServer.init).sorted() ?? [],
                   networks: projection.proxyNetworks(cluster: cluster))

@@ -161,7 +161,7 @@ struct ClusterProxy: Sendable {
     mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Bool {
         var changedThisEvent = false
         for key in change.frontends where key.cluster == cluster {
-            let new = routing.frontend(key).0.map(ProxyFrontend.init)
+            let new = routing.proxyFrontend(key)
             guard new != current[key] else { continue }
             if let old = digests.removeValue(forKey: key) { accumulator.frontends.subtract(old) }
             if let new {

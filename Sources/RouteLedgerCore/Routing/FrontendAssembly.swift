@@ -16,10 +16,7 @@ enum FrontendAssembly {
                 upstreams.append(Upstream(address: target.address, service: member.name, task: target.task?.rawValue,
                                           share: 0, maxFails: routing.maxFails, failTimeout: routing.failTimeout))
             }
-            for redirect in routing.redirects where !redirects.contains(redirect) { redirects.append(redirect) }
-            for endpoint in routing.websocketEndpoints where !websocketEndpoints.contains(endpoint) {
-                websocketEndpoints.append(endpoint)
-            }
+            collectOptions(routing, &redirects, &websocketEndpoints)
             guard member.id != oldest.id else { continue }
             if routing.stickyCookie != options.stickyCookie {
                 diagnostics.append(conflict(member, key, "sticky_session_cookie", oldest,
@@ -45,6 +42,35 @@ enum FrontendAssembly {
                                 websocketEndpoints: websocketEndpoints.sorted(),
                                 services: members.filter { $0.routing != nil }.map(\.name), upstreams: upstreams)
         return (frontend, diagnostics)
+    }
+
+    /// What the proxy needs of a frontend (nil when it has no upstreams): the same rules as `frontend`,
+    /// without names, shares or diagnostics. The reload projection calls it for every touched frontend.
+    static func proxyFrontend(_ key: FrontendKey, members: [ServiceRoute]) -> ProxyFrontend? {
+        guard let oldest = members.first, let options = oldest.routing else { return nil }
+        var servers: [ProxyServer] = []
+        var redirects: [Redirect] = []
+        var websocketEndpoints: [String] = []
+        for member in members {
+            guard let routing = member.routing else { continue }
+            for target in member.upstreams {
+                servers.append(ProxyServer(address: target.address, maxFails: routing.maxFails, failTimeout: routing.failTimeout))
+            }
+            collectOptions(routing, &redirects, &websocketEndpoints)
+        }
+        guard !servers.isEmpty else { return nil }
+        servers.sort()
+        return ProxyFrontend(key: key, stickyCookie: options.stickyCookie, ipHash: options.ipHash,
+                             contextRootRewrite: options.contextRootRewrite, redirects: redirects,
+                             websocketEndpoints: websocketEndpoints.sorted(), servers: servers)
+    }
+
+    /// Redirects and websocket paths of every service on a frontend, first seen first.
+    private static func collectOptions(_ routing: ServiceRouting, _ redirects: inout [Redirect], _ websocketEndpoints: inout [String]) {
+        for redirect in routing.redirects where !redirects.contains(redirect) { redirects.append(redirect) }
+        for endpoint in routing.websocketEndpoints where !websocketEndpoints.contains(endpoint) {
+            websocketEndpoints.append(endpoint)
+        }
     }
 
     /// The default backend of a cluster: the oldest default-backend service that has upstreams.

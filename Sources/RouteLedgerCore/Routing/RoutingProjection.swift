@@ -107,6 +107,12 @@ public struct RoutingProjection: Sendable {
         return FrontendAssembly.frontend(key, members: ids.compactMap { routes[$0] })
     }
 
+    /// What the proxy needs of one frontend now (nil when it is not served).
+    public func proxyFrontend(_ key: FrontendKey) -> ProxyFrontend? {
+        guard let ids = members[key] else { return nil }
+        return FrontendAssembly.proxyFrontend(key, members: ids.compactMap { routes[$0] })
+    }
+
     /// The default backend of one service cluster now.
     public func defaultBackend(cluster: String) -> DefaultBackend? {
         guard let ids = defaultCandidates[cluster] else { return nil }
