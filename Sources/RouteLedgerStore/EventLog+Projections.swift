@@ -155,12 +155,12 @@ extension EventLog {
     }
 }
 
-/// Inserts reload records.
+/// Inserts reload records (through the C API: this runs for about every other event of a busy cluster).
 struct ReloadWriter {
-    private let statement: Statement
+    private let statement: RawStatement
 
     init(_ db: Database) throws {
-        statement = try db.cachedStatement(sql: """
+        statement = try RawStatement(db, """
             INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -168,7 +168,16 @@ struct ReloadWriter {
 
     func insert(_ reload: Reload) throws {
         let row = ReloadRow(reload)
-        try statement.execute(arguments: [row.id, row.cluster, row.seq, row.logTime, row.previousVersion, row.version, row.causes, row.diff])
+        statement.bind(1, Int64(row.id))
+        statement.bind(2, text: row.cluster)
+        statement.bind(3, row.seq)
+        statement.bind(4, row.logTime)
+        if let previous = row.previousVersion { statement.bind(5, text: previous) } else { statement.bindNull(5) }
+        statement.bind(6, text: row.version)
+        statement.bind(7, text: row.causes)
+        statement.bind(8, text: row.diff)
+        let code = statement.run()
+        guard code == 0 else { throw statement.error(code) }
     }
 }
 
