@@ -84,6 +84,8 @@ extension RouteLedger {
 
         @OptionGroup var global: GlobalOptions
 
+        @OptionGroup var point: PointOptions
+
         @Option(help: ArgumentHelp("The host.", valueName: "host"))
         var host: String
 
@@ -95,7 +97,8 @@ extension RouteLedger {
 
         func run() throws {
             let log = try global.openLog(create: false)
-            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster))
+            let at = try point.resolve(in: log)
+            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster, throughSeq: at.seq))
             var servers: [String: [String]] = [:]  // by frontend (host[path] [cluster])
             var entries: [(StoredReload, String, [String])] = []
             for reload in reloads {
