@@ -13,12 +13,14 @@ public struct ClusterState: Sendable, Hashable {
         public var labels: LabelParse
         /// The routing in force: from the last valid labels (an update that breaks the labels keeps it).
         public var routing: ServiceRouting?
+        /// The labels `routing` was parsed from (what a snapshot keeps to restore it).
+        public var routingLabels: [String: String]?
     }
 
     /// Known networks.
-    public private(set) var networks: [NetworkID: Network] = [:]
+    public internal(set) var networks: [NetworkID: Network] = [:]
     /// Known services.
-    public private(set) var services: [ServiceID: ServiceRecord] = [:]
+    public internal(set) var services: [ServiceID: ServiceRecord] = [:]
     /// Known tasks, including tasks whose service has not arrived yet.
     public private(set) var tasks: [TaskID: SwarmTask] = [:]
     /// Task ids by the service they belong to.
@@ -106,7 +108,8 @@ public struct ClusterState: Sendable, Hashable {
     mutating func upsert(_ spec: ServiceSpec, seq: Seq) -> Bool {
         guard let index = services.index(forKey: spec.id) else {
             let labels = LabelParser.parse(spec.labels, service: spec.name)
-            services[spec.id] = ServiceRecord(spec: spec, createdAt: seq, labels: labels, routing: labels.routing)
+            services[spec.id] = ServiceRecord(spec: spec, createdAt: seq, labels: labels, routing: labels.routing,
+                                              routingLabels: labels.routing == nil ? nil : spec.labels)
             return true
         }
         // Mutate in place: the record is not copied out of the dictionary.
@@ -116,8 +119,12 @@ public struct ClusterState: Sendable, Hashable {
             let labels = LabelParser.parse(spec.labels, service: spec.name)
             services.values[index].labels = labels
             switch labels {
-            case .published(let routing, _): services.values[index].routing = routing
-            case .notPublished: services.values[index].routing = nil
+            case .published(let routing, _):
+                services.values[index].routing = routing
+                services.values[index].routingLabels = spec.labels
+            case .notPublished:
+                services.values[index].routing = nil
+                services.values[index].routingLabels = nil
             case .invalid: break  // keep the last valid routing
             }
         }

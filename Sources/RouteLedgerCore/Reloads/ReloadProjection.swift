@@ -33,14 +33,14 @@ public struct ReloadStep: Sendable, Hashable {
 /// frontend (see ``ConfigVersion``). Pure: replaying the same events gives the same reloads.
 public struct ReloadProjection: Sendable {
     /// The routing underneath.
-    public private(set) var routing = RoutingProjection()
+    public internal(set) var routing = RoutingProjection()
     /// How reloads coalesce.
     public let settings: ReloadSettings
-    private var clusters: [String: ClusterProxy] = [:]
+    var clusters: [String: ClusterProxy] = [:]
     /// Events that changed a view and wait for their reloads: the clusters still pending, the reloads so far.
-    private var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
+    var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
     /// The id the next reload gets.
-    public private(set) var nextReloadID = 1
+    public internal(set) var nextReloadID = 1
 
     /// The empty projection.
     public init(settings: ReloadSettings = .immediate) {
@@ -196,6 +196,21 @@ struct ClusterProxy: Sendable {
             lastCause = (cause.seq, cause.logTime)
         }
         return changedThisEvent
+    }
+
+    /// Takes the whole current view as reloaded at `version` (restoring from a snapshot).
+    mutating func restore(_ change: RoutingChange, routing: RoutingProjection, version: ConfigVersion) {
+        _ = update(change, routing: routing, cause: RecordedEvent(seq: 0, id: "", time: Timestamp(nanosecondsSinceEpoch: 0),
+                                                                   logTime: Timestamp(nanosecondsSinceEpoch: 0), event: .taskRemoved("")))
+        reloaded = current
+        reloadedDefaultBackend = defaultBackend
+        reloadedNetworks = networks
+        self.version = version
+        causes.removeAll()
+        dirty.removeAll()
+        firstChange = nil
+        lastChange = nil
+        lastCause = nil
     }
 
     /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the

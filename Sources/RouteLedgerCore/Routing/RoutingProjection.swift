@@ -24,7 +24,7 @@ public struct RoutingChange: Sendable, Hashable {
 /// At any point `view` equals `RoutingView(state: state)`, the from-scratch computation.
 public struct RoutingProjection: Sendable {
     /// The folded cluster.
-    public private(set) var state = ClusterState()
+    public internal(set) var state = ClusterState()
     private var routes: [ServiceID: ServiceRoute] = [:]
     private var members: [FrontendKey: [ServiceID]] = [:]
     private var defaultCandidates: [String: [ServiceID]] = [:]
@@ -154,7 +154,7 @@ public struct RoutingProjection: Sendable {
     }
 
     /// The service's spec or networks changed: resolve it again.
-    private mutating func refresh(_ id: ServiceID, into change: inout RoutingChange) {
+    mutating func refresh(_ id: ServiceID, into change: inout RoutingChange) {
         let old = routes[id]
         let new = state.services[id].map { ServiceRoute($0, in: state) }
         guard old != new else { return }
