@@ -99,6 +99,7 @@ struct AppendBatch {
     /// The reload projection, advanced with every stored event; its records go in the same transaction.
     private var projection: ReloadProjection
     private let reloads: ReloadWriter
+    private var snapshots: SnapshotWriter
     private(set) var result: AppendResult
 
     var processed: Int { result.positions.count }
@@ -122,6 +123,7 @@ struct AppendBatch {
         result = AppendResult(appended: 0, duplicates: 0, positions: [], lastSeq: seq)
         projection = try EventLog.projection(db, cache: cache, head: seq)
         reloads = try ReloadWriter(db)
+        snapshots = try SnapshotWriter(db)
     }
 
     /// Records the projection checkpoint; returns what was appended and the projection after it.
@@ -158,6 +160,7 @@ struct AppendBatch {
         guard code == 0 else { throw insert.error(code) }
         let recorded = RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
         for reload in projection.apply(recorded, explaining: false).reloads { try reloads.insert(reload) }
+        try snapshots.consider(projection, at: nextSeq)
         seq = nextSeq
         logTime = nextLogTime
         hash = nextHash

@@ -50,6 +50,19 @@ extension EventLog {
         }
     }
 
+    /// How many events apart snapshots are taken.
+    public func snapshotInterval() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000 }
+    }
+
+    /// Changes how many events apart snapshots are taken, and rebuilds the projections with it.
+    public func setSnapshotInterval(_ events: Int) throws {
+        try writeProjections { db in
+            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'snapshotEvery'", arguments: [max(1, events)])
+            try Self.rebuild(db)
+        }
+    }
+
     /// Recomputes every projection from the log, in one transaction. Returns the number of reloads.
     @discardableResult
     public func rebuild() throws -> Int {
@@ -84,8 +97,34 @@ extension EventLog {
                 if let difference = try compare() { return difference }
             }
             if let extra = try stored.next() { return "reload \(ReloadRow(extra).id) is stored but the replay gives no such reload" }
-            return nil
+            return try Self.verifySnapshots(db)
         }
+    }
+
+    /// Replays the log and compares the snapshots it would take with the stored ones.
+    private static func verifySnapshots(_ db: Database) throws -> String? {
+        let stored = try Row.fetchAll(db, sql: "SELECT seq, state FROM snapshots ORDER BY seq")
+        var projection = ReloadProjection(settings: try settings(db))
+        let every = max(1, try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000)
+        var expected: [(Seq, [UInt8])] = []
+        var last: Seq = 0
+        let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
+                                         arguments: [try checkpoint(db)])
+        while let row = try events.next() {
+            let event = try recordedEvent(row)
+            _ = projection.apply(event, explaining: false)
+            if event.seq - last >= every, let bytes = projection.snapshot() {
+                expected.append((event.seq, bytes))
+                last = event.seq
+            }
+        }
+        for (i, row) in stored.enumerated() {
+            let seq: Seq = row["seq"]
+            guard i < expected.count, expected[i].0 == seq else { return "snapshot at seq \(seq) is not one a replay takes" }
+            if [UInt8](row["state"] as Data) != expected[i].1 { return "snapshot at seq \(seq) differs from a replay" }
+        }
+        if stored.count < expected.count { return "snapshot at seq \(expected[stored.count].0) is missing" }
+        return nil
     }
 
     /// Brings the projections up to the end of the log (after a migration from a schema without them).
@@ -126,13 +165,16 @@ extension EventLog {
 
     private static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM reloads")
+        try db.execute(sql: "DELETE FROM snapshots")
         var projection = ReloadProjection(settings: try settings(db))
         let writer = try ReloadWriter(db)
+        var snapshots = try SnapshotWriter(db)
         let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
         var last: Seq = 0
         while let row = try events.next() {
             let event = try recordedEvent(row)
             for reload in projection.apply(event, explaining: false).reloads { try writer.insert(reload) }
+            try snapshots.consider(projection, at: event.seq)
             last = event.seq
         }
         try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
@@ -142,9 +184,9 @@ extension EventLog {
     /// up with events other writers appended since (their projection rows are already stored).
     static func projection(_ db: Database, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
         let current = try settings(db)
-        var (projection, seq) = cache.take() ?? (ReloadProjection(settings: current), 0)
+        var (projection, seq) = try cache.take() ?? startingPoint(db, atOrBefore: head)
         if seq > head || projection.settings != current {
-            (projection, seq) = (ReloadProjection(settings: current), 0)
+            (projection, seq) = try startingPoint(db, atOrBefore: head)
         }
         if seq < head {
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
@@ -152,6 +194,43 @@ extension EventLog {
             while let row = try events.next() { _ = projection.apply(try recordedEvent(row), explaining: false) }
         }
         return projection
+    }
+}
+
+extension EventLog {
+    /// The reload projection to start a replay from: the latest readable snapshot at or before `seq`, or
+    /// the empty projection.
+    static func startingPoint(_ db: Database, atOrBefore seq: Seq) throws -> (ReloadProjection, Seq) {
+        let settings = try settings(db)
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC",
+                                       arguments: [seq])
+        while let row = try rows.next() {
+            guard (row["format"] as Int) == ClusterState.snapshotVersion,
+                  let projection = try? ReloadProjection(snapshot: [UInt8](row["state"] as Data), settings: settings) else { continue }
+            return (projection, row["seq"])
+        }
+        return (ReloadProjection(settings: settings), 0)
+    }
+}
+
+/// Writes a snapshot every `snapshotEvery` events (at the first event after that where no settle window is
+/// open).
+struct SnapshotWriter {
+    private let db: Database
+    private let every: Seq
+    private var last: Seq
+
+    init(_ db: Database) throws {
+        self.db = db
+        every = max(1, try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000)
+        last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM snapshots") ?? 0
+    }
+
+    mutating func consider(_ projection: ReloadProjection, at seq: Seq) throws {
+        guard seq - last >= every, let bytes = projection.snapshot() else { return }
+        try db.execute(sql: "INSERT INTO snapshots (seq, format, state) VALUES (?, ?, ?)",
+                       arguments: [seq, ClusterState.snapshotVersion, Data(bytes)])
+        last = seq
     }
 }
 

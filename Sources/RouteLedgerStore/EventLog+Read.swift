@@ -43,12 +43,12 @@ extension EventLog {
         }
     }
 
-    /// Feeds the typed events 1 … `through` (default: all) to `body`, in log order.
-    public func replay(through last: Seq? = nil, _ body: (RecordedEvent) throws -> Void) throws {
+    /// Feeds the typed events after `first` through `last` (default: all) to `body`, in log order.
+    public func replay(after first: Seq = 0, through last: Seq? = nil, _ body: (RecordedEvent) throws -> Void) throws {
         try read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq
-                """, arguments: [last ?? .max])
+                SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq
+                """, arguments: [first, last ?? .max])
             while let row = try rows.next() {
                 try body(try Self.recordedEvent(row))
             }

@@ -111,8 +111,9 @@ extension EventLog {
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq = ?",
                                              arguments: [seq]) else { return nil }
             let event = try Self.storedEvent(row)
-            var projection = ReloadProjection(settings: try Self.settings(db))
-            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
+            var (projection, start) = try Self.startingPoint(db, atOrBefore: seq - 1)
+            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
+                                             arguments: [start])
             while let row = try events.next() {
                 let step = projection.apply(try Self.recordedEvent(row))
                 if let effect = step.effects[seq] { return EventExplanation(event: event, effect: effect) }

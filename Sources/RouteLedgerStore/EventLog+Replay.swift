@@ -15,11 +15,12 @@ extension EventLog {
     /// Replays the log and reports, for each event in `range`, its effect and the reloads recorded with it.
     public func replay(range: ClosedRange<Seq>) throws -> [ReplayedEvent] {
         try read { db in
-            var projection = ReloadProjection(settings: try Self.settings(db))
+            var (projection, start) = try Self.startingPoint(db, atOrBefore: range.lowerBound - 1)
             var replayed: [ReplayedEvent] = []
             var index: [Seq: Int] = [:]
             var unresolved = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events ORDER BY seq")
+            let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq > ? ORDER BY seq",
+                                           arguments: [start])
             while let row = try rows.next() {
                 let stored = try Self.storedEvent(row)
                 if stored.seq > range.upperBound && unresolved == 0 { break }

@@ -28,10 +28,12 @@ extension EventLog {
         return LogPoint(seq: resolved, logTime: resolved == 0 ? nil : try logTime(of: resolved))
     }
 
-    /// The routing projection folded through `point` (events 1 … point.seq).
+    /// The routing projection folded through `point` (events 1 … point.seq): the latest snapshot at or
+    /// before it, and the events after that snapshot.
     public func projection(through point: LogPoint) throws -> RoutingProjection {
-        var projection = RoutingProjection()
-        try replay(through: point.seq) { projection.apply($0) }
+        let (start, seq) = try read { db in try Self.startingPoint(db, atOrBefore: point.seq) }
+        var projection = start.routing
+        try replay(after: seq, through: point.seq) { projection.apply($0) }
         return projection
     }
 }

@@ -84,6 +84,19 @@ public struct EventLog: Sendable {
                 INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0);
                 """)
         }
+        migrator.registerMigration("v3-snapshots") { db in
+            // Snapshots of the folded state every `snapshotEvery` events: a point-in-time query loads one
+            // and folds the events after it. A projection like the others: rebuilt by `rebuild`.
+            try db.execute(sql: """
+                CREATE TABLE snapshots (
+                    seq INTEGER PRIMARY KEY,
+                    format INTEGER NOT NULL,
+                    state BLOB NOT NULL
+                );
+                INSERT INTO projection_state (key, value) VALUES ('snapshotEvery', 10000);
+                UPDATE projection_state SET value = 0 WHERE key = 'checkpoint';
+                """)
+        }
         return migrator
     }
 

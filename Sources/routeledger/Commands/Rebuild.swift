@@ -46,6 +46,7 @@ extension RouteLedger {
                 Examples:
                   routeledger config
                   routeledger config --settle 2s --max-wait 30s
+                  routeledger config --snapshot-every 5000
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -56,6 +57,9 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Longest a change waits for its reload.", valueName: "duration"))
         var maxWait: String?
 
+        @Option(help: ArgumentHelp("Take a snapshot of the folded state every N events (default 10000).", valueName: "N"))
+        var snapshotEvery: Int?
+
         func validate() throws {
             for (name, value) in [("--settle", settle), ("--max-wait", maxWait)] {
                 if let value, DurationText.nanoseconds(value) == nil {
@@ -63,15 +67,21 @@ extension RouteLedger {
                 }
             }
             if settle == nil && maxWait != nil { throw ValidationError("--max-wait needs --settle") }
+            if let snapshotEvery, snapshotEvery < 1 { throw ValidationError("--snapshot-every must be 1 or more") }
         }
 
         func run() throws {
-            let log = try global.openLog(create: settle != nil)
+            let log = try global.openLog(create: settle != nil || snapshotEvery != nil)
+            if let snapshotEvery {
+                try log.setSnapshotInterval(snapshotEvery)
+                print("snapshots every \(snapshotEvery) events; rebuilt")
+            }
             if let settle {
                 let settings = ReloadSettings(settle: DurationText.nanoseconds(settle)!, maxWait: maxWait.flatMap(DurationText.nanoseconds))
                 try log.setReloadSettings(settings)
                 print("settle \(DurationText.format(settings.settle)), max wait \(DurationText.format(settings.maxWait)); rebuilt \(try log.reloads().count) reloads")
-            } else {
+            } else if snapshotEvery == nil {
+                print("snapshots every \(try log.snapshotInterval()) events")
                 let settings = try log.reloadSettings()
                 print(settings.settle == 0 ? "settle 0: one reload per changing event"
                       : "settle \(DurationText.format(settings.settle)), max wait \(DurationText.format(settings.maxWait))")
