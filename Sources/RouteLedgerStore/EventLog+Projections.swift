@@ -213,6 +213,20 @@ extension EventLog {
     }
 }
 
+extension EventLog {
+    /// The routing to start a routing query from: the latest readable snapshot at or before `seq`.
+    static func routingStartingPoint(_ db: Database, atOrBefore seq: Seq) throws -> (RoutingProjection, Seq) {
+        let rows = try Row.fetchCursor(db, sql: "SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC",
+                                       arguments: [seq])
+        while let row = try rows.next() {
+            guard (row["format"] as Int) == ClusterState.snapshotVersion,
+                  let routing = try? ReloadProjection.routing(fromSnapshot: [UInt8](row["state"] as Data)) else { continue }
+            return (routing, row["seq"])
+        }
+        return (RoutingProjection(), 0)
+    }
+}
+
 /// Writes a snapshot every `snapshotEvery` events (at the first event after that where no settle window is
 /// open).
 struct SnapshotWriter {

@@ -13,7 +13,7 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
-    /// Run only one part (`append`, `store` or `fold`), e.g. under a profiler.
+    /// Run only one part (`append`, `store`, `fold` or `query`), e.g. under a profiler.
     var only: String?
 
     init() {
@@ -26,7 +26,7 @@ struct Arguments {
             case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
             case "--only": only = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -148,8 +148,41 @@ let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
 print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
 
+/// `routes --seq N` as the CLI runs it (open the log, resolve the point, fold from the nearest snapshot,
+/// build the view), at seq 1 and at the end of the log, alternating; the ratio shows whether the cost
+/// depends on the log's length.
+func queryBenchmark(_ bytes: [UInt8], runs: Int) throws {
+    let path = temporaryPath("query")
+    removeDatabase(path)
+    defer { removeDatabase(path) }
+    let log = try EventLog(path: path)
+    if let every = ProcessInfo.processInfo.environment["SNAPSHOT_EVERY"].flatMap(Int.init) { try log.setSnapshotInterval(every) }
+    for chunk in chunks(bytes, size: 10_000) { _ = try log.append(contentsOf: chunk) }
+    let last = try log.lastSeq()
+    func routes(at seq: Seq) throws -> Double {
+        try measure {
+            let fresh = try EventLog(path: path, options: StoreOptions(create: false))
+            blackHole(try fresh.projection(through: try fresh.point(seq: seq)).view)
+        }
+    }
+    var early: [Double] = [], late: [Double] = []
+    for _ in 1...runs {
+        early.append(try routes(at: 1))
+        late.append(try routes(at: last))
+    }
+    print(String(format: "| routes --seq 1 (open, fold, view) | %.1f ms | |", median(early) * 1000))
+    print(String(format: "| routes --seq %lld (end of the log) | %.1f ms | |", last, median(late) * 1000))
+    print(String(format: "| end / start (median ratio) | %.2f | <= 3 |", median(late) / median(early)))
+}
+
 let bytes = ChurnSimulator.lines(arguments.events, ChurnConfiguration())
 let batches = chunks(bytes, size: arguments.batch)
+if arguments.only == "query" {
+    print("| measure | median of \(arguments.runs) | target |")
+    print("|---|---|---|")
+    try queryBenchmark(bytes, runs: arguments.runs)
+    exit(0)
+}
 print("log: \(arguments.events) churn events, \(bytes.count / arguments.events) bytes/event on average, \(batches.count) transactions of \(arguments.batch)")
 
 // Append vs the raw SQLite floor, interleaved run by run so that both see the same machine.

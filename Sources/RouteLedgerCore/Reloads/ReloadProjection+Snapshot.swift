@@ -23,6 +23,14 @@ extension ReloadProjection {
         ]).formatted(pretty: false).utf8)
     }
 
+    /// Only the routing of a reload projection snapshot (what a routing query needs; no proxy digests).
+    public static func routing(fromSnapshot bytes: [UInt8]) throws -> RoutingProjection {
+        guard let state = try JSONParser.parse(bytes)["state"] else {
+            throw EventValidationError(location: nil, field: nil, reason: "not a reload projection snapshot")
+        }
+        return RoutingProjection(state: try ClusterState(snapshotJSON: state))
+    }
+
     /// The projection a snapshot holds, continuing with `settings`.
     public init(snapshot bytes: [UInt8], settings: ReloadSettings) throws {
         let value = try JSONParser.parse(bytes)
