@@ -31,13 +31,7 @@ extension Array where Element == UInt8 {
             append(48 &+ UInt8(truncatingIfNeeded: rest % 10))
             rest /= 10
         }
-        var low = start
-        var high = count - 1
-        while low < high {
-            swapAt(low, high)
-            low += 1
-            high -= 1
-        }
+        self[start...].reverse()
     }
 
     /// Appends `value` in decimal with at least `width` digits (zero padded).
@@ -60,13 +54,7 @@ extension Array where Element == UInt8 {
             append(digit < 10 ? 48 &+ digit : 87 &+ digit)
             rest /= 36
         }
-        var low = start
-        var high = count - 1
-        while low < high {
-            swapAt(low, high)
-            low += 1
-            high -= 1
-        }
+        self[start...].reverse()
     }
 
     /// Appends `text` as a JSON string literal (with its quotes), escaping what JSON requires.

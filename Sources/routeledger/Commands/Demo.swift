@@ -10,7 +10,7 @@ extension RouteLedger {
             discussion: """
                 Uses a new temporary database unless --db is given (which must not hold events yet). \
                 Each scenario is appended atomically; then each event is shown with what it did to the \
-                routing, and the routes with their shares.
+                proxies (a reload and its change, or absorbed and why), and the routes with their shares.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -34,7 +34,8 @@ extension RouteLedger {
             }
             print("RouteLedger demo: \(files.count) scenarios from \(folder) into \(log.path)\n")
 
-            var projection = RoutingProjection()
+            // The same projection the store keeps, with the reasons for absorbed events that it does not store.
+            var projection = ReloadProjection(settings: try log.reloadSettings())
             for file in files {
                 let result = try log.append(contentsOf: try Input.read(folder + "/" + file))
                 print(String(repeating: "=", count: 78))
@@ -44,20 +45,24 @@ extension RouteLedger {
                 let first = (result.positions.first ?? 1) - 1
                 for event in try log.events(after: first, limit: result.appended) {
                     let typed = try event.clusterEvent
-                    let before = projection
-                    let change = projection.apply(typed, seq: event.seq)
-                    let effect = RoutingEffect.describe(change, before: before, after: projection)
+                    let step = projection.apply(RecordedEvent(seq: event.seq, id: event.id, time: event.time,
+                                                              logTime: event.logTime, event: typed))
                     print("seq \(event.seq)  \(typed.summary)")
-                    for line in effect { print("        -> \(line)") }
+                    if case .absorbed(let reason) = step.effects[event.seq] { print("        -> absorbed: \(reason)") }
+                    for reload in step.reloads {
+                        print("        -> reload \(reload.id): " + DiffText.lines(reload.diff.json).joined(separator: "; "))
+                    }
                 }
                 print()
-                print(RoutingTable.render(projection.view, at: "seq \(result.lastSeq)"))
+                print(RoutingTable.render(projection.routing.view, at: "seq \(result.lastSeq)"))
                 print()
             }
             print("""
                 Explore it yourself:
                   routeledger routes --db \(log.path)
                   routeledger routes --db \(log.path) --seq 5
+                  routeledger reloads --db \(log.path)
+                  routeledger why 7 --db \(log.path)
                   routeledger events --db \(log.path) --json | jq '.[] | {seq, type}'
                   routeledger verify --db \(log.path)
                 """)
