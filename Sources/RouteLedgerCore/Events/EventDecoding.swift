@@ -187,7 +187,7 @@ struct FieldReader {
         return value
     }
 
-    private func network(_ r: inout JSONReader) throws -> Network {
+    func network(_ r: inout JSONReader) throws -> Network {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, name: String?, driver: String?, ingress = false
@@ -207,7 +207,7 @@ struct FieldReader {
         return Network(id: NetworkID(id), name: name, driver: driver, ingress: ingress)
     }
 
-    private func service(_ r: inout JSONReader) throws -> ServiceSpec {
+    func service(_ r: inout JSONReader) throws -> ServiceSpec {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, name: String?, labels: [String: String] = [:], replicas: Int?
@@ -241,7 +241,7 @@ struct FieldReader {
                            vips: vips, image: image, env: env)
     }
 
-    private func task(_ r: inout JSONReader) throws -> SwarmTask {
+    func task(_ r: inout JSONReader) throws -> SwarmTask {
         try expect(.object, &r)
         try r.beginObject()
         var id: String?, serviceID: String?, slot: Int?, nodeID: String?

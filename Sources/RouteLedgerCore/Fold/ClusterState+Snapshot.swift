@@ -15,7 +15,7 @@ extension ClusterState {
     ///
     /// - Throws: when the bytes are not a snapshot of this version.
     public init(snapshot bytes: [UInt8]) throws {
-        try self.init(snapshotJSON: try JSONParser.parse(bytes))
+        self = try bytes.withUnsafeBytes { buffer in try JSONReader.read(buffer) { try ClusterState(reading: &$0) } }
     }
 
     /// The state as the snapshot's JSON.
@@ -38,39 +38,60 @@ extension ClusterState {
         ])
     }
 
-    /// The state a snapshot's JSON holds.
-    init(snapshotJSON value: JSONValue) throws {
-        guard value["version"]?.intValue == Self.snapshotVersion, let seq = value["seq"]?.intValue else {
-            throw EventValidationError(location: nil, field: "version", reason: "not a snapshot of version \(Self.snapshotVersion)")
-        }
+    /// The state of the snapshot object the reader stands at, decoded in one pass (no JSON tree): this is
+    /// what a point-in-time query waits for.
+    init(reading r: inout JSONReader) throws {
         self.init()
-        for network in value["networks"]?.arrayValue ?? [] {
-            guard case .networkCreated(let decoded) = try Self.decode(.networkCreated, ["network": network]) else { continue }
-            apply(.networkCreated(decoded), seq: 0)
-        }
-        for entry in value["services"]?.arrayValue ?? [] {
-            guard let service = entry["service"], let createdAt = entry["createdAt"]?.intValue,
-                  case .serviceCreated(let spec) = try Self.decode(.serviceCreated, ["service": service]) else { continue }
-            var record = ServiceRecord(spec: spec, createdAt: Seq(createdAt), labels: LabelParser.parse(spec.labels, service: spec.name),
-                                       routing: nil, routingLabels: nil)
-            if let labels = entry["routingLabels"]?.objectValue {
-                var map: [String: String] = [:]
-                for member in labels { map[member.key] = member.value.stringValue }
-                record.routingLabels = map
-                record.routing = LabelParser.parse(map, service: spec.name).routing
+        let fields = FieldReader(location: nil)
+        var version: Int?
+        var seq: Int?
+        try r.beginObject()
+        while let key = try r.nextKey() {
+            switch key {
+            case "version": version = Int(try r.readNumber())
+            case "seq": seq = Int(try r.readNumber())
+            case "networks":
+                try r.beginArray()
+                while try r.nextElement() { apply(.networkCreated(try fields.network(&r)), seq: 0) }
+            case "services":
+                try r.beginArray()
+                while try r.nextElement() {
+                    var spec: ServiceSpec?, createdAt: Seq?, routingLabels: [String: String]?
+                    try r.beginObject()
+                    while let member = try r.nextKey() {
+                        switch member {
+                        case "service": spec = try fields.service(&r)
+                        case "createdAt": createdAt = Seq(try r.readNumber())
+                        case "routingLabels":
+                            if try r.peek() == .null { try r.readNull(); break }
+                            var labels: [String: String] = [:]
+                            try r.beginObject()
+                            while let label = try r.nextKey() { labels[label] = try r.readString() }
+                            routingLabels = labels
+                        default: try r.skipValue()
+                        }
+                    }
+                    guard let spec, let createdAt else { throw Self.notASnapshot }
+                    let labels = LabelParser.parse(spec.labels, service: spec.name)
+                    // Usually the routing in force comes from the current labels: parse them once.
+                    let routing = routingLabels == spec.labels ? labels.routing
+                        : routingLabels.flatMap { LabelParser.parse($0, service: spec.name).routing }
+                    services[spec.id] = ServiceRecord(spec: spec, createdAt: createdAt, labels: labels, routing: routing,
+                                                      routingLabels: routingLabels)
+                }
+            case "tasks":
+                try r.beginArray()
+                while try r.nextElement() { updateTask(try fields.task(&r)) }
+            default:
+                try r.skipValue()
             }
-            services[spec.id] = record
         }
-        for task in value["tasks"]?.arrayValue ?? [] {
-            guard case .taskUpdated(let decoded) = try Self.decode(.taskUpdated, ["task": task]) else { continue }
-            updateTask(decoded)
-        }
+        guard version == Self.snapshotVersion, let seq else { throw Self.notASnapshot }
         self.seq = Seq(seq)
     }
 
-    private static func decode(_ type: EventType, _ members: KeyValuePairs<String, JSONValue>) throws -> ClusterEvent {
-        let bytes = JSONValue.object(members.map { JSONMember($0.key, $0.value) }).canonicalBytes
-        return try bytes.withUnsafeBytes { try EventDecoder.payload(type: type, data: $0) }
+    private static var notASnapshot: EventValidationError {
+        EventValidationError(location: nil, field: "version", reason: "not a snapshot of version \(snapshotVersion)")
     }
 
     static func labelsJSON(_ labels: [String: String]) -> JSONValue {

@@ -23,26 +23,51 @@ extension ReloadProjection {
         ]).formatted(pretty: false).utf8)
     }
 
+    /// The parts of a snapshot, read in one pass.
+    private struct Parts {
+        var state: ClusterState?
+        var nextReloadID: Int?
+        var versions: [(String, ConfigVersion)] = []
+
+        init(_ bytes: [UInt8]) throws {
+            self = try bytes.withUnsafeBytes { buffer in
+                try JSONReader.read(buffer) { r in
+                    var parts = Parts()
+                    try r.beginObject()
+                    while let key = try r.nextKey() {
+                        switch key {
+                        case "state": parts.state = try ClusterState(reading: &r)
+                        case "nextReloadID": parts.nextReloadID = Int(try r.readNumber())
+                        case "versions":
+                            try r.beginObject()
+                            while let cluster = try r.nextKey() { parts.versions.append((cluster, ConfigVersion(hex: try r.readString()))) }
+                        default: try r.skipValue()
+                        }
+                    }
+                    guard parts.state != nil, parts.nextReloadID != nil else {
+                        throw EventValidationError(location: nil, field: nil, reason: "not a reload projection snapshot")
+                    }
+                    return parts
+                }
+            }
+        }
+
+        private init() {}
+    }
+
     /// Only the routing of a reload projection snapshot (what a routing query needs; no proxy digests).
     public static func routing(fromSnapshot bytes: [UInt8]) throws -> RoutingProjection {
-        guard let state = try JSONParser.parse(bytes)["state"] else {
-            throw EventValidationError(location: nil, field: nil, reason: "not a reload projection snapshot")
-        }
-        return RoutingProjection(state: try ClusterState(snapshotJSON: state))
+        RoutingProjection(state: try Parts(bytes).state!)
     }
 
     /// The projection a snapshot holds, continuing with `settings`.
     public init(snapshot bytes: [UInt8], settings: ReloadSettings) throws {
-        let value = try JSONParser.parse(bytes)
-        guard let state = value["state"], let next = value["nextReloadID"]?.intValue else {
-            throw EventValidationError(location: nil, field: nil, reason: "not a reload projection snapshot")
-        }
+        let parts = try Parts(bytes)
         self.init(settings: settings)
-        routing = RoutingProjection(state: try ClusterState(snapshotJSON: state))
-        nextReloadID = next
-        for member in value["versions"]?.objectValue ?? [] {
-            guard let hex = member.value.stringValue else { continue }
-            clusters[member.key] = ClusterProxy(restoring: member.key, version: ConfigVersion(hex: hex), routing: routing)
+        routing = RoutingProjection(state: parts.state!)
+        nextReloadID = parts.nextReloadID!
+        for (cluster, version) in parts.versions {
+            clusters[cluster] = ClusterProxy(restoring: cluster, version: version, routing: routing)
         }
     }
 }
