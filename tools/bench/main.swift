@@ -13,8 +13,10 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
-    /// Run only one part (`append`, `store`, `fold` or `query`), e.g. under a profiler.
+    /// Run only one part (`append`, `store`, `fold` or `query`), e.g. under a profiler; `write` only writes
+    /// the log into `--database PATH` (for timing `routeledger rebuild` on it).
     var only: String?
+    var database: String?
 
     init() {
         var args = CommandLine.arguments.dropFirst().makeIterator()
@@ -25,8 +27,9 @@ struct Arguments {
             case "--runs": runs = Int(args.next() ?? "") ?? runs
             case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
             case "--only": only = args.next()
+            case "--database": database = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|write --database PATH]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -177,6 +180,16 @@ func queryBenchmark(_ bytes: [UInt8], runs: Int) throws {
 
 let bytes = ChurnSimulator.lines(arguments.events, ChurnConfiguration())
 let batches = chunks(bytes, size: arguments.batch)
+if arguments.only == "write" {
+    guard let path = arguments.database else {
+        FileHandle.standardError.write(Data("routeledger-bench: --only write needs --database PATH\n".utf8))
+        exit(2)
+    }
+    let log = try EventLog(path: path)
+    let seconds = try measure { for chunk in chunks(bytes, size: 10_000) { _ = try log.append(contentsOf: chunk) } }
+    print(String(format: "wrote %d events to %@ in %.1f s", arguments.events, path, seconds))
+    exit(0)
+}
 if arguments.only == "query" {
     print("| measure | median of \(arguments.runs) | target |")
     print("|---|---|---|")
