@@ -5,7 +5,7 @@
     pip install eventsourcing
     swift build -c release --product routeledger --product routeledger-bench
     .build/release/routeledger-bench --events 1000000 --only write --database /tmp/rl-1m.db
-    python3 tools/bench/eventsourcing_replay.py /tmp/rl-1m.db --runs 3
+    python3 tools/eventsourcing_replay.py /tmp/rl-1m.db --runs 3
 
 The events are copied from the RouteLedger database (type and data of each, in log order) into an
 `eventsourcing` SQLiteApplicationRecorder (originator = the event id, version 1). The baseline replay
