@@ -159,7 +159,7 @@ struct AppendBatch {
         }
         guard code == 0 else { throw insert.error(code) }
         let recorded = RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
-        for reload in projection.apply(recorded, explaining: false).reloads { try reloads.insert(reload) }
+        for reload in projection.apply(recorded).reloads { try reloads.insert(reload) }
         try snapshots.consider(projection, at: nextSeq)
         seq = nextSeq
         logTime = nextLogTime

@@ -75,7 +75,7 @@ extension EventLog {
     /// - Returns: the first difference, in words, or nil when every stored record matches.
     public func verifyProjections() throws -> String? {
         try read { db in
-            var projection = ReloadProjection(settings: try Self.settings(db))
+            var projection = ReloadProjection(settings: try Self.settings(db), tracksEffects: false)
             let stored = try Row.fetchCursor(db, sql: "SELECT * FROM reloads ORDER BY id")
             var expected: [ReloadRow] = []
             var checked = 0
@@ -93,7 +93,7 @@ extension EventLog {
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
                                              arguments: [checkpoint])
             while let row = try events.next() {
-                expected += projection.apply(try Self.recordedEvent(row), explaining: false).reloads.map(ReloadRow.init)
+                expected += projection.apply(try Self.recordedEvent(row)).reloads.map(ReloadRow.init)
                 if let difference = try compare() { return difference }
             }
             if let extra = try stored.next() { return "reload \(ReloadRow(extra).id) is stored but the replay gives no such reload" }
@@ -104,7 +104,7 @@ extension EventLog {
     /// Replays the log and compares the snapshots it would take with the stored ones.
     private static func verifySnapshots(_ db: Database) throws -> String? {
         let stored = try Row.fetchAll(db, sql: "SELECT seq, state FROM snapshots ORDER BY seq")
-        var projection = ReloadProjection(settings: try settings(db))
+        var projection = ReloadProjection(settings: try settings(db), tracksEffects: false)
         let every = max(1, try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000)
         var expected: [(Seq, [UInt8])] = []
         var last: Seq = 0
@@ -112,7 +112,7 @@ extension EventLog {
                                          arguments: [try checkpoint(db)])
         while let row = try events.next() {
             let event = try recordedEvent(row)
-            _ = projection.apply(event, explaining: false)
+            _ = projection.apply(event)
             if event.seq - last >= every, let bytes = projection.snapshot() {
                 expected.append((event.seq, bytes))
                 last = event.seq
@@ -166,14 +166,14 @@ extension EventLog {
     private static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM reloads")
         try db.execute(sql: "DELETE FROM snapshots")
-        var projection = ReloadProjection(settings: try settings(db))
+        var projection = ReloadProjection(settings: try settings(db), tracksEffects: false)
         let writer = try ReloadWriter(db)
         var snapshots = try SnapshotWriter(db)
         let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
         var last: Seq = 0
         while let row = try events.next() {
             let event = try recordedEvent(row)
-            for reload in projection.apply(event, explaining: false).reloads { try writer.insert(reload) }
+            for reload in projection.apply(event).reloads { try writer.insert(reload) }
             try snapshots.consider(projection, at: event.seq)
             last = event.seq
         }
@@ -184,14 +184,14 @@ extension EventLog {
     /// up with events other writers appended since (their projection rows are already stored).
     static func projection(_ db: Database, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
         let current = try settings(db)
-        var (projection, seq) = try cache.take() ?? startingPoint(db, atOrBefore: head)
+        var (projection, seq) = try cache.take() ?? startingPoint(db, atOrBefore: head, tracksEffects: false)
         if seq > head || projection.settings != current {
-            (projection, seq) = try startingPoint(db, atOrBefore: head)
+            (projection, seq) = try startingPoint(db, atOrBefore: head, tracksEffects: false)
         }
         if seq < head {
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
                                              arguments: [seq])
-            while let row = try events.next() { _ = projection.apply(try recordedEvent(row), explaining: false) }
+            while let row = try events.next() { _ = projection.apply(try recordedEvent(row)) }
         }
         return projection
     }
@@ -200,16 +200,17 @@ extension EventLog {
 extension EventLog {
     /// The reload projection to start a replay from: the latest readable snapshot at or before `seq`, or
     /// the empty projection.
-    static func startingPoint(_ db: Database, atOrBefore seq: Seq) throws -> (ReloadProjection, Seq) {
+    static func startingPoint(_ db: Database, atOrBefore seq: Seq, tracksEffects: Bool) throws -> (ReloadProjection, Seq) {
         let settings = try settings(db)
         let rows = try Row.fetchCursor(db, sql: "SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC",
                                        arguments: [seq])
         while let row = try rows.next() {
             guard (row["format"] as Int) == ClusterState.snapshotVersion,
-                  let projection = try? ReloadProjection(snapshot: [UInt8](row["state"] as Data), settings: settings) else { continue }
+                  let projection = try? ReloadProjection(snapshot: [UInt8](row["state"] as Data), settings: settings,
+                                                         tracksEffects: tracksEffects) else { continue }
             return (projection, row["seq"])
         }
-        return (ReloadProjection(settings: settings), 0)
+        return (ReloadProjection(settings: settings, tracksEffects: tracksEffects), 0)
     }
 }
 

@@ -111,7 +111,7 @@ extension EventLog {
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq = ?",
                                              arguments: [seq]) else { return nil }
             let event = try Self.storedEvent(row)
-            var (projection, start) = try Self.startingPoint(db, atOrBefore: seq - 1)
+            var (projection, start) = try Self.startingPoint(db, atOrBefore: seq - 1, tracksEffects: true)
             let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
                                              arguments: [start])
             while let row = try events.next() {

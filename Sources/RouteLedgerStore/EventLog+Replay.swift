@@ -15,7 +15,7 @@ extension EventLog {
     /// Replays the log and reports, for each event in `range`, its effect and the reloads recorded with it.
     public func replay(range: ClosedRange<Seq>) throws -> [ReplayedEvent] {
         try read { db in
-            var (projection, start) = try Self.startingPoint(db, atOrBefore: range.lowerBound - 1)
+            var (projection, start) = try Self.startingPoint(db, atOrBefore: range.lowerBound - 1, tracksEffects: true)
             var replayed: [ReplayedEvent] = []
             var index: [Seq: Int] = [:]
             var unresolved = 0

@@ -61,9 +61,9 @@ extension ReloadProjection {
     }
 
     /// The projection a snapshot holds, continuing with `settings`.
-    public init(snapshot bytes: [UInt8], settings: ReloadSettings) throws {
+    public init(snapshot bytes: [UInt8], settings: ReloadSettings, tracksEffects: Bool = true) throws {
         let parts = try Parts(bytes)
-        self.init(settings: settings)
+        self.init(settings: settings, tracksEffects: tracksEffects)
         routing = RoutingProjection(state: parts.state!)
         nextReloadID = parts.nextReloadID!
         for (cluster, version) in parts.versions {

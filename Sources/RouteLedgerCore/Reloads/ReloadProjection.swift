@@ -36,6 +36,9 @@ public struct ReloadProjection: Sendable {
     public internal(set) var routing = RoutingProjection()
     /// How reloads coalesce.
     public let settings: ReloadSettings
+    /// Whether each event's effect (and the reason of an absorbed one) is worked out. The store's
+    /// projection does without: it keeps reloads, not effects, and reasons cost more than the rest.
+    public let tracksEffects: Bool
     var clusters: [String: ClusterProxy] = [:]
     /// Events that changed a view and wait for their reloads: the clusters still pending, the reloads so far.
     var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
@@ -43,13 +46,13 @@ public struct ReloadProjection: Sendable {
     public internal(set) var nextReloadID = 1
 
     /// The empty projection.
-    public init(settings: ReloadSettings = .immediate) {
+    public init(settings: ReloadSettings = .immediate, tracksEffects: Bool = true) {
         self.settings = settings
+        self.tracksEffects = tracksEffects
     }
 
-    /// Folds one recorded event. With `explaining` false, absorbed events get no reason (an empty one):
-    /// building reasons costs more than the rest of the fold, and stored projections do not keep them.
-    public mutating func apply(_ event: RecordedEvent, explaining: Bool = true) -> ReloadStep {
+    /// Folds one recorded event.
+    public mutating func apply(_ event: RecordedEvent) -> ReloadStep {
         var step = ReloadStep()
         // Settle windows that closed before this event: their reloads carry the state before it.
         if settings.settle > 0 {
@@ -57,20 +60,20 @@ public struct ReloadProjection: Sendable {
                 fire(cluster, at: nil, into: &step)
             }
         }
-        let before = explaining ? Absorption.Before(event.event, routing: routing) : nil
+        let before = tracksEffects ? Absorption.Before(event.event, routing: routing) : nil
         let change = routing.apply(event)
         var changed: [String] = []
-        for cluster in change.clusters.sorted() {
+        for cluster in change.clusterList {
             // Mutated in place: copying a cluster's proxy out of the dictionary would copy all its frontends.
             if clusters[cluster, default: ClusterProxy(cluster: cluster)].update(change, routing: routing, cause: event) {
                 changed.append(cluster)
             }
         }
         if changed.isEmpty {
-            step.effects[event.seq] = .absorbed(before.map { Absorption.reason(event.event, before: $0, change: change, routing: routing) } ?? "")
+            if let before { step.effects[event.seq] = .absorbed(Absorption.reason(event.event, before: before, change: change, routing: routing)) }
             return step
         }
-        waiting[event.seq] = (changed.count, [])
+        if tracksEffects { waiting[event.seq] = (changed.count, []) }
         if settings.settle == 0 {
             for cluster in changed { fire(cluster, at: event, into: &step) }
         }

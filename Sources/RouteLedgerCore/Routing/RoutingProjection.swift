@@ -9,9 +9,15 @@ public struct RoutingChange: Sendable, Hashable {
     /// Whether nothing routing-relevant was touched.
     public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty && networkClusters.isEmpty }
 
-    /// Every service cluster touched.
-    public var clusters: Set<String> {
-        Set(frontends.map(\.cluster)).union(defaultBackendClusters).union(networkClusters)
+    /// Every service cluster touched, sorted.
+    public var clusterList: [String] {
+        var list: [String] = []
+        // Usually one cluster: a linear check beats building a set.
+        for cluster in frontends.lazy.map(\.cluster) where !list.contains(cluster) { list.append(cluster) }
+        for cluster in defaultBackendClusters where !list.contains(cluster) { list.append(cluster) }
+        for cluster in networkClusters where !list.contains(cluster) { list.append(cluster) }
+        if list.count > 1 { list.sort() }
+        return list
     }
 
     /// No change.
