@@ -166,3 +166,17 @@ struct LargeObjectTests {
         #expect(value.objectValue?.last?.key == "k19999")
     }
 }
+
+@Suite("Event payloads written back")
+struct PayloadRoundTripTests {
+    @Test("an event's data payload decodes to the same event", arguments: 0..<5)
+    func roundTrip(seed: UInt64) throws {
+        var history = RandomHistory(seed: seed)
+        for _ in 0..<300 {
+            let event = history.next()
+            let bytes = event.data.canonicalBytes
+            let decoded = try bytes.withUnsafeBytes { try EventDecoder.payload(type: event.type, data: $0) }
+            #expect(decoded == event)
+        }
+    }
+}
