@@ -57,7 +57,7 @@ public struct ReloadProjection: Sendable {
         // Settle windows that closed before this event: their reloads carry the state before it.
         if settings.settle > 0 {
             for cluster in clusters.keys.sorted() where clusters[cluster]!.isDue(at: event.logTime, settings) {
-                fire(cluster, at: nil, into: &step)
+                fire(cluster, into: &step)
             }
         }
         let before = tracksEffects ? Absorption.Before(event.event, routing: routing) : nil
@@ -67,6 +67,8 @@ public struct ReloadProjection: Sendable {
             // Mutated in place: copying a cluster's proxy out of the dictionary would copy all its frontends.
             if clusters[cluster, default: ClusterProxy(cluster: cluster)].update(change, routing: routing, cause: event) {
                 changed.append(cluster)
+            } else if clusters[cluster]?.isEmpty == true {
+                clusters[cluster] = nil  // touched, but nothing to remember (no view, never reloaded)
             }
         }
         if changed.isEmpty {
@@ -75,7 +77,7 @@ public struct ReloadProjection: Sendable {
         }
         if tracksEffects { waiting[event.seq] = (changed.count, []) }
         if settings.settle == 0 {
-            for cluster in changed { fire(cluster, at: event, into: &step) }
+            for cluster in changed { fire(cluster, into: &step) }
         }
         return step
     }
@@ -83,11 +85,11 @@ public struct ReloadProjection: Sendable {
     /// Closes every open settle window (the end of a replay, or a query that wants the pending reloads).
     public mutating func flush() -> ReloadStep {
         var step = ReloadStep()
-        for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, at: nil, into: &step) }
+        for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, into: &step) }
         return step
     }
 
-    private mutating func fire(_ cluster: String, at event: RecordedEvent?, into step: inout ReloadStep) {
+    private mutating func fire(_ cluster: String, into step: inout ReloadStep) {
         guard let (reload, causes) = clusters[cluster]?.reload(id: nextReloadID, settings: settings) else { return }
         if let reload {
             step.reloads.append(reload)
