@@ -293,8 +293,11 @@ struct ReloadRow: Equatable {
         logTime = reload.logTime.nanosecondsSinceEpoch
         previousVersion = reload.previousVersion?.hex
         version = reload.version.hex
-        causes = JSONValue.array(reload.causes.map { .number(String($0)) }).formatted(pretty: false)
-        diff = reload.diff.json.formatted(pretty: false)
+        causes = "[" + reload.causes.map(String.init).joined(separator: ",") + "]"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        reload.diff.writeJSON(into: &bytes)
+        diff = String(decoding: bytes, as: UTF8.self)
     }
 
     init(_ row: Row) {

@@ -208,3 +208,24 @@ struct ReloadProjectionTests {
         #expect(!first.reloads.isEmpty)
     }
 }
+
+@Suite("Reload JSON written directly")
+struct ReloadJSONTests {
+    @Test("the direct diff writer gives the bytes of the documented JSON", arguments: 0..<5)
+    func sameBytes(seed: UInt64) {
+        var history = RandomHistory(seed: seed)
+        var projection = ReloadProjection()
+        var checked = 0
+        for seq in Seq(1)...Seq(300) {
+            let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
+                                                      logTime: Timestamp(nanosecondsSinceEpoch: 0), event: history.next()))
+            for reload in step.reloads {
+                var bytes: [UInt8] = []
+                reload.diff.writeJSON(into: &bytes)
+                #expect(String(decoding: bytes, as: UTF8.self) == reload.diff.json.formatted(pretty: false))
+                checked += 1
+            }
+        }
+        #expect(checked > 10)
+    }
+}

@@ -56,3 +56,80 @@ extension ProxyDiff {
         ])
     }
 }
+
+extension ProxyDiff {
+    /// Appends `json` in its compact form, written directly: the store writes one per reload, on the append
+    /// path. The bytes equal `json.formatted(pretty: false)` (a test holds them to it).
+    public func writeJSON(into out: inout [UInt8]) {
+        func key(_ key: FrontendKey) {
+            out += #""cluster":"#.utf8
+            writeJSONString(key.cluster, into: &out)
+            out += #","host":"#.utf8
+            writeJSONString(key.host, into: &out)
+            out += #","path":"#.utf8
+            writeJSONString(key.path, into: &out)
+        }
+        func list<T>(_ items: [T], _ write: (T) -> Void) {
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                write(item)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        func servers(_ servers: [ProxyServer]) { list(servers) { writeJSONString($0.address, into: &out) } }
+        func share(_ value: Double?) { out += (value.map { JSONNumberText.share($0) } ?? "null").utf8 }
+        func frontendKeys(_ keys: [FrontendKey]) {
+            list(keys) { k in
+                out.append(UInt8(ascii: "{"))
+                key(k)
+                out.append(UInt8(ascii: "}"))
+            }
+        }
+        out += #"{"frontendsAdded":"#.utf8
+        frontendKeys(frontendsAdded)
+        out += #","frontendsRemoved":"#.utf8
+        frontendKeys(frontendsRemoved)
+        out += #","upstreams":"#.utf8
+        list(upstreams) { change in
+            out.append(UInt8(ascii: "{"))
+            key(change.key)
+            out += #","added":"#.utf8
+            servers(change.added)
+            out += #","removed":"#.utf8
+            servers(change.removed)
+            out += #","shareBefore":"#.utf8
+            share(change.shareBefore)
+            out += #","shareAfter":"#.utf8
+            share(change.shareAfter)
+            out.append(UInt8(ascii: "}"))
+        }
+        out += #","options":"#.utf8
+        list(options) { change in
+            out.append(UInt8(ascii: "{"))
+            key(change.key)
+            out += #","option":"#.utf8
+            writeJSONString(change.option, into: &out)
+            out += #","before":"#.utf8
+            writeJSONString(change.before, into: &out)
+            out += #","after":"#.utf8
+            writeJSONString(change.after, into: &out)
+            out.append(UInt8(ascii: "}"))
+        }
+        out += #","defaultBackend":"#.utf8
+        if let change = defaultBackend {
+            out += #"{"before":"#.utf8
+            servers(change.before)
+            out += #","after":"#.utf8
+            servers(change.after)
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out += "null".utf8
+        }
+        out += #","networksAdded":"#.utf8
+        list(networksAdded) { writeJSONString($0.rawValue, into: &out) }
+        out += #","networksRemoved":"#.utf8
+        list(networksRemoved) { writeJSONString($0.rawValue, into: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+}
