@@ -157,6 +157,17 @@ struct CLITests {
         #expect(summary["lastSeq"] as? Int == 10)
     }
 
+    @Test("events --seq/--at show the log as it stood then")
+    func eventsAtAPoint() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
+        let upToFour = try json(try cli.run(["events", "--json", "--after", "1", "--seq", "4"]).stdout) as! [[String: Any]]
+        #expect(upToFour.map { $0["seq"] as! Int } == [2, 3, 4])
+        let atTime = try json(try cli.run(["events", "--json", "--at", "2026-11-27T10:00:04Z"]).stdout) as! [[String: Any]]
+        #expect(atTime.map { $0["seq"] as! Int } == [1, 2, 3])
+    }
+
     @Test("verify: exit 0 on an intact log, exit 1 naming the first bad seq")
     func verify() throws {
         let cli = try CLI()

@@ -12,10 +12,12 @@ extension RouteLedger {
 
                 Examples:
                   routeledger events --after 100 --limit 20
+                  routeledger events --at 2026-11-27T03:12:00Z --after 4400
                   routeledger events --json | jq '.[] | select(.type == "service.updated") | .seq'
                 """)
 
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var point: PointOptions
 
         @Option(help: ArgumentHelp("Only events after this position.", valueName: "N"))
         var after: Int64 = 0
@@ -33,12 +35,14 @@ extension RouteLedger {
 
         func run() throws {
             let log = try global.openLog(create: false)
+            // --seq/--at: the log as it stood then (events up to that point).
+            let last = point.seq == nil && point.at == nil ? Seq.max : try point.resolve(in: log).seq
             var table = Table("SEQ", "LOG TIME", "TYPE", "ID", "WHAT")
             var output = JSONArrayStream(json: json)
             var cursor = after
             var remaining = limit ?? .max
-            while remaining > 0 {
-                let page = try log.events(after: cursor, limit: min(remaining, 1_000))
+            while remaining > 0 && cursor < last {
+                let page = try log.events(after: cursor, limit: Int(min(Int64(min(remaining, 1_000)), last - cursor)))
                 if page.isEmpty { break }
                 for event in page {
                     if json {

@@ -6,7 +6,7 @@ import RouteLedgerStore
 extension RouteLedger {
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the projections (reloads) from the log.",
+            abstract: "Recompute the projections (reload records and snapshots) from the log.",
             discussion: """
                 Projections are derived from the events and written in the same transaction as the events \
                 they follow; a rebuild produces identical records. With --verify nothing is written: the log \
@@ -37,7 +37,7 @@ extension RouteLedger {
 
     struct Config: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show or change how reloads are recorded.",
+            abstract: "Show or change how reloads are recorded and how often state is snapshotted.",
             discussion: """
                 --settle coalesces changes into one reload once a cluster has been quiet for that long in log \
                 time (at the latest --max-wait after the first change, default ten times --settle). 0 records \
