@@ -1,3 +1,4 @@
+import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerCore
 

@@ -209,10 +209,11 @@ struct SnapshotStoreTests {
     }
 }
 
-/// Random histories (ids that collide, tasks before services, invalid labels) as JSON Lines.
+/// Random histories (ids that collide, tasks before services, invalid labels; the core's property tests
+/// use the same generator) as JSON Lines.
 func randomLog(seed: UInt64, events: Int) -> [[UInt8]] {
-    var random = SeededGenerator(seed: seed)
-    var history = RandomEvents(seed: seed)
+    var random = SeededRandom(seed: seed ^ 0x5EED)
+    var history = RandomHistory(seed: seed)
     var second: Int64 = 1_795_773_600
     return (1...events).map { i in
         second += Int64.random(in: 0...2, using: &random)
@@ -236,7 +237,7 @@ struct RandomHistoryStoreTests {
         let log = try db.open()
         try log.setSnapshotInterval(97)
         if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }
-        var random = SeededGenerator(seed: seed)
+        var random = SeededRandom(seed: seed)
         var start = 0
         while start < lines.count {
             let end = min(lines.count, start + Int.random(in: 1...200, using: &random))
@@ -263,62 +264,6 @@ struct RandomHistoryStoreTests {
             let restored = try log.projection(through: LogPoint(seq: event.seq, logTime: event.logTime))
             #expect(restored.state == scratch.state, "seed \(seed) seq \(event.seq)")
             #expect(restored.view == scratch.view, "seed \(seed) seq \(event.seq)")
-        }
-    }
-}
-
-/// SplitMix64, for reproducible test inputs.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// Events over a small pool of ids, so that they collide and arrive out of order (the core's property
-/// tests use the same recipe).
-struct RandomEvents {
-    var random: SeededGenerator
-    init(seed: UInt64) { random = SeededGenerator(seed: seed ^ 0xABCDEF) }
-
-    mutating func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
-
-    mutating func next() -> ClusterEvent {
-        let networks: [NetworkID] = ["n-demo", "n-other", "n-ingress"]
-        let names = ["a", "b", "c", "d", "e"]
-        switch Int.random(in: 0..<100, using: &random) {
-        case ..<50:
-            let ip = "10.0.\(Int.random(in: 0..<3, using: &random)).\(Int.random(in: 1..<9, using: &random))/24"
-            return .taskUpdated(SwarmTask(id: TaskID("t\(Int.random(in: 0..<14, using: &random))"), serviceID: ServiceID("s-" + pick(names)),
-                                          state: pick([.running, .running, .starting, .shutdown]), desiredState: pick([.running, .running, .shutdown]),
-                                          addresses: [NetworkAddress(networkID: pick(networks), cidr: ip)]))
-        case ..<60:
-            return .taskRemoved(TaskID("t\(Int.random(in: 0..<14, using: &random))"))
-        case ..<88:
-            let name = pick(names)
-            var labels: [String: String] = [:]
-            if let hosts = pick(["x.local", "y.local", "x.local,y.local", nil] as [String?]) { labels["com.docker.lb.hosts"] = hosts }
-            if let port = pick(["80", "8080", "80a", nil] as [String?]) { labels["com.docker.lb.port"] = port }
-            if let mode = pick(["vip", "task", "bogus", nil, nil] as [String?]) { labels["com.docker.lb.backend_mode"] = mode }
-            if let cluster = pick(["edge", nil, nil] as [String?]) { labels["com.docker.lb.service_cluster"] = cluster }
-            if let sticky = pick(["c1", nil, nil] as [String?]) { labels["com.docker.lb.sticky_session_cookie"] = sticky }
-            if pick([true, false, false]) { labels["com.docker.lb.default_backend"] = "true" }
-            let attached = networks.filter { _ in Bool.random(using: &random) }
-            let spec = ServiceSpec(id: ServiceID("s-" + name), name: name, labels: labels, replicas: Int.random(in: 0..<4, using: &random),
-                                   networks: attached, vips: attached.map { NetworkAddress(networkID: $0, cidr: "10.0.9.\(Int.random(in: 1..<4, using: &random))/24") })
-            return Bool.random(using: &random) ? .serviceCreated(spec) : .serviceUpdated(spec)
-        case ..<93:
-            return .serviceRemoved(ServiceID("s-" + pick(names)))
-        case ..<97:
-            return .networkCreated(pick([Network(id: "n-demo", name: "demo"), Network(id: "n-other", name: "other"),
-                                         Network(id: "n-ingress", name: "ingress", ingress: true)]))
-        default:
-            return .networkRemoved(pick(networks))
         }
     }
 }
