@@ -77,7 +77,7 @@ extension ClusterProxy {
     init(restoring cluster: String, version: ConfigVersion, routing: RoutingProjection) {
         self.init(cluster: cluster)
         var change = RoutingChange()
-        change.frontends = Set(routing.frontendKeys(cluster: cluster))
+        change.frontends = routing.frontendKeys(cluster: cluster)
         change.defaultBackendClusters = [cluster]
         change.networkClusters = [cluster]
         restore(change, routing: routing, version: version)

@@ -1,7 +1,8 @@
 /// What one event changed in the routing: the frontends and default backends to look at again.
 public struct RoutingChange: Sendable, Hashable {
-    /// Frontends whose services, options or upstreams may have changed.
-    public var frontends: Set<FrontendKey> = []
+    /// Frontends whose services, options or upstreams may have changed, without repeats. An array: an
+    /// event touches one or two, and a set would cost more to build than to search.
+    public var frontends: [FrontendKey] = []
     /// Service clusters whose default backend may have changed.
     public var defaultBackendClusters: Set<String> = []
     /// Service clusters whose set of proxy networks changed.
@@ -22,6 +23,11 @@ public struct RoutingChange: Sendable, Hashable {
 
     /// No change.
     public init() {}
+
+    /// Adds frontends, skipping ones already there.
+    mutating func touch(_ keys: [FrontendKey]) {
+        for key in keys where !frontends.contains(key) { frontends.append(key) }
+    }
 }
 
 /// The routing, folded incrementally: one event re-resolves only the services it concerns
@@ -130,9 +136,9 @@ public struct RoutingProjection: Sendable {
                                           into change: inout RoutingChange) {
         guard let index = routes.index(forKey: id) else { return }
         let before = routes.values[index].proxyNetwork
-        guard let routing = routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
-        change.frontends.formUnion(routing.frontendKeys)
-        if routing.isDefaultBackend { change.defaultBackendClusters.insert(routing.cluster) }
+        guard routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
+        change.touch(routes.values[index].frontendKeys)
+        if let cluster = routes.values[index].defaultBackendCluster { change.defaultBackendClusters.insert(cluster) }
         countProxyNetwork(from: before, to: routes.values[index].proxyNetwork, into: &change)
     }
 
@@ -172,13 +178,13 @@ public struct RoutingProjection: Sendable {
             for network in new?.networks ?? [] { servicesByNetwork[network, default: []].insert(id) }
         }
 
-        let oldKeys = old?.routing?.frontendKeys ?? []
-        let newKeys = new?.routing?.frontendKeys ?? []
+        let oldKeys = old?.frontendKeys ?? []
+        let newKeys = new?.frontendKeys ?? []
         for key in oldKeys where !newKeys.contains(key) { leave(&members, key, id) }
         for key in newKeys where !oldKeys.contains(key) { join(&members, key, id) }
         if old?.upstreams != new?.upstreams || old?.routing != new?.routing || old?.name != new?.name {
-            change.frontends.formUnion(oldKeys)
-            change.frontends.formUnion(newKeys)
+            change.touch(oldKeys)
+            change.touch(newKeys)
         }
 
         let oldDefault = old?.routing.flatMap { $0.isDefaultBackend ? $0.cluster : nil }

@@ -20,6 +20,10 @@ struct ServiceRoute: Sendable, Hashable {
     var createdAt: Seq
     var networks: [NetworkID]
     var routing: ServiceRouting?
+    /// The frontends the routing puts the service on (kept: every task event reports them).
+    var frontendKeys: [FrontendKey] = []
+    /// The service cluster whose default backend the service can be.
+    var defaultBackendCluster: String?
     /// The network whose addresses are used; nil when none can be used.
     var routeNetwork: NetworkID?
     /// The VIP on the route network (vip mode).
@@ -54,6 +58,8 @@ struct ServiceRoute: Sendable, Hashable {
         createdAt = record.createdAt
         networks = spec.networks
         routing = record.routing
+        frontendKeys = record.routing?.frontendKeys ?? []
+        defaultBackendCluster = record.routing.flatMap { $0.isDefaultBackend ? $0.cluster : nil }
         diagnostics = Self.labelDiagnostics(record)
         if let routing {
             routeNetwork = resolveNetwork(spec, routing, state)
@@ -90,9 +96,9 @@ struct ServiceRoute: Sendable, Hashable {
 
     /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
     ///
-    /// - Returns: the service's routing when the upstreams changed (its frontends are touched), else nil.
-    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> ServiceRouting? {
-        guard let routing, routeNetwork != nil else { return nil }
+    /// - Returns: whether the upstreams changed (then the service's frontends are touched).
+    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> Bool {
+        guard let routing, routeNetwork != nil else { return false }
         let wasRoutable = old?.isRoutable == true
         let isRoutable = new?.isRoutable == true
         let wasServing = routableTasks > 0
@@ -101,17 +107,17 @@ struct ServiceRoute: Sendable, Hashable {
         case .task:
             let before = wasRoutable ? old.flatMap(target(for:)) : nil
             let after = isRoutable ? new.flatMap(target(for:)) : nil
-            guard before != after else { return nil }
+            guard before != after else { return false }
             if let before, let index = upstreams.firstIndex(of: before) { upstreams.remove(at: index) }
             if let after {
                 let index = upstreams.firstIndex { after < $0 } ?? upstreams.endIndex
                 upstreams.insert(after, at: index)
             }
-            return routing
+            return true
         case .vip:
-            guard wasServing != (routableTasks > 0), let vip else { return nil }
+            guard wasServing != (routableTasks > 0), let vip else { return false }
             upstreams = routableTasks > 0 ? [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)] : []
-            return routing
+            return true
         }
     }
 
