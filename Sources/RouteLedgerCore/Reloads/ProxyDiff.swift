@@ -81,15 +81,15 @@ public struct ProxyDiff: Sendable, Hashable {
                                             shareAfter: new.map { 1 / Double(max($0.servers.count, 1)) }))
         }
         guard let old, let new else { return }
-        func option(_ name: String, _ a: String, _ b: String) {
-            if a != b { options.append(OptionChange(key: key, option: name, before: a, after: b)) }
+        // Options rarely change: compare values, and spell them out only when they differ.
+        func option(_ name: String, _ differ: Bool, _ text: (ProxyFrontend) -> String) {
+            if differ { options.append(OptionChange(key: key, option: name, before: text(old), after: text(new))) }
         }
-        option("sticky", old.stickyCookie ?? "none", new.stickyCookie ?? "none")
-        option("ipHash", String(old.ipHash), String(new.ipHash))
-        option("contextRootRewrite", String(old.contextRootRewrite), String(new.contextRootRewrite))
-        option("redirects", old.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ","),
-               new.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ","))
-        option("websocketEndpoints", old.websocketEndpoints.joined(separator: ","), new.websocketEndpoints.joined(separator: ","))
+        option("sticky", old.stickyCookie != new.stickyCookie) { $0.stickyCookie ?? "none" }
+        option("ipHash", old.ipHash != new.ipHash) { String($0.ipHash) }
+        option("contextRootRewrite", old.contextRootRewrite != new.contextRootRewrite) { String($0.contextRootRewrite) }
+        option("redirects", old.redirects != new.redirects) { $0.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ",") }
+        option("websocketEndpoints", old.websocketEndpoints != new.websocketEndpoints) { $0.websocketEndpoints.joined(separator: ",") }
     }
 
     /// Puts the parts in a stable order.
