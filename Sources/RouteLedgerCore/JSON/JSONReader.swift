@@ -111,21 +111,11 @@ public struct JSONReader {
 
     /// The next member's key, unbuilt; nil when the object ends.
     mutating func nextRawKey() throws(JSONSyntaxError) -> RawString? {
-        core.skipWhitespace()
-        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or '}'") }
-        if core.base[core.pos] == UInt8(ascii: "}") {
-            core.pos += 1
+        guard try separator(closing: UInt8(ascii: "}"), after: "object member") else {
             keys.removeLast(keys.count - keyStarts.removeLast())
             if !largeObjectKeys.isEmpty { largeObjectKeys[counts.count] = nil }
             counts.removeLast()
             return nil
-        }
-        if counts[counts.count - 1] > 0 {
-            guard core.base[core.pos] == UInt8(ascii: ",") else { throw core.fail(core.pos, "expected ',' or '}' after object member") }
-            let comma = core.pos
-            core.pos += 1
-            core.skipWhitespace()
-            if core.pos < core.count && core.base[core.pos] == UInt8(ascii: "}") { throw core.fail(comma, "trailing comma before '}'") }
         }
         guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected an object key") }
         guard core.base[core.pos] == UInt8(ascii: "\"") else {
@@ -183,19 +173,9 @@ public struct JSONReader {
 
     /// Whether another element follows (the reader then stands at it); false when the array ends.
     public mutating func nextElement() throws(JSONSyntaxError) -> Bool {
-        core.skipWhitespace()
-        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or ']'") }
-        if core.base[core.pos] == UInt8(ascii: "]") {
-            core.pos += 1
+        guard try separator(closing: UInt8(ascii: "]"), after: "array element") else {
             counts.removeLast()
             return false
-        }
-        if counts[counts.count - 1] > 0 {
-            guard core.base[core.pos] == UInt8(ascii: ",") else { throw core.fail(core.pos, "expected ',' or ']' after array element") }
-            let comma = core.pos
-            core.pos += 1
-            core.skipWhitespace()
-            if core.pos < core.count && core.base[core.pos] == UInt8(ascii: "]") { throw core.fail(comma, "trailing comma before ']'") }
         }
         counts[counts.count - 1] += 1
         return true
@@ -309,6 +289,26 @@ public struct JSONReader {
             i += 1
         }
         return false
+    }
+
+    /// Between members or elements of the open container: consumes its closing byte (false), or the `,`
+    /// before the next item when one came before (true; the reader then stands at the item).
+    private mutating func separator(closing: UInt8, after item: String) throws(JSONSyntaxError) -> Bool {
+        let close = Character(Unicode.Scalar(closing))
+        core.skipWhitespace()
+        guard core.pos < core.count else { throw core.fail(core.pos, "unexpected end of input; expected ',' or '\(close)'") }
+        if core.base[core.pos] == closing {
+            core.pos += 1
+            return false
+        }
+        if counts[counts.count - 1] > 0 {
+            guard core.base[core.pos] == UInt8(ascii: ",") else { throw core.fail(core.pos, "expected ',' or '\(close)' after \(item)") }
+            let comma = core.pos
+            core.pos += 1
+            core.skipWhitespace()
+            if core.pos < core.count && core.base[core.pos] == closing { throw core.fail(comma, "trailing comma before '\(close)'") }
+        }
+        return true
     }
 
     private mutating func enter() throws(JSONSyntaxError) {

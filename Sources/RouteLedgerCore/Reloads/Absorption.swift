@@ -16,7 +16,7 @@ enum Absorption {
         }
     }
 
-    static func reason(_ event: ClusterEvent, before: Before, change: RoutingChange, routing: RoutingProjection) -> String {
+    static func reason(_ event: ClusterEvent, before: Before, routing: RoutingProjection) -> String {
         let state = routing.state
         switch event {
         case .taskUpdated(let task):

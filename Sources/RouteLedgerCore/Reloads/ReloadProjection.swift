@@ -72,7 +72,7 @@ public struct ReloadProjection: Sendable {
             }
         }
         if changed.isEmpty {
-            if let before { step.effects[event.seq] = .absorbed(Absorption.reason(event.event, before: before, change: change, routing: routing)) }
+            if let before { step.effects[event.seq] = .absorbed(Absorption.reason(event.event, before: before, routing: routing)) }
             return step
         }
         if tracksEffects { waiting[event.seq] = (changed.count, []) }
@@ -113,9 +113,6 @@ public struct ReloadProjection: Sendable {
 
     /// The current version of a cluster's proxy configuration (nil before its first reload).
     public func version(cluster: String) -> ConfigVersion? { clusters[cluster]?.version }
-
-    /// The clusters that have a proxy configuration, sorted.
-    public var clusterNames: [String] { clusters.keys.sorted() }
 
     /// The current proxy view of a cluster.
     public func proxyView(cluster: String) -> ProxyView { ProxyView(cluster: cluster, projection: routing) }
@@ -164,6 +161,16 @@ struct ClusterProxy: Sendable {
     /// Takes the routing's change for this cluster; returns whether the cluster's view changed (then
     /// `cause` waits for the next reload).
     mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Bool {
+        guard absorb(change, routing: routing) else { return false }
+        causes.append(cause.seq)
+        firstChange = firstChange ?? cause.logTime
+        lastChange = cause.logTime
+        lastCause = (cause.seq, cause.logTime)
+        return true
+    }
+
+    /// Brings the current view up to the routing for what `change` touched; returns whether it changed.
+    private mutating func absorb(_ change: RoutingChange, routing: RoutingProjection) -> Bool {
         var changedThisEvent = false
         for key in change.frontends where key.cluster == cluster {
             let new = routing.proxyFrontend(key)
@@ -194,28 +201,17 @@ struct ClusterProxy: Sendable {
                 changedThisEvent = true
             }
         }
-        if changedThisEvent {
-            causes.append(cause.seq)
-            firstChange = firstChange ?? cause.logTime
-            lastChange = cause.logTime
-            lastCause = (cause.seq, cause.logTime)
-        }
         return changedThisEvent
     }
 
     /// Takes the whole current view as reloaded at `version` (restoring from a snapshot).
     mutating func restore(_ change: RoutingChange, routing: RoutingProjection, version: ConfigVersion) {
-        _ = update(change, routing: routing, cause: RecordedEvent(seq: 0, id: "", time: Timestamp(nanosecondsSinceEpoch: 0),
-                                                                   logTime: Timestamp(nanosecondsSinceEpoch: 0), event: .taskRemoved("")))
+        _ = absorb(change, routing: routing)
         reloaded = current
         reloadedDefaultBackend = defaultBackend
         reloadedNetworks = networks
         self.version = version
-        causes.removeAll()
         dirty.removeAll()
-        firstChange = nil
-        lastChange = nil
-        lastCause = nil
     }
 
     /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the
