@@ -53,9 +53,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "tools/bench"),
+        // What several test targets share: finding and running nginx.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "RouteLedgerCoreTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerSimulator"]),
+            dependencies: ["RouteLedgerCore", "RouteLedgerSimulator", "TestSupport"],
+            exclude: ["Golden"]),
         .testTarget(
             name: "RouteLedgerStoreTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator",

@@ -20,7 +20,7 @@ struct RouteLedger: ParsableCommand {
             Exit status: 0 success, 1 a user error (a one-line message on stderr), 2 a usage error.
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
-                      Diff.self, Timeline.self, Replay.self, Rebuild.self, Config.self, Verify.self, Demo.self])
+                      Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self])
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() {

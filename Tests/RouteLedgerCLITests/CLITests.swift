@@ -303,4 +303,25 @@ struct ReloadCLITests {
         let backwards = try cli.run(["replay", "--from", "23", "--to", "20"])
         #expect(backwards.status == 1)
     }
+
+    @Test("render nginx prints the config of a point; its version is the reload's; bad options exit 2")
+    func renderNginx() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let now = try cli.run(["render", "nginx", "--port", "8080"])
+        #expect(now.status == 0, "\(now.stderr)")
+        #expect(now.stdout.contains("listen 8080 default_server;"))
+        #expect(now.stdout.contains("server_name shop.local;"))
+        let reloads = try json(try cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        let last = reloads.last!["version"] as! String
+        #expect(now.stdout.contains("# config version: \(last)\n"))
+        // Before the first service: no frontends, 503 for every host, and a note saying so.
+        let early = try cli.run(["render", "nginx", "--seq", "3"])
+        #expect(early.status == 0)
+        #expect(early.stdout.contains("return 503;"))
+        #expect(!early.stdout.contains("upstream "))
+        #expect(early.stderr.contains("routes nothing at seq 3"))
+        #expect(try cli.run(["render", "nginx", "--port", "0"]).status == 2)
+        #expect(try cli.run(["render", "nginx", "--seq", "999"]).status == 1)
+    }
 }

@@ -132,11 +132,14 @@ public enum LabelParser {
         if let text = lb["redirects"] {
             for pair in text.split(separator: ";") where !pair.trimmed.isEmpty {
                 let parts = pair.split(separator: ",", omittingEmptySubsequences: false).map(\.trimmed)
-                if parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                   !parts.contains(where: { $0.contains(where: \.isWhitespace) }) {
-                    redirects.append(Redirect(source: parts[0], target: parts[1]))
-                } else {
+                if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty {
                     fail("redirects", "redirect \"\(pair)\" is not source,target")
+                } else if let bad = parts.lazy.compactMap({ unsafeCharacter(in: $0) }).first {
+                    fail("redirects", "redirect \"\(pair)\" contains \(bad), which a proxy configuration cannot carry")
+                } else if Redirect(source: parts[0], target: parts[1]).sourceHost == nil {
+                    fail("redirects", "redirect source \"\(parts[0])\" names no host (e.g. http://old.example.com)")
+                } else {
+                    redirects.append(Redirect(source: parts[0], target: parts[1]))
                 }
             }
         }
@@ -157,7 +160,9 @@ public enum LabelParser {
         var cluster = ""
         if let text = lb["service_cluster"] {
             let name = text.trimmed
-            if name.utf8.allSatisfy({ isVariableByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) {
+            if name == "_" {
+                fail("service_cluster", "service_cluster \"_\" is reserved: it names the default cluster in URLs")
+            } else if name.utf8.allSatisfy({ isVariableByte($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) {
                 cluster = name
             } else {
                 fail("service_cluster", "service_cluster \"\(text)\" may only hold letters, digits, '-', '_' and '.'")
@@ -197,15 +202,35 @@ public enum LabelParser {
         }
     }
 
+    /// A lowercased host name, or a wildcard nginx accepts in `server_name`: `*` only as a whole first
+    /// label (`*.example.com`) or a whole last one (`www.example.*`).
     static func isHostName(_ host: String) -> Bool {
-        host.utf8.count <= 253 && host.utf8.allSatisfy { byte in
+        guard !host.isEmpty, host.utf8.count <= 253, host.utf8.allSatisfy({ byte in
             (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
                 || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "_")
-        }
+        }) else { return false }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        if labels.contains(where: \.isEmpty) { return false }
+        let wildcards = labels.indices.filter { labels[$0].contains("*") }
+        guard let only = wildcards.first else { return true }
+        return wildcards.count == 1 && labels[only] == "*" && labels.count > 1 && (only == 0 || only == labels.count - 1)
     }
 
+    /// A path starting with `/` that nginx takes literally in `location` and `rewrite`: no whitespace,
+    /// control characters, nor any of `;{}"'\$#`.
     static func isPath(_ text: String) -> Bool {
-        text.hasPrefix("/") && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0 == ";" || $0 == "{" || $0 == "}" }
+        text.hasPrefix("/") && unsafeCharacter(in: text) == nil
+    }
+
+    /// The first character of `text` that a proxy configuration cannot carry as a bare word, described
+    /// for an error message; nil when there is none.
+    static func unsafeCharacter(in text: String) -> String? {
+        let forbidden: Set<Unicode.Scalar> = [";", "{", "}", "\"", "'", "\\", "$", "#"]
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7F { return "whitespace or a control character" }
+            if forbidden.contains(scalar) { return "'\(scalar)'" }
+        }
+        return nil
     }
 
     static func isVariableByte(_ byte: UInt8) -> Bool {

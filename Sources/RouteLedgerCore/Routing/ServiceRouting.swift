@@ -19,6 +19,20 @@ public struct Redirect: Sendable, Hashable, Comparable {
         self.target = target
     }
 
+    /// The host a request must name to be redirected: the source's host part, lowercased
+    /// (`http://old.example.com/` gives `old.example.com`); nil when that is no host name.
+    public var sourceHost: String? {
+        var rest = Substring(source)
+        let scheme = Array("://")
+        var index = rest.startIndex
+        while index < rest.endIndex {
+            if rest[index...].starts(with: scheme) { rest = rest[rest.index(index, offsetBy: scheme.count)...]; break }
+            index = rest.index(after: index)
+        }
+        let host = rest.prefix { $0 != "/" && $0 != ":" }.lowercased()
+        return LabelParser.isHostName(host) ? host : nil
+    }
+
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.source, lhs.target) < (rhs.source, rhs.target)
     }

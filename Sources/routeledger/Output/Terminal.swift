@@ -16,6 +16,11 @@ enum Terminal {
         FileHandle.standardError.write(Data("routeledger: \(message)\n".utf8))
     }
 
+    /// One line on stderr that qualifies a result without failing the command.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("routeledger: note: \(message)\n".utf8))
+    }
+
     /// A transient progress line on stderr (overwritten by the next).
     static func progress(_ message: String) {
         FileHandle.standardError.write(Data("\r\u{1B}[K\(message)".utf8))

@@ -1,0 +1,59 @@
+import ArgumentParser
+import RouteLedgerCore
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render a proxy configuration at a point in the log.",
+            subcommands: [Nginx.self])
+    }
+}
+
+extension RouteLedger.Render {
+    struct Nginx: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the nginx.conf of one service cluster at a point in the log (default: now).",
+            discussion: """
+                A complete configuration in the layout of Interlock's nginx template: an upstream per \
+                frontend, a server per host, a location per context root, websocket upgrades, 302 \
+                redirects, and a default_server that proxies to the cluster's default backend or answers \
+                503. Frontends without upstreams are left out. The file names its config version, the \
+                same version `reloads` and the HTTP API's ETag give.
+
+                pid and error_log are left to nginx (its defaults, or -g at start), so the file runs \
+                under any prefix.
+
+                Examples:
+                  routeledger render nginx > /etc/nginx/nginx.conf && nginx -t && nginx -s reload
+                  routeledger render nginx --at 2026-11-27T03:12:00Z --cluster edge
+                  diff <(routeledger render nginx --seq 811) <(routeledger render nginx --seq 812)
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var point: PointOptions
+
+        @Option(help: ArgumentHelp("The service cluster (default: the default cluster; \"_\" names it too).", valueName: "name"))
+        var cluster: String = ""
+
+        @Option(help: ArgumentHelp("The port nginx listens on.", valueName: "N"))
+        var port: Int = 80
+
+        func validate() throws {
+            guard (1...65535).contains(port) else { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
+        }
+
+        func run() throws {
+            let log = try global.openLog(create: false)
+            let at = try point.resolve(in: log)
+            let name = cluster == "_" ? "" : cluster
+            let projection = try log.projection(through: at)
+            let view = ProxyView(cluster: name, projection: projection)
+            if view.frontends.isEmpty && view.defaultBackend.isEmpty {
+                let label = name.isEmpty ? "the default service cluster" : "service cluster \"\(name)\""
+                Terminal.note("\(label) routes nothing at seq \(at.seq): every request gets 503")
+            }
+            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port)), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import RouteLedgerCore
+
+/// A routing case of DESIGN section 3 and the nginx configuration it must render to.
+struct RenderCase: Sendable, CustomTestStringConvertible {
+    /// The golden file's name, `Golden/nginx/<name>.conf`.
+    let name: String
+    let events: [ClusterEvent]
+    let cluster: String
+
+    init(_ name: String, cluster: String = "", _ events: [ClusterEvent]) {
+        self.name = name
+        self.cluster = cluster
+        self.events = Fixture.networks + events
+    }
+
+    var testDescription: String { name }
+
+    var view: ProxyView { ProxyView(cluster: cluster, projection: Fixture.project(events)) }
+
+    var rendered: String { NginxConfig.render(view, version: view.version) }
+}
+
+let renderCases: [RenderCase] = [
+    RenderCase("task-mode", [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "8080"]))] + F.running(3, of: "web", subnet: 1)),
+    RenderCase("vip-mode", [.serviceCreated(F.service("api", ["hosts": "api.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
+                           + F.running(4, of: "api", subnet: 2)),
+    RenderCase("canary-task", [.serviceCreated(F.service("shop", ["hosts": "shop.local", "port": "8080"])),
+                               .serviceCreated(F.service("shop-canary", ["hosts": "shop.local", "port": "8080"]))]
+                              + F.running(4, of: "shop", subnet: 3) + F.running(1, of: "shop-canary", subnet: 4)),
+    RenderCase("canary-vip", [.serviceCreated(F.service("pay", ["hosts": "pay.local", "port": "80", "backend_mode": "vip"], vip: "10.0.5.2")),
+                              .serviceCreated(F.service("pay-canary", ["hosts": "pay.local", "port": "80", "backend_mode": "vip"], vip: "10.0.5.3"))]
+                             + F.running(2, of: "pay", subnet: 5) + F.running(1, of: "pay-canary", subnet: 6)),
+    RenderCase("sticky-cookie", [.serviceCreated(F.service("app", ["hosts": "app.local", "port": "80", "sticky_session_cookie": "session"]))]
+                                + F.running(2, of: "app", subnet: 1)),
+    RenderCase("ip-hash", [.serviceCreated(F.service("app", ["hosts": "app.local", "port": "80", "ip_hash": "true"]))]
+                          + F.running(2, of: "app", subnet: 1)),
+    RenderCase("context-root", [.serviceCreated(F.service("site", ["hosts": "example.local", "port": "80"])),
+                                .serviceCreated(F.service("docs", ["hosts": "example.local", "port": "8000", "context_root": "/docs/v1.2",
+                                                                   "context_root_rewrite": "true"]))]
+                               + F.running(1, of: "site", subnet: 1) + F.running(1, of: "docs", subnet: 2)),
+    RenderCase("redirects", [.serviceCreated(F.service("new", ["hosts": "old.local,new.local", "port": "80",
+                                                               "redirects": "http://old.local,http://new.local;legacy.local,https://new.local/"]))]
+                            + F.running(1, of: "new", subnet: 1)),
+    RenderCase("websocket", [.serviceCreated(F.service("chat", ["hosts": "chat.local", "port": "80", "websocket_endpoints": "/ws,/events"]))]
+                            + F.running(2, of: "chat", subnet: 1)),
+    RenderCase("default-backend", [.serviceCreated(F.service("fallback", ["default_backend": "true", "port": "8080"])),
+                                   .serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+                                  + F.running(1, of: "fallback", subnet: 1) + F.running(1, of: "web", subnet: 2)),
+    RenderCase("nothing-routed", [.serviceCreated(F.service("db", [:]))] + F.running(1, of: "db", subnet: 1)),
+    RenderCase("upstream-options", [.serviceCreated(F.service("web", ["hosts": "web.local,*.web.local", "port": "80",
+                                                                      "max_fails": "3", "fail_timeout": "10s"]))]
+                                   + F.running(2, of: "web", subnet: 1)),
+    RenderCase("service-cluster", cluster: "edge",
+               [.serviceCreated(F.service("inside", ["hosts": "inside.local", "port": "80"])),
+                .serviceCreated(F.service("outside", ["hosts": "outside.local", "port": "80", "service_cluster": "edge"]))]
+               + F.running(1, of: "inside", subnet: 1) + F.running(1, of: "outside", subnet: 2)),
+    RenderCase("frontend-without-upstreams", [.serviceCreated(F.service("up", ["hosts": "up.local", "port": "80"])),
+                                              .serviceCreated(F.service("down", ["hosts": "down.local", "port": "80"]))]
+                                             + F.running(1, of: "up", subnet: 1)
+                                             + [.taskUpdated(F.task("down-1", of: "down", .shutdown, desired: .shutdown, ip: "10.0.2.1"))]),
+]
+
+@Suite("nginx rendering")
+struct NginxRenderTests {
+    static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/nginx")
+
+    /// `UPDATE_GOLDEN=1 swift test --filter NginxRenderTests` rewrites the files; review their diff.
+    @Test("renders the golden configuration", arguments: renderCases)
+    func golden(_ scenario: RenderCase) throws {
+        let file = Self.goldenDirectory.appendingPathComponent(scenario.name + ".conf")
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            try scenario.rendered.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOf: file, encoding: .utf8)
+        #expect(scenario.rendered == golden)
+    }
+
+    @Test("every golden configuration passes nginx -t", .enabled(if: Nginx.shouldRun), arguments: renderCases)
+    func nginxAccepts(_ scenario: RenderCase) throws {
+        let golden = try String(contentsOf: Self.goldenDirectory.appendingPathComponent(scenario.name + ".conf"), encoding: .utf8)
+        let result = try Nginx.test(config: golden)
+        #expect(result.ok, "nginx -t refused \(scenario.name).conf:\n\(result.output)")
+    }
+
+    @Test("nginx -t refuses a broken configuration, so the check above can fail", .enabled(if: Nginx.shouldRun))
+    func nginxRefuses() throws {
+        let broken = renderCases[0].rendered.replacingOccurrences(of: "server 10.0.1.1:8080;", with: "server 10.0.1.1:8080")
+        #expect(try Nginx.test(config: broken).ok == false)
+    }
+
+    @Test("the same view always renders the same text, and the text names its version")
+    func deterministic() {
+        let scenario = renderCases[2]
+        #expect(scenario.rendered == scenario.rendered)
+        #expect(scenario.rendered.contains("# config version: \(scenario.view.version.hex)\n"))
+    }
+
+    @Test("a frontend without upstreams is left out; a host nobody claims gets 503 without a default backend")
+    func leftOut() {
+        let text = renderCases.first { $0.name == "frontend-without-upstreams" }!.rendered
+        #expect(text.contains("server_name up.local;"))
+        #expect(!text.contains("down.local"))
+        #expect(text.contains("return 503;"))
+    }
+
+    @Test("a canary shares one upstream block: 4 + 1 task servers, equal weights")
+    func canaryUpstream() {
+        let text = renderCases.first { $0.name == "canary-task" }!.rendered
+        let servers = text.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("server 10.0.") }
+        #expect(servers.count == 5)
+        #expect(!text.contains("weight="))
+    }
+}
+
+@Suite("labels nginx cannot carry")
+struct UnsafeLabelTests {
+    @Test("values that would break or inject into nginx configuration are invalid labels", arguments: [
+        ("context_root", "/a$b"), ("context_root", "/a#b"), ("context_root", "/a\"b"), ("websocket_endpoints", "/ws;x"),
+        ("redirects", "http://a.local,http://b.local/$uri"), ("redirects", "/path,http://b.local"), ("hosts", "a*b.local"),
+        ("hosts", "*"), ("hosts", "a..local"), ("service_cluster", "_"),
+    ])
+    func refused(label: String, value: String) {
+        var labels = ["hosts": "web.local", "port": "80"]
+        labels[label] = value
+        guard case .invalid(let errors, _) = LabelParser.parse(F.service("web", labels).labels, service: "web") else {
+            Issue.record("\(label)=\(value) was accepted")
+            return
+        }
+        #expect(errors.contains { $0.label == LabelParser.prefix + label })
+    }
+
+    @Test("wildcards nginx accepts are valid hosts", arguments: ["*.example.local", "www.example.*", "_"])
+    func wildcards(host: String) {
+        guard case .published(let routing, _) = LabelParser.parse(F.service("web", ["hosts": host, "port": "80"]).labels, service: "web") else {
+            Issue.record("\(host) was refused")
+            return
+        }
+        #expect(routing.hosts == [host])
+    }
+}
