@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "RouteLedger",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "routeledger", targets: ["routeledger"]),
         .library(name: "RouteLedgerCore", targets: ["RouteLedgerCore"]),
@@ -14,6 +14,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // Pure: events, fold, labels, routing, reloads. No I/O, no clock, no randomness.
@@ -31,6 +37,27 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The HTTP API and the proxy feed (long-polled nginx configs).
+        .target(
+            name: "RouteLedgerServer",
+            dependencies: [
+                "RouteLedgerCore",
+                "RouteLedgerStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The proxy agent: long-polls a cluster's config, validates it with nginx -t, reloads nginx.
+        .target(
+            name: "RouteLedgerAgent",
+            dependencies: [
+                "RouteLedgerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Deterministic cluster churn generator used by benchmarks and tests.
         .target(
             name: "RouteLedgerSimulator",
@@ -41,6 +68,9 @@ let package = Package(
             dependencies: [
                 "RouteLedgerCore",
                 "RouteLedgerStore",
+                "RouteLedgerServer",
+                "RouteLedgerAgent",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -65,6 +95,10 @@ let package = Package(
             name: "RouteLedgerStoreTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator",
                            .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "RouteLedgerServerTests",
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "RouteLedgerCLITests",
             dependencies: ["routeledger"]),

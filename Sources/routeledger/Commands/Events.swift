@@ -60,24 +60,6 @@ extension RouteLedger {
     }
 }
 
-extension StoredEvent {
-    /// The documented JSON object.
-    var json: JSONValue {
-        get throws {
-            .object([
-                JSONMember("seq", .number(String(seq))),
-                JSONMember("id", .string(id)),
-                JSONMember("type", .string(type.rawValue)),
-                JSONMember("time", .string(time.rfc3339)),
-                JSONMember("logTime", .string(logTime.rfc3339)),
-                JSONMember("recordedAt", .string(recordedAt.rfc3339)),
-                JSONMember("data", try JSONParser.parse(Array(data.utf8))),
-                JSONMember("meta", try meta.map { try JSONParser.parse(Array($0.utf8)) } ?? .null),
-            ])
-        }
-    }
-}
-
 /// Streams a JSON array to stdout, one element a line, so huge listings never sit in memory.
 struct JSONArrayStream {
     let json: Bool

@@ -179,7 +179,7 @@ extension RouteLedger {
             let events = try log.replay(range: max(a.seq, 1)...max(b.seq, 1))
             if json {
                 print(JSONValue.array(events.map { replayed in
-                    let (kind, reloads, reason) = ReloadText.effect(replayed.effect)
+                    let (kind, reloads, reason) = EventEffect.parts(replayed.effect)
                     return .object([
                         JSONMember("seq", .number(String(replayed.event.seq))), JSONMember("type", .string(replayed.event.type.rawValue)),
                         JSONMember("logTime", .string(replayed.event.logTime.rfc3339)),
@@ -194,7 +194,7 @@ extension RouteLedger {
             for replayed in events {
                 let event = replayed.event
                 print("seq \(event.seq)  \(event.logTime.rfc3339)  \((try? event.clusterEvent.summary) ?? event.type.rawValue)")
-                let (kind, reloads, reason) = ReloadText.effect(replayed.effect)
+                let (kind, reloads, reason) = EventEffect.parts(replayed.effect)
                 switch kind {
                 case "reload": print("        -> part of reload \(reloads.map(String.init).joined(separator: ", "))")
                 case "absorbed": print("        -> absorbed: \(reason ?? "")")

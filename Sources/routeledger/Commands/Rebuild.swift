@@ -90,21 +90,3 @@ extension RouteLedger {
     }
 }
 
-/// `2s`, `500ms`, `1m`, `1h`, `0`.
-enum DurationText {
-    static func nanoseconds(_ text: String) -> Int64? {
-        let units: [(String, Int64)] = [("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000)]
-        if text == "0" { return 0 }
-        for (unit, scale) in units where text.hasSuffix(unit) {
-            guard let value = Double(text.dropLast(unit.count)), value >= 0, value < 1e6 else { return nil }
-            return Int64((value * Double(scale)).rounded())
-        }
-        return nil
-    }
-
-    static func format(_ nanoseconds: Int64) -> String {
-        if nanoseconds == 0 { return "0" }
-        if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000)s" }
-        return "\(nanoseconds / 1_000_000)ms"
-    }
-}

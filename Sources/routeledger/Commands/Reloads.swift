@@ -85,24 +85,15 @@ extension RouteLedger {
 
         func run() throws {
             let log = try global.openLog(create: false)
-            guard let reload = try log.reload(id: id) else {
+            guard let detail = try log.reloadDetail(id: id) else {
                 throw InputError("no reload \(id) (the last is \(try log.reloads().last?.id ?? 0))")
             }
-            var causes: [(StoredEvent, String)] = []
-            for seq in reload.causes {
-                guard let event = try log.events(after: seq - 1, limit: 1).first else { continue }
-                causes.append((event, (try? event.clusterEvent.summary) ?? event.type.rawValue))
-            }
             if json {
-                guard case .object(var members) = reload.json else { return }
-                members.append(JSONMember("causeEvents", .array(causes.map { event, summary in
-                    .object([JSONMember("seq", .number(String(event.seq))), JSONMember("id", .string(event.id)),
-                             JSONMember("type", .string(event.type.rawValue)), JSONMember("time", .string(event.time.rfc3339)),
-                             JSONMember("summary", .string(summary))])
-                })))
-                print(JSONValue.object(members).formatted(pretty: true))
+                print(detail.json.formatted(pretty: true))
                 return
             }
+            let reload = detail.reload
+            let causes = detail.causes.map { ($0, $0.summary) }
             let cluster = reload.cluster.isEmpty ? "the default cluster" : "cluster \(reload.cluster)"
             print("Reload \(reload.id) of \(cluster) at \(reload.logTime.rfc3339) (seq \(reload.seq))")
             print("version \(reload.previousVersion.map { String($0.prefix(12)) } ?? "(none)") → \(reload.version.prefix(12))")
@@ -138,15 +129,9 @@ extension RouteLedger {
                 throw InputError("no event at seq \(seq) (the last is \(try log.lastSeq()))")
             }
             let event = explanation.event
-            let (kind, reloads, reason) = ReloadText.effect(explanation.effect)
+            let (kind, reloads, reason) = explanation.effectParts
             if json {
-                print(JSONValue.object([
-                    JSONMember("seq", .number(String(event.seq))),
-                    JSONMember("type", .string(event.type.rawValue)),
-                    JSONMember("effect", .string(kind)),
-                    JSONMember("reloads", .array(reloads.map { .number(String($0)) })),
-                    JSONMember("reason", reason.map(JSONValue.string) ?? .null),
-                ]).formatted(pretty: false))
+                print(explanation.json.formatted(pretty: false))
                 return
             }
             let summary = (try? event.clusterEvent.summary) ?? ""
@@ -168,14 +153,5 @@ enum ReloadText {
         if seqs.count == 1 { return String(first) }
         if last - first + 1 == Seq(seqs.count) { return "\(first)-\(last)" }
         return "\(first)…\(last) (\(seqs.count))"
-    }
-
-    /// The effect as (kind, reload ids, reason): kind is `reload`, `absorbed` or `pending`.
-    static func effect(_ effect: EventEffect?) -> (String, [Int], String?) {
-        switch effect {
-        case .reload(let ids): ("reload", ids, nil)
-        case .absorbed(let reason): ("absorbed", [], reason)
-        case nil: ("pending", [], "waits for its settle window to close")
-        }
     }
 }

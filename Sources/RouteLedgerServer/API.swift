@@ -1,0 +1,285 @@
+import Dispatch
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RouteLedgerCore
+import RouteLedgerStore
+
+/// The HTTP API: the log's read queries, appends, and the per-cluster nginx configuration that proxies
+/// long-poll. It holds the service values (the log, the feed, the metrics), never a database handle of
+/// its own; every route is listed in `docs/openapi.yaml`.
+public struct API: Sendable {
+    /// The log.
+    public let log: EventLog
+    /// The proxy feed.
+    public let feed: ProxyFeed
+    /// The metrics.
+    public let metrics: ServerMetrics
+    /// The settings.
+    public let configuration: ServerConfiguration
+
+    /// Creates the API.
+    public init(log: EventLog, feed: ProxyFeed, metrics: ServerMetrics, configuration: ServerConfiguration) {
+        self.log = log
+        self.feed = feed
+        self.metrics = metrics
+        self.configuration = configuration
+    }
+
+    /// Registers every route on `router`.
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
+        }
+        router.get("/v1/routes") { request, _ in try await routes(request) }
+        router.get("/v1/reloads") { request, _ in try await reloads(request) }
+        router.get("/v1/reloads/{id}") { _, context in try await reload(context) }
+        router.get("/v1/events") { request, _ in try await events(request) }
+        router.post("/v1/events") { request, context in try await append(request, context: context) }
+        router.get("/v1/events/{seq}/effect") { _, context in try await effect(context) }
+        router.get("/v1/clusters/{cluster}/nginx.conf") { request, context in try await nginx(request, context: context) }
+    }
+
+    // MARK: - Reads
+
+    func routes(_ request: Request) async throws -> Response {
+        let query = Query(request)
+        let seq = try query.int("seq")
+        let at = try query.time("at")
+        let cluster = query.cluster("cluster")
+        let json = try await offload { [log] in
+            let point = try log.point(seq: seq, at: at)
+            var view = try log.projection(through: point).view
+            if let cluster { view = view.filtered(cluster: cluster) }
+            return view.json(seq: point.seq, logTime: point.logTime)
+        }
+        return .json(json)
+    }
+
+    func reloads(_ request: Request) async throws -> Response {
+        let query = Query(request)
+        let filter = ReloadFilter(since: try query.time("since"), until: try query.time("until"), host: query.string("host")?.lowercased(),
+                                  cluster: query.cluster("cluster"))
+        let list = try await offload { [log] in try log.reloads(filter) }
+        return .json(.array(list.map(\.json)))
+    }
+
+    func reload(_ context: BasicRequestContext) async throws -> Response {
+        guard let id = Int(context.parameters.get("id") ?? "") else { throw APIError(.badRequest, "a reload id is a whole number") }
+        guard let detail = try await offload({ [log] in try log.reloadDetail(id: id) }) else {
+            throw APIError(.notFound, "no reload \(id)")
+        }
+        return .json(detail.json)
+    }
+
+    func events(_ request: Request) async throws -> Response {
+        let query = Query(request)
+        let after = try query.int("after") ?? 0
+        let limit = try query.int("limit") ?? 1_000
+        guard after >= 0 else { throw APIError(.badRequest, "after must be 0 or more") }
+        guard (1...10_000).contains(limit) else { throw APIError(.badRequest, "limit must be from 1 to 10000") }
+        let list = try await offload { [log] in try log.events(after: after, limit: Int(limit)).map { try $0.json } }
+        return .json(.array(list))
+    }
+
+    func effect(_ context: BasicRequestContext) async throws -> Response {
+        guard let seq = Int64(context.parameters.get("seq") ?? "") else { throw APIError(.badRequest, "a seq is a whole number") }
+        guard let explanation = try await offload({ [log] in try log.explain(seq: seq) }) else {
+            throw APIError(.notFound, "no event at seq \(seq)")
+        }
+        return .json(explanation.json)
+    }
+
+    // MARK: - Append
+
+    func append(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let token = configuration.token else {
+            throw APIError(.forbidden, "this server is read-only: start `routeledger serve` with --token-file PATH to accept events")
+        }
+        guard let given = request.headers[.authorization], given.hasPrefix("Bearer "),
+              constantTimeEqual(Array(given.dropFirst("Bearer ".count).utf8), Array(token.utf8)) else {
+            throw APIError(.unauthorized, "POST /v1/events needs the header Authorization: Bearer TOKEN (the token in --token-file)",
+                           headers: [.wwwAuthenticate: "Bearer"])
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maxBodySize)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "the body is over \(configuration.maxBodySize) bytes; send the events in smaller batches")
+        }
+        let bytes = Array(buffer: body)
+        let started = ContinuousClock.now
+        let result: AppendResult
+        do {
+            result = try await offload { [log] in try log.append(contentsOf: bytes) }
+        } catch let error as StoreError {
+            throw APIError(.forAppend(error), error.description)
+        }
+        metrics.appended(result.appended, in: ContinuousClock.now - started)
+        if result.appended > 0 { try await feed.refresh() }
+        return .json(.object([
+            JSONMember("appended", .number(String(result.appended))),
+            JSONMember("duplicates", .number(String(result.duplicates))),
+            JSONMember("lastSeq", .number(String(result.lastSeq))),
+        ]), status: result.appended > 0 ? .created : .ok)
+    }
+
+    // MARK: - The proxy feed
+
+    func nginx(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let name = context.parameters.get("cluster") ?? "_"
+        let cluster = name == "_" ? "" : name
+        let query = Query(request)
+        var settings = configuration.nginx
+        if let port = try query.int("port") {
+            guard (1...65535).contains(port) else { throw APIError(.badRequest, "port must be from 1 to 65535") }
+            settings.listenPort = Int(port)
+        }
+        let wait = try query.duration("wait")
+        var config = try await feed.current(cluster: cluster)
+        let held = ETag.versions(request.headers[.ifNoneMatch])
+        if held.contains(config.version.hex) || held.contains("*") {
+            guard let wait, wait > .zero, let version = held.first(where: { $0 != "*" }) else {
+                return Response(status: .notModified, headers: Self.headers(config))
+            }
+            guard let next = try await feed.next(cluster: cluster, after: version, timeout: min(wait, configuration.maxWait)) else {
+                return Response(status: .notModified, headers: Self.headers(config))
+            }
+            config = next
+        }
+        var headers = Self.headers(config)
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: config.nginx(settings))))
+    }
+
+    static func headers(_ config: ServedConfig) -> HTTPFields {
+        var headers: HTTPFields = [.eTag: ETag.quoted(config.version.hex), .cacheControl: "no-cache"]
+        headers[HTTPField.Name("X-RouteLedger-Seq")!] = String(config.seq)
+        if let id = config.reloadID { headers[HTTPField.Name("X-RouteLedger-Reload")!] = String(id) }
+        return headers
+    }
+}
+
+// MARK: - Helpers
+
+/// Runs blocking SQLite work off the cooperative thread pool.
+func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// Compares without leaking where the first difference is.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var difference: UInt8 = 0
+    for index in a.indices { difference |= a[index] ^ b[index] }
+    return difference == 0
+}
+
+/// `ETag` values: a config version in quotes.
+enum ETag {
+    static func quoted(_ version: String) -> String { "\"\(version)\"" }
+
+    /// The versions an `If-None-Match` header holds: `"v1", W/"v2"` gives [v1, v2]; `*` stays `*`.
+    static func versions(_ header: String?) -> [String] {
+        guard let header else { return [] }
+        return header.split(separator: ",").map { part in
+            var value = part.trimmingSpaces
+            if value.hasPrefix("W/") { value = String(value.dropFirst(2)) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            return value
+        }
+    }
+}
+
+/// Query parameters, each checked with an error naming it.
+struct Query {
+    let request: Request
+
+    init(_ request: Request) { self.request = request }
+
+    func string(_ name: String) -> String? {
+        request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func int(_ name: String) throws -> Int64? {
+        guard let text = string(name) else { return nil }
+        guard let value = Int64(text) else { throw APIError(.badRequest, "\(name)=\(text) is not a whole number") }
+        return value
+    }
+
+    func time(_ name: String) throws -> Timestamp? {
+        guard let text = string(name) else { return nil }
+        guard let value = Timestamp(rfc3339: text) else {
+            throw APIError(.badRequest, "\(name)=\(text) is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z)")
+        }
+        return value
+    }
+
+    func duration(_ name: String) throws -> Duration? {
+        guard let text = string(name) else { return nil }
+        guard let value = DurationText.duration(text) else { throw APIError(.badRequest, "\(name)=\(text) is not a duration (e.g. 30s)") }
+        return value
+    }
+
+    /// A cluster filter: absent means all; `_` names the default cluster (as does an empty value given
+    /// explicitly, `cluster=`).
+    func cluster(_ name: String) -> String? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        return text == "_" ? "" : text
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        var slice = self
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+/// An error answered as `{"error": "…"}` with its status.
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let message: String
+    let headers: HTTPFields
+
+    init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json"
+        let body = JSONValue.object([JSONMember("error", .string(message))]).formatted(pretty: false) + "\n"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+extension HTTPResponse.Status {
+    /// Bad input 400, a conflicting id 409, a locked database 503, other store failures 500.
+    static func forAppend(_ error: StoreError) -> Self {
+        switch error {
+        case .syntax, .invalidEvent: .badRequest
+        case .conflict: .conflict
+        case .busy: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
+}
+
+extension Response {
+    /// A JSON response, pretty-printed as the CLI prints it.
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: value.formatted(pretty: true) + "\n")))
+    }
+}

@@ -1,0 +1,83 @@
+import Hummingbird
+import Logging
+import RouteLedgerCore
+import RouteLedgerStore
+import ServiceLifecycle
+
+/// How `routeledger serve` runs.
+public struct ServerConfiguration: Sendable {
+    /// The address to listen on; loopback unless a token protects writes.
+    public var host: String
+    /// The port (0: any free port).
+    public var port: Int
+    /// The bearer token that `POST /v1/events` requires; nil makes the server read-only.
+    public var token: String?
+    /// The largest request body accepted, in bytes.
+    public var maxBodySize: Int
+    /// How often the feed looks for events appended by other processes.
+    public var pollInterval: Duration
+    /// The longest `?wait=` a long-poll may ask for.
+    public var maxWait: Duration
+    /// The nginx settings configs are rendered with (`?port=` overrides the listen port).
+    public var nginx: NginxSettings
+
+    /// Creates a configuration with the documented defaults.
+    public init(host: String = "127.0.0.1", port: Int = 7420, token: String? = nil, maxBodySize: Int = 16 << 20,
+                pollInterval: Duration = .milliseconds(100), maxWait: Duration = .seconds(300), nginx: NginxSettings = NginxSettings()) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.maxBodySize = maxBodySize
+        self.pollInterval = pollInterval
+        self.maxWait = maxWait
+        self.nginx = nginx
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
+    public var isLoopback: Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// Why the server cannot start.
+public struct ServerSetupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// The application `serve` runs and the tests drive: the API's routes, and the feed's poller as a service.
+public func buildApplication(log: EventLog, configuration: ServerConfiguration,
+                             logger: Logger = Logger(label: "routeledger.server")) throws -> Application<RouterResponder<BasicRequestContext>> {
+    if !configuration.isLoopback && configuration.token == nil {
+        throw ServerSetupError(description: "refusing to listen on \(configuration.host) without a token: give --token-file PATH, or listen on 127.0.0.1")
+    }
+    let metrics = ServerMetrics()
+    let feed = try ProxyFeed(log: log, metrics: metrics, logger: logger)
+    let router = Router()
+    API(log: log, feed: feed, metrics: metrics, configuration: configuration).register(on: router)
+    return Application(router: router,
+                       configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "routeledger"),
+                       services: [FeedPoller(feed: feed, interval: configuration.pollInterval, logger: logger)],
+                       logger: logger)
+}
+
+/// Refreshes the feed every interval, so events other processes append reach waiting proxies.
+struct FeedPoller: Service {
+    let feed: ProxyFeed
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    try await feed.refresh()
+                } catch {
+                    logger.error("refreshing the proxy feed failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

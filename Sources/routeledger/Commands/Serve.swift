@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RouteLedgerCore
+import RouteLedgerServer
+import RouteLedgerStore
+
+extension RouteLedger {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the HTTP API and the proxy feed (long-polled nginx configs per service cluster).",
+            discussion: """
+                Read endpoints are open; POST /v1/events needs --token-file (without it the server is \
+                read-only and answers 403). A non-loopback --listen needs a token too. Proxies long-poll \
+                GET /v1/clusters/CLUSTER/nginx.conf?wait=30s with If-None-Match: "VERSION" ("_" names \
+                the default cluster); events appended by other processes reach them within --poll. The \
+                API is described in docs/openapi.yaml.
+
+                Examples:
+                  routeledger serve
+                  routeledger serve --listen 127.0.0.1:7420 --token-file /etc/routeledger/token
+                  curl -s localhost:7420/v1/routes | jq '.frontends[].host'
+                  curl -si -H 'If-None-Match: "VERSION"' 'localhost:7420/v1/clusters/_/nginx.conf?wait=30s'
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: ArgumentHelp("HOST:PORT to listen on.", valueName: "address"))
+        var listen = "127.0.0.1:7420"
+
+        @Option(help: ArgumentHelp("A file holding the bearer token that POST /v1/events requires.", valueName: "path"))
+        var tokenFile: String?
+
+        @Option(help: ArgumentHelp("The largest request body accepted, in bytes.", valueName: "bytes"))
+        var maxBody = 16 << 20
+
+        @Option(help: ArgumentHelp("How often to look for events other processes appended (e.g. 100ms).", valueName: "duration"))
+        var poll = "100ms"
+
+        func validate() throws {
+            guard ListenAddress(listen) != nil else { throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (e.g. 127.0.0.1:7420)") }
+            guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+            guard let interval = DurationText.nanoseconds(poll), interval > 0 else {
+                throw ValidationError("--poll \"\(poll)\" is not a positive duration (e.g. 100ms)")
+            }
+        }
+
+        func run() async throws {
+            let address = ListenAddress(listen)!
+            let token = try tokenFile.map(Self.readToken)
+            let log = try global.openLog(create: token != nil)
+            var logger = Logger(label: "routeledger.server")
+            logger.logLevel = global.logLevel
+            let configuration = ServerConfiguration(host: address.host, port: address.port, token: token, maxBodySize: maxBody,
+                                                    pollInterval: DurationText.duration(poll)!)
+            let app: Application<RouterResponder<BasicRequestContext>>
+            do {
+                app = try buildApplication(log: log, configuration: configuration, logger: logger)
+            } catch let error as ServerSetupError {
+                throw InputError(error.description)
+            }
+            Terminal.note("serving \(log.path) on http://\(listen) (\(token == nil ? "read-only" : "writes need the bearer token")); Ctrl-C stops")
+            try await app.runService()
+        }
+
+        static func readToken(_ path: String) throws -> String {
+            guard let data = FileManager.default.contents(atPath: path) else { throw InputError("cannot read the token file \(path)") }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw InputError("the token file \(path) is empty") }
+            if let mode = (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int, mode & 0o077 != 0 {
+                Terminal.note("the token file \(path) is readable by other users (chmod 600 it)")
+            }
+            return token
+        }
+    }
+}
+
+/// `HOST:PORT`; the host may be bracketed (`[::1]:7420`).
+struct ListenAddress {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+}
