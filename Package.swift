@@ -97,8 +97,9 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "RouteLedgerServerTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport", "routeledger",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(
             name: "RouteLedgerCLITests",
             dependencies: ["routeledger"]),

@@ -1,1 +1,258 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import RouteLedgerCore
+import RouteLedgerServer
+import RouteLedgerStore
 import Testing
+import TestSupport
+
+/// A database loaded with the seed scenarios, and the server's application over it.
+struct ServerFixture {
+    let directory: TemporaryDirectory
+    let log: EventLog
+
+    static let token = "test-token-7f3a"
+
+    init(scenarios: [String] = ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl", "04-canary-vip.jsonl"]) throws {
+        directory = try TemporaryDirectory("routeledger-server")
+        log = try EventLog(path: directory.path("server.db"))
+        for name in scenarios {
+            let bytes = try Data(contentsOf: Executables.repository.appendingPathComponent("data/" + name))
+            _ = try log.append(contentsOf: Array(bytes))
+        }
+    }
+
+    func app(token: String? = Self.token, maxBodySize: Int = 1 << 20, pollInterval: Duration = .milliseconds(50)) throws
+        -> Application<RouterResponder<BasicRequestContext>> {
+        try buildApplication(log: log, configuration: ServerConfiguration(token: token, maxBodySize: maxBodySize, pollInterval: pollInterval))
+    }
+
+    func remove() { directory.remove() }
+}
+
+/// Two demo events: a new vip service on shop.local's neighbour host, and its task; each changes the view.
+func newHostEvents(_ tag: String) -> String {
+    """
+    {"id":"\(tag)-svc","type":"service.created","time":"2026-11-27T11:00:00Z","data":{"service":{"id":"s-\(tag)","name":"\(tag)","labels":{"com.docker.lb.hosts":"\(tag).local","com.docker.lb.port":"80"},"networks":["n-demo"],"vips":[]}}}
+    {"id":"\(tag)-t1","type":"task.updated","time":"2026-11-27T11:00:01Z","data":{"task":{"id":"\(tag)-t1","serviceId":"s-\(tag)","state":"running","desiredState":"running","addresses":[{"networkId":"n-demo","addr":"10.0.9.1/24"}]}}}
+    {"id":"\(tag)-t2","type":"task.updated","time":"2026-11-27T11:00:02Z","data":{"task":{"id":"\(tag)-t2","serviceId":"s-\(tag)","state":"running","desiredState":"running","addresses":[{"networkId":"n-demo","addr":"10.0.9.2/24"}]}}}
+
+    """
+}
+
+func body(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+func jsonObject(_ response: TestResponse) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+}
+
+let authorized: HTTPFields = [.authorization: "Bearer \(ServerFixture.token)"]
+
+@Suite("HTTP API")
+struct ServerTests {
+    @Test("nginx.conf carries its version as ETag; If-None-Match with it gives 304, with another 200")
+    func etag() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let newest = try #require(try fixture.log.reloads(ReloadFilter(cluster: "")).last)
+        try await fixture.app().test(.router) { client in
+            let first = try await client.execute(uri: "/v1/clusters/_/nginx.conf", method: .get)
+            #expect(first.status == .ok)
+            #expect(first.headers[.eTag] == "\"\(newest.version)\"")
+            #expect(first.headers[HTTPField.Name("X-RouteLedger-Reload")!] == String(newest.id))
+            #expect(body(first).contains("# config version: \(newest.version)\n"))
+            #expect(body(first).contains("server_name shop.local;"))
+            let same = try await client.execute(uri: "/v1/clusters/_/nginx.conf", method: .get, headers: [.ifNoneMatch: "\"\(newest.version)\""])
+            #expect(same.status == .notModified)
+            #expect(same.body.readableBytes == 0)
+            let other = try await client.execute(uri: "/v1/clusters/_/nginx.conf", method: .get, headers: [.ifNoneMatch: "\"0000\""])
+            #expect(other.status == .ok)
+            let port = try await client.execute(uri: "/v1/clusters/_/nginx.conf?port=8081", method: .get)
+            #expect(body(port).contains("listen 8081 default_server;"))
+            #expect(port.headers[.eTag] == first.headers[.eTag])
+        }
+    }
+
+    @Test("a long-poll wakes when an append changes its cluster, and gets the newest version, not an intermediate one")
+    func longPollWakesOnAppend() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let before = try #require(try fixture.log.reloads().last).version
+        try await fixture.app().test(.router) { client in
+            async let waited = client.execute(uri: "/v1/clusters/_/nginx.conf?wait=20s", method: .get, headers: [.ifNoneMatch: "\"\(before)\""])
+            try await Task.sleep(for: .milliseconds(200))
+            // One POST, three events, two reloads (the second task is a second version): the waiter gets the last.
+            let posted = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: newHostEvents("late")))
+            #expect(posted.status == .created)
+            let started = ContinuousClock.now
+            let response = try await waited
+            #expect(ContinuousClock.now - started < .seconds(5))
+            #expect(response.status == .ok)
+            let newest = try #require(try fixture.log.reloads().last)
+            #expect(newest.causes == [try fixture.log.lastSeq()])
+            #expect(response.headers[.eTag] == "\"\(newest.version)\"")
+            #expect(body(response).contains("server 10.0.9.2:80;"))
+        }
+    }
+
+    @Test("a long-poll with nothing new answers 304 at its timeout")
+    func longPollTimesOut() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let version = try #require(try fixture.log.reloads().last).version
+        try await fixture.app().test(.router) { client in
+            let started = ContinuousClock.now
+            let response = try await client.execute(uri: "/v1/clusters/_/nginx.conf?wait=300ms", method: .get, headers: [.ifNoneMatch: "\"\(version)\""])
+            let waited = ContinuousClock.now - started
+            #expect(response.status == .notModified)
+            #expect(waited >= .milliseconds(250) && waited < .seconds(5))
+        }
+    }
+
+    @Test("events another process appends reach a waiting proxy through the poller")
+    func longPollSeesOtherWriters() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let before = try #require(try fixture.log.reloads().last).version
+        try await fixture.app().test(.router) { client in
+            async let waited = client.execute(uri: "/v1/clusters/_/nginx.conf?wait=20s", method: .get, headers: [.ifNoneMatch: "\"\(before)\""])
+            try await Task.sleep(for: .milliseconds(200))
+            let other = try EventLog(path: fixture.directory.path("server.db"))
+            _ = try other.append(contentsOf: Array(newHostEvents("outside").utf8))
+            let response = try await waited
+            #expect(response.status == .ok)
+            #expect(body(response).contains("server_name outside.local;"))
+        }
+    }
+
+    @Test("writes: 403 on a read-only server, 401 without or with a wrong token")
+    func authorization() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let events = ByteBuffer(string: newHostEvents("x"))
+        try await fixture.app(token: nil).test(.router) { client in
+            let response = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: events)
+            #expect(response.status == .forbidden)
+            #expect(try jsonObject(response)["error"] as? String == "this server is read-only: start `routeledger serve` with --token-file PATH to accept events")
+        }
+        try await fixture.app().test(.router) { client in
+            let none = try await client.execute(uri: "/v1/events", method: .post, body: events)
+            #expect(none.status == .unauthorized)
+            #expect(none.headers[.wwwAuthenticate] == "Bearer")
+            let wrong = try await client.execute(uri: "/v1/events", method: .post, headers: [.authorization: "Bearer nope"], body: events)
+            #expect(wrong.status == .unauthorized)
+        }
+        #expect(try fixture.log.lastSeq() == 29)
+    }
+
+    @Test("a malformed body is 400 naming the line and reason, and stores nothing; an oversized one is 413")
+    func badBodies() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.app(maxBodySize: 2_000).test(.router) { client in
+            let lines = newHostEvents("y").split(separator: "\n")
+            let broken = lines[0] + "\n" + lines[1].replacingOccurrences(of: "\"state\":\"running\",", with: "") + "\n"
+            let response = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: broken))
+            #expect(response.status == .badRequest)
+            let message = try #require(try jsonObject(response)["error"] as? String)
+            #expect(message.contains("line 2"))
+            #expect(message.contains("state"))
+            let huge = String(repeating: newHostEvents("z"), count: 4)
+            let tooLarge = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: huge))
+            #expect(tooLarge.status == .contentTooLarge)
+            #expect(try jsonObject(tooLarge)["error"] as? String == "the body is over 2000 bytes; send the events in smaller batches")
+        }
+        #expect(try fixture.log.lastSeq() == 29)
+    }
+
+    @Test("a repeated POST appends nothing the second time (200, duplicates counted)")
+    func idempotentPost() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.app().test(.router) { client in
+            let events = ByteBuffer(string: newHostEvents("again"))
+            let first = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: events)
+            #expect(first.status == .created)
+            #expect(try jsonObject(first)["appended"] as? Int == 3)
+            let second = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: events)
+            #expect(second.status == .ok)
+            #expect(try jsonObject(second)["duplicates"] as? Int == 3)
+            #expect(try jsonObject(second)["lastSeq"] as? Int == 32)
+        }
+    }
+
+    @Test("GET /v1/routes is the same JSON as `routeledger routes --json`, now and at a point")
+    func routesMatchCLI() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let database = fixture.directory.path("server.db")
+        @Sendable func cli(_ arguments: [String]) throws -> NSDictionary {
+            let result = try Nginx.run(Executables.url("routeledger").path, arguments + ["--db", database])
+            #expect(result.status == 0)
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? NSDictionary)
+        }
+        try await fixture.app().test(.router) { client in
+            for (query, arguments) in [("", [String]()), ("?seq=12", ["--seq", "12"]), ("?at=2026-11-27T10:00:05Z&cluster=_", ["--at", "2026-11-27T10:00:05Z", "--cluster", ""])] {
+                let response = try await client.execute(uri: "/v1/routes" + query, method: .get)
+                #expect(response.status == .ok)
+                let served = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? NSDictionary)
+                let printed = try cli(["routes", "--json"] + arguments)
+                #expect(served == printed, "query \(query)")
+            }
+            let bad = try await client.execute(uri: "/v1/routes?seq=abc", method: .get)
+            #expect(bad.status == .badRequest)
+            #expect(try jsonObject(bad)["error"] as? String == "seq=abc is not a whole number")
+        }
+    }
+
+    @Test("reloads, a reload, events and an event's effect: the documented shapes; unknown ids are 404")
+    func readEndpoints() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.app().test(.router) { client in
+            let reloads = try await client.execute(uri: "/v1/reloads?host=shop.local", method: .get)
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: reloads.body)) as? [[String: Any]])
+            #expect(list.count == 5)
+            let why = try await client.execute(uri: "/v1/reloads/\(list[0]["id"] as! Int)", method: .get)
+            #expect((try jsonObject(why)["causeEvents"] as? [Any])?.count == (list[0]["causes"] as? [Any])?.count)
+            #expect(try await client.execute(uri: "/v1/reloads/999", method: .get).status == .notFound)
+            let events = try await client.execute(uri: "/v1/events?after=10&limit=2", method: .get)
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(buffer: events.body)) as? [[String: Any]])
+            #expect(page.map { $0["seq"] as! Int } == [11, 12])
+            let effect = try jsonObject(try await client.execute(uri: "/v1/events/11/effect", method: .get))
+            #expect(effect["effect"] as? String == "absorbed")
+            #expect(effect["reason"] as? String == "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged")
+            #expect(try await client.execute(uri: "/v1/events/999/effect", method: .get).status == .notFound)
+            #expect(try await client.execute(uri: "/v1/events?limit=0", method: .get).status == .badRequest)
+            #expect(body(try await client.execute(uri: "/healthz", method: .get)) == "ok\n")
+        }
+    }
+
+    @Test("metrics: reloads per cluster, events appended, watchers, append latency, in Prometheus text")
+    func metrics() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let reloadCount = try fixture.log.reloads().count
+        try await fixture.app().test(.router) { client in
+            _ = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: newHostEvents("m")))
+            let text = body(try await client.execute(uri: "/metrics", method: .get))
+            #expect(text.contains("routeledger_reloads_total{cluster=\"\"} \(reloadCount + 2)\n"))
+            #expect(text.contains("routeledger_events_appended_total 3\n"))
+            #expect(text.contains("routeledger_watchers 0"))
+            #expect(text.contains("routeledger_append_duration_seconds_count 1\n"))
+        }
+    }
+
+    @Test("a non-loopback address without a token is refused")
+    func nonLoopbackNeedsToken() throws {
+        let fixture = try ServerFixture(scenarios: [])
+        defer { fixture.remove() }
+        #expect(throws: ServerSetupError.self) {
+            _ = try buildApplication(log: fixture.log, configuration: ServerConfiguration(host: "0.0.0.0"))
+        }
+        #expect(ServerConfiguration(host: "127.0.0.2").isLoopback)
+        #expect(!ServerConfiguration(host: "10.0.0.1").isLoopback)
+    }
+}
