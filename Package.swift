@@ -56,6 +56,8 @@ let package = Package(
             dependencies: [
                 "RouteLedgerCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // Deterministic cluster churn generator used by benchmarks and tests.

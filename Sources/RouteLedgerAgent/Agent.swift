@@ -1,1 +1,232 @@
-enum Placeholder {}
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import RouteLedgerCore
+
+/// How an agent runs.
+public struct AgentConfiguration: Sendable {
+    /// The RouteLedger server, e.g. `http://127.0.0.1:7420`.
+    public var server: String
+    /// The service cluster (`_` or `""`: the default cluster).
+    public var cluster: String
+    /// The nginx configuration file the agent owns.
+    public var configFile: ConfigFile
+    /// How to test and reload nginx.
+    public var nginx: NginxControl
+    /// The bearer token for appending `proxy.applied` / `proxy.rejected`; without one nothing is recorded.
+    public var token: String?
+    /// This proxy's id in the reports.
+    public var proxyID: String
+    /// How long one long-poll waits on the server.
+    public var wait: Duration
+    /// The port nginx should listen on (`?port=`); nil: the server's default.
+    public var listenPort: Int?
+    /// The first retry delay when the server is away; it doubles up to `maxBackoff`.
+    public var initialBackoff: Duration
+    /// The longest retry delay.
+    public var maxBackoff: Duration
+
+    /// Creates a configuration with the documented defaults.
+    public init(server: String, cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
+                proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil,
+                initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30)) {
+        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.cluster = cluster.isEmpty ? "_" : cluster
+        self.configFile = configFile
+        self.nginx = nginx
+        self.token = token
+        self.proxyID = proxyID
+        self.wait = wait
+        self.listenPort = listenPort
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// The cluster's name in reports (`""` for the default cluster).
+    var reportedCluster: String { cluster == "_" ? "" : cluster }
+}
+
+/// What one round of the agent did.
+public enum AgentStep: Sendable, Equatable {
+    /// A new version passed `nginx -t`, replaced the file and nginx reloaded.
+    case applied(version: String)
+    /// nginx refused a version (test or reload); the last good file stays.
+    case rejected(version: String, error: String)
+    /// Nothing new before the long-poll's timeout.
+    case unchanged
+    /// The server could not be reached or answered an error; the agent retries after a delay.
+    case serverAway(String)
+}
+
+/// The proxy agent: long-polls its cluster's nginx configuration, writes it atomically, checks it with
+/// `nginx -t`, reloads nginx, and records `proxy.applied` or `proxy.rejected` in the log.
+///
+/// A version nginx refused is not fetched again (the agent sends it in `If-None-Match` beside the one it
+/// runs); a newer version is tried. Reports that cannot be sent wait and go with the next round.
+public actor Agent {
+    private let configuration: AgentConfiguration
+    private let client: HTTPClient
+    private let logger: Logger
+    /// The version nginx runs (from the file's header when the agent starts).
+    public private(set) var running: String?
+    /// The newest version nginx refused.
+    public private(set) var refused: String?
+    private var pendingReports: [String] = []
+    private var reportCounter = 0
+
+    /// Creates an agent; the version in the existing file, if any, counts as running.
+    public init(configuration: AgentConfiguration, client: HTTPClient = .shared, logger: Logger = Logger(label: "routeledger.agent")) {
+        self.configuration = configuration
+        self.client = client
+        self.logger = logger
+        self.running = configuration.configFile.version()
+    }
+
+    /// Rounds until the task is cancelled, backing off while the server is away.
+    public func run() async {
+        if configuration.token == nil {
+            logger.warning("no token: proxy.applied and proxy.rejected will not be recorded in the log")
+        }
+        var delay = configuration.initialBackoff
+        while !Task.isCancelled {
+            let step = await step()
+            switch step {
+            case .serverAway(let reason):
+                logger.warning("server away, retrying", metadata: ["reason": "\(reason)", "in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxBackoff)
+            case .applied(let version):
+                logger.info("applied", metadata: ["version": "\(version.prefix(12))"])
+                delay = configuration.initialBackoff
+            case .rejected(let version, let error):
+                logger.error("nginx refused the configuration; keeping the last good one",
+                             metadata: ["version": "\(version.prefix(12))", "error": "\(error)"])
+                delay = configuration.initialBackoff
+            case .unchanged:
+                delay = configuration.initialBackoff
+            }
+        }
+    }
+
+    /// One round: send waiting reports, long-poll once, apply what came.
+    public func step() async -> AgentStep {
+        await flushReports()
+        let fetched: (version: String, text: String)?
+        do {
+            fetched = try await fetch()
+        } catch {
+            return .serverAway("\(error)")
+        }
+        guard let fetched else { return .unchanged }
+        let result = await apply(version: fetched.version, text: fetched.text)
+        await flushReports()
+        return result
+    }
+
+    // MARK: - Fetch
+
+    struct HTTPStatusError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The next configuration, or nil when the long-poll ended with nothing new (304).
+    func fetch() async throws -> (version: String, text: String)? {
+        var url = "\(configuration.server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
+        if let port = configuration.listenPort { url += "&port=\(port)" }
+        var request = HTTPClientRequest(url: url)
+        let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
+        if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }
+        let response = try await client.execute(request, timeout: .seconds(configuration.wait.components.seconds + 15))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        switch response.status {
+        case .notModified:
+            return nil
+        case .ok:
+            guard let tag = response.headers.first(name: "ETag"), tag.count > 2 else {
+                throw HTTPStatusError(description: "the server's answer has no ETag")
+            }
+            return (String(tag.dropFirst().dropLast()), String(buffer: body))
+        default:
+            throw HTTPStatusError(description: "HTTP \(response.status.code): \(String(buffer: body).prefix(200))")
+        }
+    }
+
+    // MARK: - Apply
+
+    /// Tests `text` with nginx, puts it in place and reloads; on any failure the last good file stays.
+    func apply(version: String, text: String) async -> AgentStep {
+        let file = configuration.configFile
+        do {
+            try file.writeCandidate(text)
+        } catch {
+            return reject(version, "\(error)")
+        }
+        if let error = await configuration.nginx.test(file.candidatePath) {
+            file.discardCandidate()
+            return reject(version, "nginx -t: \(error)")
+        }
+        let previous = file.read()
+        do {
+            try file.promoteCandidate()
+        } catch {
+            file.discardCandidate()
+            return reject(version, "\(error)")
+        }
+        if let error = await configuration.nginx.reload(file.path) {
+            if let previous { try? file.replace(with: previous) }
+            return reject(version, "reload: \(error)")
+        }
+        running = version
+        refused = nil
+        queueReport(type: "proxy.applied", version: version, error: nil)
+        return .applied(version: version)
+    }
+
+    private func reject(_ version: String, _ error: String) -> AgentStep {
+        refused = version
+        queueReport(type: "proxy.rejected", version: version, error: error)
+        return .rejected(version: version, error: error)
+    }
+
+    // MARK: - Reports
+
+    private func queueReport(type: String, version: String, error: String?) {
+        guard configuration.token != nil else { return }
+        reportCounter += 1
+        let now = Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9))
+        // The id is unique per report (a proxy may apply one version twice, e.g. after a rollback) and is
+        // kept across retries, so a report re-sent after a lost answer is stored once.
+        let id = "\(type):\(configuration.proxyID):\(configuration.cluster):\(version.prefix(16)):\(now.nanosecondsSinceEpoch):\(reportCounter)"
+        var data: [JSONMember] = [JSONMember("cluster", .string(configuration.reportedCluster)), JSONMember("version", .string(version)),
+                                  JSONMember("proxy", .string(configuration.proxyID))]
+        if let error { data.append(JSONMember("error", .string(String(error.prefix(4_000))))) }
+        let event = JSONValue.object([JSONMember("id", .string(id)), JSONMember("type", .string(type)),
+                                      JSONMember("time", .string(now.rfc3339)), JSONMember("data", .object(data))])
+        pendingReports.append(event.formatted(pretty: false))
+    }
+
+    /// Sends the waiting reports in one append; keeps them when the server is away.
+    private func flushReports() async {
+        guard !pendingReports.isEmpty, let token = configuration.token else { return }
+        var request = HTTPClientRequest(url: "\(configuration.server)/v1/events")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+        request.body = .bytes(ByteBuffer(string: pendingReports.joined(separator: "\n") + "\n"))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(15))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            if (200..<300).contains(response.status.code) {
+                pendingReports.removeAll()
+            } else if response.status.code < 500 {
+                logger.error("the server refused the proxy reports; dropping them",
+                             metadata: ["status": "\(response.status.code)", "answer": "\(String(buffer: body).prefix(200))"])
+                pendingReports.removeAll()
+            }
+        } catch {
+            logger.warning("could not send proxy reports; they wait for the next round", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -58,8 +58,11 @@ public struct ReloadDetail: Sendable {
     public var reload: StoredReload
     /// Its causes, in order.
     public var causes: [StoredEvent]
+    /// What the proxies reported about its version.
+    public var proxies: [ProxyReportRecord]
 
-    /// The reload's JSON with `causeEvents: [{seq, id, type, time, summary}]` added.
+    /// The reload's JSON with `causeEvents: [{seq, id, type, time, summary}]` and
+    /// `proxies: [{proxy, outcome, seq, logTime, error}]` added.
     public var json: JSONValue {
         guard case .object(var members) = reload.json else { return reload.json }
         members.append(JSONMember("causeEvents", .array(causes.map { event in
@@ -67,6 +70,7 @@ public struct ReloadDetail: Sendable {
                      JSONMember("type", .string(event.type.rawValue)), JSONMember("time", .string(event.time.rfc3339)),
                      JSONMember("summary", .string(event.summary))])
         })))
+        members.append(JSONMember("proxies", .array(proxies.map(\.json))))
         return .object(members)
     }
 }
@@ -79,6 +83,6 @@ extension EventLog {
         for seq in reload.causes {
             if let event = try events(after: seq - 1, limit: 1).first, event.seq == seq { causes.append(event) }
         }
-        return ReloadDetail(reload: reload, causes: causes)
+        return ReloadDetail(reload: reload, causes: causes, proxies: try proxyReports(for: reload))
     }
 }

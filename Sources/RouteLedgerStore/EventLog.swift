@@ -97,6 +97,13 @@ public struct EventLog: Sendable {
                 UPDATE projection_state SET value = 0 WHERE key = 'checkpoint';
                 """)
         }
+        migrator.registerMigration("v4-proxyReportIndex") { db in
+            // `why` and `timeline` look up which proxies applied a version: a partial index holds only the
+            // proxy reports, so the events' append pays for it only when a proxy reports.
+            try db.execute(sql: """
+                CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected');
+                """)
+        }
         return migrator
     }
 

@@ -21,7 +21,7 @@ struct RouteLedger: AsyncParsableCommand {
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
                       Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
-                      Serve.self])
+                      Serve.self, Agent.self])
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() async {

@@ -121,11 +121,16 @@ extension RouteLedger {
                     entries.append((reload, name, servers[name] ?? []))
                 }
             }
+            var appliedBy: [Int: [String]] = [:]
+            for (reload, _, _) in entries where appliedBy[reload.id] == nil {
+                appliedBy[reload.id] = try log.proxyReports(for: reload).filter(\.applied).map(\.report.proxy)
+            }
             if json {
                 print(JSONValue.array(entries.map { reload, name, list in
                     .object([JSONMember("reload", .number(String(reload.id))), JSONMember("seq", .number(String(reload.seq))),
                              JSONMember("logTime", .string(reload.logTime.rfc3339)), JSONMember("frontend", .string(name)),
-                             JSONMember("upstreams", .array(list.map(JSONValue.string)))])
+                             JSONMember("upstreams", .array(list.map(JSONValue.string))),
+                             JSONMember("appliedBy", .array((appliedBy[reload.id] ?? []).map(JSONValue.string)))])
                 }).formatted(pretty: true))
                 return
             }
@@ -133,9 +138,11 @@ extension RouteLedger {
                 print("No reload changed \(host).")
                 return
             }
-            var table = Table("LOG TIME", "RELOAD", "SEQ", "FRONTEND", "UPSTREAMS")
+            var table = Table("LOG TIME", "RELOAD", "SEQ", "FRONTEND", "APPLIED BY", "UPSTREAMS")
             for (reload, name, list) in entries {
+                let proxies = appliedBy[reload.id] ?? []
                 table.add(reload.logTime.rfc3339, String(reload.id), String(reload.seq), name,
+                          proxies.isEmpty ? "-" : proxies.joined(separator: ","),
                           list.isEmpty ? "(none: left out of the configuration)" : list.joined(separator: " "))
             }
             print(table.rendered)

@@ -103,6 +103,12 @@ extension RouteLedger {
             print(table.rendered)
             print("\nWhat changed:")
             for line in DiffText.lines(reload.diff) { print("  " + line) }
+            print("\nProxies:")
+            if detail.proxies.isEmpty { print("  none reported running it") }
+            for record in detail.proxies {
+                let outcome = record.applied ? "applied" : "rejected: \(record.report.error ?? "")"
+                print("  \(record.report.proxy) \(outcome) (seq \(record.seq), \(record.logTime.rfc3339))")
+            }
         }
     }
 

@@ -1,0 +1,68 @@
+import Foundation
+
+/// The nginx configuration file the agent owns: replaced atomically, never half-written.
+public struct ConfigFile: Sendable {
+    /// Its path.
+    public let path: String
+
+    /// Creates the handle.
+    public init(path: String) { self.path = path }
+
+    /// The candidate's path: next to the file, so the final rename stays on one file system.
+    public var candidatePath: String { path + ".next" }
+
+    /// The current contents, if the file exists.
+    public func read() -> String? {
+        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The config version the file says it is (`# config version: HEX`), if it is one of ours.
+    public func version() -> String? {
+        guard let text = read() else { return nil }
+        for line in text.split(separator: "\n", maxSplits: 8) where line.hasPrefix("# config version: ") {
+            return String(line.dropFirst("# config version: ".count))
+        }
+        return nil
+    }
+
+    /// Writes `text` to the candidate path and flushes it to disk.
+    public func writeCandidate(_ text: String) throws {
+        try Self.writeDurably(Data(text.utf8), to: candidatePath)
+    }
+
+    /// Moves the candidate over the file in one step.
+    public func promoteCandidate() throws {
+        guard rename(candidatePath, path) == 0 else {
+            throw ConfigFileError(description: "cannot rename \(candidatePath) to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Replaces the file with `text` atomically (temp file, fsync, rename).
+    public func replace(with text: String) throws {
+        try writeCandidate(text)
+        try promoteCandidate()
+    }
+
+    /// Removes a leftover candidate.
+    public func discardCandidate() { unlink(candidatePath) }
+
+    static func writeDurably(_ data: Data, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw ConfigFileError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var written = 0
+        try data.withUnsafeBytes { buffer in
+            while written < buffer.count {
+                let n = write(fd, buffer.baseAddress! + written, buffer.count - written)
+                guard n > 0 else { throw ConfigFileError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }
+                written += n
+            }
+        }
+        guard fsync(fd) == 0 else { throw ConfigFileError(description: "cannot flush \(path): \(String(cString: strerror(errno)))") }
+    }
+}
+
+/// A file operation failed.
+public struct ConfigFileError: Error, CustomStringConvertible {
+    public let description: String
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// What the agent does to nginx: test a configuration file, and reload the running server.
+public struct NginxControl: Sendable {
+    /// The nginx binary (a name on the PATH, or a path).
+    public var binary: String
+    /// A shell command that reloads nginx instead of `nginx -s reload -c CONF`.
+    public var reloadCommand: String?
+    /// The longest any of the commands may run.
+    public var timeout: TimeInterval
+
+    /// Creates the control.
+    public init(binary: String = "nginx", reloadCommand: String? = nil, timeout: TimeInterval = 30) {
+        self.binary = binary
+        self.reloadCommand = reloadCommand
+        self.timeout = timeout
+    }
+
+    /// `nginx -t -c FILE`: nil when nginx accepts the file, else what nginx said.
+    public func test(_ file: String) async -> String? {
+        await CommandRunner.run([binary, "-t", "-c", file], timeout: timeout).failure
+    }
+
+    /// Reloads nginx onto `file`: nil on success, else what the command said.
+    public func reload(_ file: String) async -> String? {
+        if let reloadCommand {
+            return await CommandRunner.run(["/bin/sh", "-c", reloadCommand], timeout: timeout).failure
+        }
+        return await CommandRunner.run([binary, "-s", "reload", "-c", file], timeout: timeout).failure
+    }
+}
+
+/// Runs a command to completion, bounded in time, off the cooperative thread pool.
+enum CommandRunner {
+    struct Outcome: Sendable {
+        var status: Int32
+        var output: String
+
+        /// The output (or the status) of a failed run; nil for a success.
+        var failure: String? {
+            guard status != 0 else { return nil }
+            let text = output.trimmingCharacters(in: .whitespacesAndNewlines)
+            return text.isEmpty ? "exit status \(status)" : text
+        }
+    }
+
+    static func run(_ arguments: [String], timeout: TimeInterval) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: runBlocking(arguments, timeout: timeout))
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], timeout: TimeInterval) -> Outcome {
+        let process = Process()
+        let program = arguments[0]
+        if program.contains("/") {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(arguments.dropFirst())
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do {
+            try process.run()
+        } catch {
+            return Outcome(status: 127, output: "cannot run \(program): \(error.localizedDescription)")
+        }
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        watchdog.cancel()
+        if process.terminationReason == .uncaughtSignal {
+            return Outcome(status: 128 + process.terminationStatus, output: "\(program) did not finish within \(Int(timeout)) s and was killed")
+        }
+        return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RouteLedgerAgent
+import RouteLedgerCore
+
+extension RouteLedger {
+    struct Agent: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a proxy agent: long-poll a cluster's nginx config, test it, reload nginx, report back.",
+            discussion: """
+                Each new version is written next to --nginx-conf, checked with `nginx -t`, moved into place \
+                in one rename, and nginx is reloaded (`nginx -s reload`, or --reload-cmd). When nginx \
+                refuses it, the last good file stays and the version is not fetched again until a newer \
+                one exists. With --token-file each outcome is appended to the log as proxy.applied or \
+                proxy.rejected, so `why` and `timeline` show which proxies ran which reload. nginx must \
+                already be running (start it once on `routeledger render nginx`). While the server is \
+                away the agent retries with backoff; SIGINT or SIGTERM stops it.
+
+                Examples:
+                  routeledger agent --nginx-conf /etc/nginx/nginx.conf --token-file /etc/routeledger/token
+                  routeledger agent --server http://10.0.0.5:7420 --cluster edge --nginx-conf /etc/nginx/nginx.conf \\
+                      --reload-cmd 'systemctl reload nginx' --proxy-id edge-1
+                """)
+
+        @Option(help: ArgumentHelp("The RouteLedger server.", valueName: "url"))
+        var server = "http://127.0.0.1:7420"
+
+        @Option(help: ArgumentHelp("The service cluster (\"_\" is the default cluster).", valueName: "name"))
+        var cluster = "_"
+
+        @Option(help: ArgumentHelp("The nginx configuration file the agent owns.", valueName: "path"))
+        var nginxConf: String
+
+        @Option(help: ArgumentHelp("The nginx binary.", valueName: "path"))
+        var nginxBin = "nginx"
+
+        @Option(help: ArgumentHelp("A shell command that reloads nginx (default: nginx -s reload -c CONF).", valueName: "command"))
+        var reloadCmd: String?
+
+        @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/proxy.rejected.", valueName: "path"))
+        var tokenFile: String?
+
+        @Option(help: ArgumentHelp("This proxy's id in the log (default: the host name).", valueName: "id"))
+        var proxyId: String?
+
+        @Option(help: ArgumentHelp("The port nginx listens on (default: the server's, 80).", valueName: "N"))
+        var port: Int?
+
+        @Option(help: ArgumentHelp("How long one long-poll waits (e.g. 30s).", valueName: "duration"))
+        var wait = "30s"
+
+        @Flag(help: "Run one round and exit: 0 when applied or unchanged, 1 when refused or the server is away.")
+        var once = false
+
+        @Option(help: ArgumentHelp("Log level on stderr.", valueName: "level"))
+        var logLevel: Logger.Level = .info
+
+        func validate() throws {
+            guard let duration = DurationText.nanoseconds(wait), duration >= 1_000_000_000 else {
+                throw ValidationError("--wait \"\(wait)\" is not a duration of at least 1s (e.g. 30s)")
+            }
+            if let port, !(1...65535).contains(port) { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
+            guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
+                throw ValidationError("--server \"\(server)\" is not an http:// or https:// URL")
+            }
+        }
+
+        func run() async throws {
+            LogSetup.bootstrapOnce(level: logLevel)
+            var logger = Logger(label: "routeledger.agent")
+            logger.logLevel = logLevel
+            let token = try tokenFile.map(Serve.readToken)
+            let directory = (nginxConf as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: directory.isEmpty ? "." : directory) else {
+                throw InputError("the directory of --nginx-conf \(nginxConf) does not exist")
+            }
+            let configuration = AgentConfiguration(
+                server: server, cluster: cluster, configFile: ConfigFile(path: nginxConf),
+                nginx: NginxControl(binary: nginxBin, reloadCommand: reloadCmd), token: token,
+                proxyID: proxyId ?? ProcessInfo.processInfo.hostName, wait: DurationText.duration(wait)!, listenPort: port)
+            let agent = RouteLedgerAgent.Agent(configuration: configuration, logger: logger)
+            if once {
+                let step = await agent.step()
+                switch step {
+                case .applied(let version): print("applied \(version)")
+                case .unchanged: print("unchanged \(await agent.running ?? "-")")
+                case .rejected(let version, let error): throw InputError("nginx refused \(version.prefix(12)): \(error)")
+                case .serverAway(let reason): throw InputError("cannot reach \(server): \(reason)")
+                }
+                return
+            }
+            let task = Task { await agent.run() }
+            let signals = SignalTrap { task.cancel() }
+            await task.value
+            withExtendedLifetime(signals) {}
+        }
+    }
+}
+
+/// Cancels on SIGINT or SIGTERM.
+final class SignalTrap {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+}
