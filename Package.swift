@@ -102,6 +102,15 @@ let package = Package(
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport", "routeledger",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types")]),
+        // serve + agent + real nginx + loopback backends, driven over HTTP.
+        .testTarget(
+            name: "RouteLedgerEndToEndTests",
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "TestSupport", "routeledger",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",
             dependencies: ["routeledger"]),

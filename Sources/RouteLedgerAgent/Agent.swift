@@ -23,6 +23,8 @@ public struct AgentConfiguration: Sendable {
     public var wait: Duration
     /// The port nginx should listen on (`?port=`); nil: the server's default.
     public var listenPort: Int?
+    /// The address nginx should listen on (`?address=`); nil: every address.
+    public var listenAddress: String?
     /// The first retry delay when the server is away; it doubles up to `maxBackoff`.
     public var initialBackoff: Duration
     /// The longest retry delay.
@@ -30,7 +32,7 @@ public struct AgentConfiguration: Sendable {
 
     /// Creates a configuration with the documented defaults.
     public init(server: String, cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
-                proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil,
+                proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil, listenAddress: String? = nil,
                 initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30)) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.cluster = cluster.isEmpty ? "_" : cluster
@@ -40,6 +42,7 @@ public struct AgentConfiguration: Sendable {
         self.proxyID = proxyID
         self.wait = wait
         self.listenPort = listenPort
+        self.listenAddress = listenAddress
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
     }
@@ -135,6 +138,7 @@ public actor Agent {
     func fetch() async throws -> (version: String, text: String)? {
         var url = "\(configuration.server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
         if let port = configuration.listenPort { url += "&port=\(port)" }
+        if let address = configuration.listenAddress { url += "&address=\(address)" }
         var request = HTTPClientRequest(url: url)
         let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
         if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }

@@ -139,6 +139,10 @@ public struct API: Sendable {
             guard (1...65535).contains(port) else { throw APIError(.badRequest, "port must be from 1 to 65535") }
             settings.listenPort = Int(port)
         }
+        if let address = query.string("address") {
+            guard NginxSettings.isListenAddress(address) else { throw APIError(.badRequest, "address=\(address) is not an IPv4 or IPv6 address") }
+            settings.listenAddress = address
+        }
         let wait = try query.duration("wait")
         var config = try await feed.current(cluster: cluster)
         let held = ETag.versions(request.headers[.ifNoneMatch])

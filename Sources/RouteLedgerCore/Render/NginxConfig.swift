@@ -4,12 +4,28 @@
 public struct NginxSettings: Sendable, Hashable {
     /// The port every `server` block listens on.
     public var listenPort: Int
+    /// The address to listen on (an IPv4 or IPv6 literal); nil: every address.
+    public var listenAddress: String?
     /// `worker_connections`.
     public var workerConnections: Int
 
+    /// The `listen` argument: `80`, `127.0.0.1:8080` or `[::1]:8080`.
+    public var listen: String {
+        guard let listenAddress else { return String(listenPort) }
+        return listenAddress.contains(":") ? "[\(listenAddress)]:\(listenPort)" : "\(listenAddress):\(listenPort)"
+    }
+
+    /// Whether `text` is an address nginx can listen on: an IPv4 dotted quad or an IPv6 literal.
+    public static func isListenAddress(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4 && parts.allSatisfy({ UInt8($0) != nil && !$0.isEmpty }) { return true }
+        return text.contains(":") && text.unicodeScalars.allSatisfy { $0 == ":" || $0.properties.isASCIIHexDigit }
+    }
+
     /// Creates settings; the defaults are those of a stock proxy.
-    public init(listenPort: Int = 80, workerConnections: Int = 1024) {
+    public init(listenPort: Int = 80, listenAddress: String? = nil, workerConnections: Int = 1024) {
         self.listenPort = listenPort
+        self.listenAddress = listenAddress
         self.workerConnections = workerConnections
     }
 }
@@ -47,10 +63,10 @@ public enum NginxConfig {
                 upstream("default_backend", servers: view.defaultBackend, frontend: nil, comment: "default backend", into: &out)
             }
             out.blank()
-            defaultServer(hasBackend: !view.defaultBackend.isEmpty, port: settings.listenPort, into: &out)
+            defaultServer(hasBackend: !view.defaultBackend.isEmpty, listen: settings.listen, into: &out)
             for host in hostServers(frontends, names: names) {
                 out.blank()
-                server(host, port: settings.listenPort, into: &out)
+                server(host, listen: settings.listen, into: &out)
             }
         }
         return out.text
@@ -113,10 +129,10 @@ public enum NginxConfig {
         }
     }
 
-    static func defaultServer(hasBackend: Bool, port: Int, into out: inout NginxWriter) {
+    static func defaultServer(hasBackend: Bool, listen: String, into out: inout NginxWriter) {
         out.comment(hasBackend ? "Hosts no service claims go to the default backend." : "Hosts no service claims: 503, no default backend.")
         out.block("server") { out in
-            out.line("listen \(port) default_server;")
+            out.line("listen \(listen) default_server;")
             out.line("server_name _;")
             out.block("location /") { out in
                 if hasBackend { out.line("proxy_pass http://default_backend;") } else { out.line("return 503;") }
@@ -124,9 +140,9 @@ public enum NginxConfig {
         }
     }
 
-    static func server(_ host: HostServer, port: Int, into out: inout NginxWriter) {
+    static func server(_ host: HostServer, listen: String, into out: inout NginxWriter) {
         out.block("server") { out in
-            out.line("listen \(port);")
+            out.line("listen \(listen);")
             out.line("server_name \(host.name);")
             if let redirect = host.redirect {
                 out.line("return 302 \(redirectTarget(redirect));")

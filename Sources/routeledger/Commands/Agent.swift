@@ -47,6 +47,9 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("The port nginx listens on (default: the server's, 80).", valueName: "N"))
         var port: Int?
 
+        @Option(help: ArgumentHelp("The address nginx listens on (default: all), e.g. 127.0.0.1.", valueName: "ip"))
+        var address: String?
+
         @Option(help: ArgumentHelp("How long one long-poll waits (e.g. 30s).", valueName: "duration"))
         var wait = "30s"
 
@@ -61,6 +64,9 @@ extension RouteLedger {
                 throw ValidationError("--wait \"\(wait)\" is not a duration of at least 1s (e.g. 30s)")
             }
             if let port, !(1...65535).contains(port) { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
+            if let address, !NginxSettings.isListenAddress(address) {
+                throw ValidationError("--address \"\(address)\" is not an IPv4 or IPv6 address")
+            }
             guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
                 throw ValidationError("--server \"\(server)\" is not an http:// or https:// URL")
             }
@@ -78,7 +84,7 @@ extension RouteLedger {
             let configuration = AgentConfiguration(
                 server: server, cluster: cluster, configFile: ConfigFile(path: nginxConf),
                 nginx: NginxControl(binary: nginxBin, reloadCommand: reloadCmd), token: token,
-                proxyID: proxyId ?? ProcessInfo.processInfo.hostName, wait: DurationText.duration(wait)!, listenPort: port)
+                proxyID: proxyId ?? ProcessInfo.processInfo.hostName, wait: DurationText.duration(wait)!, listenPort: port, listenAddress: address)
             let agent = RouteLedgerAgent.Agent(configuration: configuration, logger: logger)
             if once {
                 let step = await agent.step()

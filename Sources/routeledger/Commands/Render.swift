@@ -39,8 +39,14 @@ extension RouteLedger.Render {
         @Option(help: ArgumentHelp("The port nginx listens on.", valueName: "N"))
         var port: Int = 80
 
+        @Option(help: ArgumentHelp("The address nginx listens on (default: all), e.g. 127.0.0.1.", valueName: "ip"))
+        var address: String?
+
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
+            if let address, !NginxSettings.isListenAddress(address) {
+                throw ValidationError("--address \"\(address)\" is not an IPv4 or IPv6 address")
+            }
         }
 
         func run() throws {
@@ -53,7 +59,7 @@ extension RouteLedger.Render {
                 let label = name.isEmpty ? "the default service cluster" : "service cluster \"\(name)\""
                 Terminal.note("\(label) routes nothing at seq \(at.seq): every request gets 503")
             }
-            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port)), terminator: "")
+            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port, listenAddress: address)), terminator: "")
         }
     }
 }
