@@ -142,7 +142,7 @@ public actor Agent {
         var request = HTTPClientRequest(url: url)
         let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
         if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }
-        let response = try await client.execute(request, timeout: .seconds(configuration.wait.components.seconds + 15))
+        let response = try await client.execute(request, timeout: .seconds(configuration.wait.components.seconds + 5))
         let body = try await response.body.collect(upTo: 64 << 20)
         switch response.status {
         case .notModified:

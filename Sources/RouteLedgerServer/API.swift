@@ -147,10 +147,10 @@ public struct API: Sendable {
         var config = try await feed.current(cluster: cluster)
         let held = ETag.versions(request.headers[.ifNoneMatch])
         if held.contains(config.version.hex) || held.contains("*") {
-            guard let wait, wait > .zero, let version = held.first(where: { $0 != "*" }) else {
+            guard let wait, wait > .zero, !held.contains("*") else {
                 return Response(status: .notModified, headers: Self.headers(config))
             }
-            guard let next = try await feed.next(cluster: cluster, after: version, timeout: min(wait, configuration.maxWait)) else {
+            guard let next = try await feed.next(cluster: cluster, notIn: Set(held), timeout: min(wait, configuration.maxWait)) else {
                 return Response(status: .notModified, headers: Self.headers(config))
             }
             config = next

@@ -42,7 +42,7 @@ public actor ProxyFeed {
     private var nextWaiterID = 0
 
     private struct Waiter {
-        var version: String
+        var versions: Set<String>
         var continuation: CheckedContinuation<ServedConfig?, Never>
         var timer: Task<Void, Never>?
     }
@@ -91,7 +91,7 @@ public actor ProxyFeed {
         }
         for cluster in changed where waiters[cluster] != nil {
             let config = try current(cluster: cluster)
-            for (id, waiter) in waiters[cluster]! where waiter.version != config.version.hex {
+            for (id, waiter) in waiters[cluster]! where !waiter.versions.contains(config.version.hex) {
                 resume(id, cluster: cluster, with: config)
             }
         }
@@ -125,11 +125,12 @@ public actor ProxyFeed {
         return config
     }
 
-    /// The configuration of `cluster` once its version is no longer `version`: at once when it already
-    /// differs, else when a refresh changes it; nil when `timeout` passes first.
-    public func next(cluster: String, after version: String, timeout: Duration) async throws -> ServedConfig? {
+    /// The configuration of `cluster` once its version is none of `versions` (those a proxy runs or has
+    /// refused): at once when it already differs, else when a refresh changes it; nil when `timeout` passes
+    /// first.
+    public func next(cluster: String, notIn versions: Set<String>, timeout: Duration) async throws -> ServedConfig? {
         let now = try current(cluster: cluster)
-        if now.version.hex != version { return now }
+        if !versions.contains(now.version.hex) { return now }
         let id = nextWaiterID
         nextWaiterID += 1
         return await withTaskCancellationHandler {
@@ -138,7 +139,7 @@ public actor ProxyFeed {
                     try? await Task.sleep(for: timeout)
                     await self?.resume(id, cluster: cluster, with: nil)
                 }
-                waiters[cluster, default: [:]][id] = Waiter(version: version, continuation: continuation, timer: timer)
+                waiters[cluster, default: [:]][id] = Waiter(versions: versions, continuation: continuation, timer: timer)
                 metrics?.setWatchers(waiterCount)
             }
         } onCancel: {

@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import RouteLedgerAgent
+import RouteLedgerCore
+import RouteLedgerServer
+import RouteLedgerStore
+import Testing
+import TestSupport
+
+/// A stand-in for nginx: `-t -c FILE` refuses a file that serves bad.local; `-s reload` succeeds unless a
+/// `fail-reload` file exists. Each successful reload adds a line to `reloads`.
+func standInNginx(in directory: TemporaryDirectory) throws -> String {
+    let path = directory.path("nginx-stand-in")
+    let script = """
+        #!/bin/sh
+        case "$1" in
+          -t) if grep -q 'server_name bad.local;' "$3"; then echo "nginx: [emerg] stand-in refuses bad.local in $3"; exit 1; fi; exit 0 ;;
+          -s) if [ -e '\(directory.path("fail-reload"))' ]; then echo "nginx: [error] stand-in reload failed"; exit 1; fi
+              echo reload >> '\(directory.path("reloads"))'; exit 0 ;;
+        esac
+        exit 2
+        """
+    try script.write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o755)
+    return path
+}
+
+func service(_ name: String, host: String) -> String {
+    #"{"id":"agent-\#(name)","type":"service.created","time":"2026-11-27T12:00:00Z","data":{"service":{"id":"s-\#(name)","name":"\#(name)","labels":{"com.docker.lb.hosts":"\#(host)","com.docker.lb.port":"80"},"networks":["n-demo"],"vips":[]}}}"#
+}
+
+func task(_ name: String, ip: String) -> String {
+    #"{"id":"agent-\#(name)-t","type":"task.updated","time":"2026-11-27T12:00:01Z","data":{"task":{"id":"\#(name)-t","serviceId":"s-\#(name)","state":"running","desiredState":"running","addresses":[{"networkId":"n-demo","addr":"\#(ip)/24"}]}}}"#
+}
+
+@Suite("proxy agent", .serialized)
+struct AgentTests {
+    @Test("applies a new version, refuses one nginx rejects without retrying it, tries the next, keeps the last good file")
+    func rejectedVersions() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let nginx = try standInNginx(in: fixture.directory)
+        let app = try buildApplication(log: fixture.log, configuration: ServerConfiguration(port: 0, token: ServerFixture.token))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let file = ConfigFile(path: fixture.directory.path("nginx.conf"))
+            let agent = Agent(configuration: AgentConfiguration(
+                server: "http://127.0.0.1:\(port)", configFile: file, nginx: NginxControl(binary: nginx),
+                token: ServerFixture.token, proxyID: "proxy-a", wait: .seconds(1)))
+            func post(_ lines: [String]) async throws {
+                let response = try await client.execute(uri: "/v1/events", method: .post, headers: authorized,
+                                                        body: ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
+                #expect(response.status == .created)
+            }
+
+            // 1. The current version is applied: the file is replaced and nginx reloaded.
+            let first = try #require(try fixture.log.reloads().last)
+            #expect(await agent.step() == .applied(version: first.version))
+            #expect(file.version() == first.version)
+            let good = try #require(file.read())
+
+            // 2. A version nginx refuses: rejected, the file is untouched.
+            try await post([service("bad", host: "bad.local"), task("bad", ip: "10.0.7.1")])
+            let bad = try #require(try fixture.log.reloads().last)
+            guard case .rejected(let version, let error) = await agent.step() else { Issue.record("not rejected"); return }
+            #expect(version == bad.version)
+            #expect(error.contains("stand-in refuses bad.local"))
+            #expect(file.read() == good)
+
+            // 3. Not retried: the next round waits and finds nothing new.
+            #expect(await agent.step() == .unchanged)
+
+            // 4. A newer version is tried and applied.
+            try await post([#"{"id":"agent-bad-gone","type":"service.removed","time":"2026-11-27T12:00:02Z","data":{"serviceId":"s-bad"}}"#,
+                            service("good", host: "good.local"), task("good", ip: "10.0.7.2")])
+            let next = try #require(try fixture.log.reloads().last)
+            #expect(await agent.step() == .applied(version: next.version))
+            #expect(file.read()?.contains("server_name good.local;") == true)
+
+            // 5. A failed reload puts the last good file back.
+            let applied = try #require(file.read())
+            #expect(FileManager.default.createFile(atPath: fixture.directory.path("fail-reload"), contents: nil))
+            try await post([service("more", host: "more.local"), task("more", ip: "10.0.7.3")])
+            guard case .rejected(_, let reloadError) = await agent.step() else { Issue.record("reload failure not reported"); return }
+            #expect(reloadError.contains("stand-in reload failed"))
+            #expect(file.read() == applied)
+            #expect(!FileManager.default.fileExists(atPath: file.candidatePath))
+            _ = await agent.step()  // sends the last report
+
+            // The log records what the proxy ran and what it refused.
+            let reports = try fixture.log.events(after: 0).filter { $0.type == .proxyApplied || $0.type == .proxyRejected }
+            #expect(reports.map(\.type) == [.proxyApplied, .proxyRejected, .proxyApplied, .proxyRejected])
+            #expect(try fixture.log.proxyReports(for: bad).map(\.applied) == [false])
+            #expect(try fixture.log.proxyReports(for: next).map(\.report.proxy) == ["proxy-a"])
+            let reloads = try String(contentsOfFile: fixture.directory.path("reloads"), encoding: .utf8)
+            #expect(reloads.split(separator: "\n").count == 2)
+        }
+    }
+
+    @Test("a server that is away is reported as such, not as a configuration")
+    func serverAway() async throws {
+        let directory = try TemporaryDirectory("routeledger-agent")
+        defer { directory.remove() }
+        let port = try freeLoopbackPort()
+        let agent = Agent(configuration: AgentConfiguration(
+            server: "http://127.0.0.1:\(port)", configFile: ConfigFile(path: directory.path("nginx.conf")),
+            nginx: NginxControl(binary: "/bin/false"), proxyID: "proxy-b", wait: .seconds(1)))
+        guard case .serverAway = await agent.step() else { Issue.record("expected serverAway"); return }
+        #expect(!FileManager.default.fileExists(atPath: directory.path("nginx.conf")))
+    }
+}
