@@ -85,6 +85,13 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "tools/bench"),
+        .executableTarget(
+            name: "routeledger-feed-bench",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "tools/feedbench"),
         // What several test targets share: finding and running nginx.
         .target(
             name: "TestSupport",
