@@ -79,8 +79,17 @@ public actor Agent {
     private var pendingReports: [String] = []
     private var reportCounter = 0
 
+    /// The agent's HTTP client: a refused connection fails the round at once (the agent has its own
+    /// backoff) instead of being retried until the long-poll's deadline.
+    public static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Creates an agent; the version in the existing file, if any, counts as running.
-    public init(configuration: AgentConfiguration, client: HTTPClient = .shared, logger: Logger = Logger(label: "routeledger.agent")) {
+    public init(configuration: AgentConfiguration, client: HTTPClient = Agent.client, logger: Logger = Logger(label: "routeledger.agent")) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
