@@ -324,4 +324,29 @@ struct ReloadCLITests {
         #expect(try cli.run(["render", "nginx", "--port", "0"]).status == 2)
         #expect(try cli.run(["render", "nginx", "--seq", "999"]).status == 1)
     }
+
+    @Test("why and timeline say which proxies applied or refused a reload")
+    func proxyReports() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let reloads = try json(try cli.run(["reloads", "--json", "--host", "shop.local"]).stdout) as! [[String: Any]]
+        let last = reloads.last!, version = last["version"] as! String, id = last["id"] as! Int
+        let reports = """
+            {"id":"r1","type":"proxy.applied","data":{"cluster":"","version":"\(version)","proxy":"edge-1"}}
+            {"id":"r2","type":"proxy.rejected","data":{"cluster":"","version":"\(version)","proxy":"edge-2","error":"nginx: [emerg] test"}}
+            {"id":"r3","type":"proxy.applied","data":{"cluster":"edge","version":"\(version)","proxy":"other-cluster"}}
+            """
+        #expect(try cli.run(["append", try cli.write("reports.jsonl", reports)]).status == 0)
+        let why = try json(try cli.run(["why", String(id), "--json"]).stdout) as! [String: Any]
+        let proxies = why["proxies"] as! [[String: Any]]
+        #expect(proxies.map { $0["proxy"] as! String } == ["edge-1", "edge-2"])
+        #expect(proxies.map { $0["outcome"] as! String } == ["applied", "rejected"])
+        #expect(proxies[1]["error"] as? String == "nginx: [emerg] test")
+        let human = try cli.run(["why", String(id)]).stdout
+        #expect(human.contains("edge-1 applied (seq 30"))
+        #expect(human.contains("edge-2 rejected: nginx: [emerg] test"))
+        let timeline = try json(try cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
+        #expect(timeline.last?["appliedBy"] as? [String] == ["edge-1"])
+        #expect(timeline.first?["appliedBy"] as? [String] == [])
+    }
 }
