@@ -349,4 +349,21 @@ struct ReloadCLITests {
         #expect(timeline.last?["appliedBy"] as? [String] == ["edge-1"])
         #expect(timeline.first?["appliedBy"] as? [String] == [])
     }
+
+    @Test("serve refuses a non-loopback address without a token; agent --once names an unreachable server; bad options exit 2")
+    func serveAndAgentErrors() throws {
+        let cli = try loaded()
+        defer { cli.cleanUp() }
+        let open = try cli.run(["serve", "--listen", "0.0.0.0:7999"])
+        #expect(open.status == 1)
+        #expect(open.stderr == "routeledger: refusing to listen on 0.0.0.0 without a token: give --token-file PATH, or listen on 127.0.0.1\n")
+        #expect(try cli.run(["serve", "--listen", "nowhere"]).status == 2)
+        #expect(try cli.run(["serve", "--token-file", cli.directory.appendingPathComponent("missing").path]).status == 1)
+        let agent = try cli.run(["agent", "--server", "http://127.0.0.1:9", "--nginx-conf", cli.directory.appendingPathComponent("nginx.conf").path,
+                                 "--once", "--wait", "1s"], db: false)
+        #expect(agent.status == 1)
+        #expect(agent.stderr.hasPrefix("routeledger: cannot reach http://127.0.0.1:9: "))
+        #expect(agent.stderr.split(separator: "\n").count == 1)
+        #expect(try cli.run(["agent", "--server", "127.0.0.1:7420", "--nginx-conf", "x.conf"], db: false).status == 2)
+    }
 }

@@ -180,6 +180,11 @@ struct ServerTests {
             #expect(second.status == .ok)
             #expect(try jsonObject(second)["duplicates"] as? Int == 3)
             #expect(try jsonObject(second)["lastSeq"] as? Int == 32)
+            // A JSON array is accepted as well as JSON Lines.
+            let array = "[" + newHostEvents("array").split(separator: "\n").joined(separator: ",") + "]"
+            let third = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: array))
+            #expect(third.status == .created)
+            #expect(try jsonObject(third)["lastSeq"] as? Int == 35)
         }
     }
 
