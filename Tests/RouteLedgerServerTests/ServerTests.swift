@@ -97,6 +97,32 @@ struct ServerTests {
         }
     }
 
+    @Test("with a settle window, proxies get a change only when its reload is recorded: the feed serves the reload audit")
+    func settleWindow() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try fixture.log.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
+        // An event long after the demo closes its last settle window.
+        let quiet = #"{"id":"settle-q","type":"network.created","time":"2026-11-27T11:00:00Z","data":{"network":{"id":"n-quiet","name":"quiet"}}}"#
+        _ = try fixture.log.append(contentsOf: Array((quiet + "\n").utf8))
+        let settled = try #require(try fixture.log.reloads().last)
+        try await fixture.app().test(.router) { client in
+            let task = #"{"id":"settle-t","type":"task.updated","time":"2026-11-27T11:00:10Z","data":{"task":{"id":"shop9","serviceId":"svc-shop","state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.29/24"}]}}}"#
+            _ = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: task + "\n"))
+            let pending = try await client.execute(uri: "/v1/clusters/_/nginx.conf", method: .get)
+            #expect(pending.headers[.eTag] == "\"\(settled.version)\"", "the change waits for its settle window")
+            #expect(!body(pending).contains("10.0.2.29:8080"))
+            // An event 5 s later (log time) closes the window: the reload is recorded and served.
+            let later = #"{"id":"settle-n","type":"network.created","time":"2026-11-27T11:00:15Z","data":{"network":{"id":"n-late","name":"late"}}}"#
+            _ = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: later + "\n"))
+            let reload = try #require(try fixture.log.reloads().last)
+            #expect(reload.id == settled.id + 1)
+            let served = try await client.execute(uri: "/v1/clusters/_/nginx.conf", method: .get)
+            #expect(served.headers[.eTag] == "\"\(reload.version)\"")
+            #expect(body(served).contains("server 10.0.2.29:8080;"))
+        }
+    }
+
     @Test("a long-poll with nothing new answers 304 at its timeout")
     func longPollTimesOut() async throws {
         let fixture = try ServerFixture()
