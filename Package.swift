@@ -108,7 +108,9 @@ let package = Package(
             name: "RouteLedgerServerTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport", "routeledger",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "HTTPTypes", package: "swift-http-types")]),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Logging", package: "swift-log")]),
         // serve + agent + real nginx + loopback backends, driven over HTTP.
         .testTarget(
             name: "RouteLedgerEndToEndTests",

@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import RouteLedgerAgent
 import RouteLedgerCore
 import RouteLedgerServer
 import RouteLedgerStore
+import ServiceLifecycle
 import Testing
 import TestSupport
 
@@ -108,5 +110,34 @@ struct AgentTests {
             nginx: NginxControl(binary: "/bin/false"), proxyID: "proxy-b", wait: .seconds(1)))
         guard case .serverAway = await agent.step() else { Issue.record("expected serverAway"); return }
         #expect(!FileManager.default.fileExists(atPath: directory.path("nginx.conf")))
+    }
+
+    @Test("the agent process waits out a server that is away, then applies once it answers; SIGTERM stops it")
+    func reconnects() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let nginx = try standInNginx(in: fixture.directory)
+        let port = try freeLoopbackPort()
+        try Data(ServerFixture.token.utf8).write(to: URL(fileURLWithPath: fixture.directory.path("token")))
+        chmod(fixture.directory.path("token"), 0o600)
+        let agent = try BackgroundProcess(Executables.url("routeledger").path, [
+            "agent", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", fixture.directory.path("nginx.conf"), "--nginx-bin", nginx,
+            "--token-file", fixture.directory.path("token"), "--proxy-id", "proxy-r", "--wait", "2s"], logPath: fixture.directory.path("agent.out"))
+        defer { agent.stop() }
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(agent.isRunning)
+        #expect(agent.output.contains("server away, retrying"))
+        let app = try buildApplication(log: fixture.log, configuration: ServerConfiguration(port: port, token: ServerFixture.token))
+        let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let running = Task { try await server.run() }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try fixture.log.events(after: 29).isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        await server.triggerGracefulShutdown()
+        _ = await running.result
+        let reports = try fixture.log.events(after: 29)
+        #expect(reports.map(\.type) == [.proxyApplied], "agent output:\n\(agent.output)")
+        #expect(ConfigFile(path: fixture.directory.path("nginx.conf")).version() == (try fixture.log.reloads().last?.version))
+        agent.stop()
+        #expect(!agent.isRunning)
     }
 }
