@@ -56,8 +56,7 @@ public struct DockerClient: Sendable {
             return try await withTaskCancellationHandler {
                 do {
                     return try await channel.executeThenClose { inbound, outbound in
-                        try await outbound.write(.head(head(uri)))
-                        try await outbound.write(.end(nil))
+                        await send(head(uri), outbound)
                         var status: HTTPResponseStatus?
                         var body = ByteBuffer()
                         for try await part in inbound {
@@ -114,8 +113,7 @@ public struct DockerClient: Sendable {
         try await withTaskCancellationHandler {
             do {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(.head(head(uri)))
-                    try await outbound.write(.end(nil))
+                    await send(head(uri), outbound)
                     var failure: HTTPResponseStatus?
                     var pending: [UInt8] = []
                     for try await part in inbound {
@@ -163,6 +161,12 @@ public struct DockerClient: Sendable {
     }
 
     // MARK: - Connections
+
+    /// Sends a bodiless request in one write. A failed write is not the request's failure: a daemon may answer
+    /// and close before the write completes, and whether a response came is what the caller reads next.
+    private func send(_ head: HTTPRequestHead, _ outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async {
+        try? await outbound.write(contentsOf: [.head(head), .end(nil)])
+    }
 
     private func head(_ uri: String) -> HTTPRequestHead {
         var headers = HTTPHeaders()
