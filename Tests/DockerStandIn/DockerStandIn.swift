@@ -21,6 +21,8 @@ public final class DockerStandIn: Sendable {
             var eventStreams: [ObjectIdentifier: any Channel] = [:]
             var children: [ObjectIdentifier: any Channel] = [:]
             var failing: Int?
+            var hanging = false
+            var refusingEvents = false
         }
         let state = NIOLockedValueBox(State())
     }
@@ -65,6 +67,16 @@ public final class DockerStandIn: Sendable {
     /// Answers the next `count` list requests with HTTP 500, as a daemon in trouble would.
     public func fail(next count: Int) {
         shared.state.withLockedValue { $0.failing = count }
+    }
+
+    /// While on, list requests get no answer at all (the connection stays open): a daemon that hangs.
+    public func hang(_ on: Bool) {
+        shared.state.withLockedValue { $0.hanging = on }
+    }
+
+    /// While on, `/events` is answered with HTTP 503 instead of a stream.
+    public func refuseEvents(_ on: Bool) {
+        shared.state.withLockedValue { $0.refusingEvents = on }
     }
 
     /// Request paths received so far (`GET /v1.47/tasks`), oldest first.
@@ -146,19 +158,22 @@ final class StandInHandler: ChannelInboundHandler, Sendable {
         let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
         let route = Self.route(path)
         let channel = context.channel
-        let (body, failing) = shared.state.withLockedValue { state -> ([UInt8]?, Bool) in
+        let (body, failing, hanging) = shared.state.withLockedValue { state -> ([UInt8]?, Bool, Bool) in
             state.requests.append("\(head.method) \(path)")
             if route == "/events" {
+                if state.refusingEvents { return (nil, true, false) }
                 state.eventStreams[ObjectIdentifier(channel)] = channel
-                return (nil, false)
+                return (nil, false, false)
             }
+            if route != "/version" && state.hanging { return (nil, false, true) }
             if route != "/version", let count = state.failing, count > 0 {
                 state.failing = count - 1
-                return (nil, true)
+                return (nil, true, false)
             }
-            return (state.responses[route], false)
+            return (state.responses[route], false, false)
         }
-        if route == "/events" {
+        if hanging { return }
+        if route == "/events" && !failing {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
             headers.add(name: "Transfer-Encoding", value: "chunked")
