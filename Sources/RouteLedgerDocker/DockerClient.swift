@@ -30,6 +30,13 @@ public struct DockerClient: Sendable {
         try MobyJSON.version(try await get("/version"), request: "GET /version")
     }
 
+    /// Asks the daemon for its version (`GET /version`) and picks the API version to speak.
+    public func negotiate() async throws -> DockerConnection {
+        let daemon = try await version()
+        let (api, tested) = try DockerAPIVersion.negotiate(with: daemon)
+        return DockerConnection(daemon: daemon, api: api, tested: tested)
+    }
+
     /// Lists networks, then services, then tasks, in the API version `api`.
     ///
     /// The three lists are three requests: an object created or removed between them is seen by one list and

@@ -130,18 +130,13 @@ public struct DockerIngest: Sendable {
 
     // MARK: - One round
 
-    /// Asks the daemon for its version and picks the API version to speak.
-    public func connect() async throws -> DockerConnection {
-        let daemon = try await client.version()
-        let (api, tested) = try DockerAPIVersion.negotiate(with: daemon)
-        return DockerConnection(daemon: daemon, api: api, tested: tested)
-    }
-
-    /// One round, as `ingest docker --once` runs it: connect, list, reconcile, append.
-    public func runOnce() async throws -> (DockerConnection, IngestRound) {
-        let connection = try await connect()
+    /// One round, as `ingest docker --once` runs it: list, reconcile, append (after connecting, unless
+    /// `connection` is given).
+    public func runOnce(_ connection: DockerConnection? = nil) async throws -> (DockerConnection, IngestRound) {
+        var resolved: DockerConnection
+        if let connection { resolved = connection } else { resolved = try await client.negotiate() }
         var mirror: Mirror?
-        return (connection, try await round(connection.api, &mirror))
+        return (resolved, try await round(resolved.api, &mirror))
     }
 
     /// Lists, folds what the log gained since `mirror`, reconciles, appends, and folds the appended events.
@@ -181,7 +176,7 @@ public struct DockerIngest: Sendable {
         var reported = Set<String>()
         while !Task.isCancelled {
             do {
-                let connection = try await connect()
+                let connection = try await client.negotiate()
                 if failures > 0 {
                     logger.warning("reconnected to the Docker daemon", metadata: ["host": "\(client.endpoint)", "failedAttempts": "\(failures)"])
                 }

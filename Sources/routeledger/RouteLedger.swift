@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import Logging
 import RouteLedgerCore
+import RouteLedgerDocker
 import RouteLedgerStore
 
 /// `routeledger`: the one place that wires the pieces together and opens the database.
 @main
-struct RouteLedger: ParsableCommand {
+struct RouteLedger: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "routeledger",
         abstract: "An event-sourced routing state store for Docker Interlock-style label routing.",
@@ -20,13 +21,17 @@ struct RouteLedger: ParsableCommand {
             Exit status: 0 success, 1 a user error (a one-line message on stderr), 2 a usage error.
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
-                      Diff.self, Timeline.self, Replay.self, Rebuild.self, Config.self, Verify.self, Demo.self])
+                      Diff.self, Timeline.self, Replay.self, Rebuild.self, Config.self, Verify.self, Demo.self, Ingest.self])
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch let error as UserError {
             Terminal.error("\(error)")
             Foundation.exit(1)
@@ -53,6 +58,7 @@ protocol UserError: Error, CustomStringConvertible {}
 extension StoreError: UserError {}
 extension PointError: UserError {}
 extension InputError: UserError {}
+extension DockerError: UserError {}
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
