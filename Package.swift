@@ -54,7 +54,7 @@ let package = Package(
         // `routeledger-sim`: the churn generator as a command (JSON Lines of any length, bounded memory).
         .executableTarget(
             name: "routeledger-sim",
-            dependencies: ["RouteLedgerSimulator"],
+            dependencies: ["RouteLedgerSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "tools/sim"),
         .executableTarget(
             name: "routeledger",
@@ -98,7 +98,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",
-            dependencies: ["routeledger", "DockerStandIn"]),
+            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "DockerStandIn"]),
     ],
     swiftLanguageModes: [.v6]
 )
