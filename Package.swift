@@ -72,10 +72,12 @@ let package = Package(
                 "RouteLedgerStore",
                 "RouteLedgerSimulator",
                 "RouteLedgerDocker",
+                "DockerStandIn",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "tools/bench"),
-        // A stand-in Docker Engine API (HTTP/1.1 over a unix socket) serving scripted cluster states; tests only.
+        // A stand-in Docker Engine API (HTTP/1.1 over a unix socket) serving scripted cluster states: for the
+        // tests and the ingest benchmark, never for the shipped executables.
         .target(
             name: "DockerStandIn",
             dependencies: [
