@@ -149,7 +149,11 @@ let arguments = Arguments()
 let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
-print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
+if arguments.only == "ingest" {
+    print("command: routeledger-bench --only ingest --runs \(arguments.runs)")
+} else {
+    print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
+}
 
 /// `routes --seq N` as the CLI runs it (open the log, resolve the point, fold from the nearest snapshot,
 /// build the view), at seq 1 and at the end of the log, alternating; the ratio shows whether the cost
