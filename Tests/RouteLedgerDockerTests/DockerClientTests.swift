@@ -82,12 +82,12 @@ struct DockerClientTests {
                                          onOpen: { opened.withLockedValue { $0 = true } },
                                          onMessage: { message in received.withLockedValue { $0.append("\(message.type) \(message.action)") } })
         }
-        #expect(await standIn.wait(upTo: 10) { standIn.openEventStreams == 1 && opened.withLockedValue { $0 } })
+        #expect(await standIn.wait(upTo: 30) { standIn.openEventStreams == 1 && opened.withLockedValue { $0 } })
         #expect(standIn.requests.last?.hasPrefix("GET /v1.47/events") == true)
         for line in String(decoding: try Fixtures.bytes("events.jsonl"), as: UTF8.self).split(separator: "\n") {
             standIn.emit(String(line))
         }
-        #expect(await standIn.wait(upTo: 10) { received.withLockedValue { $0.count } == 4 })
+        #expect(await standIn.wait(upTo: 30) { received.withLockedValue { $0.count } == 4 })
         #expect(received.withLockedValue { $0 } == ["service update", "container start", "network create", "service remove"])
         standIn.dropEventStreams()
         try await watch.value
@@ -101,7 +101,7 @@ struct DockerClientTests {
         let watch = Task {
             try await client.watchEvents(api: DockerAPIVersion(1, 47), types: ["service"], onOpen: {}, onMessage: { _ in })
         }
-        #expect(await standIn.wait(upTo: 10) { standIn.openEventStreams == 1 })
+        #expect(await standIn.wait(upTo: 30) { standIn.openEventStreams == 1 })
         let started = ContinuousClock.now
         watch.cancel()
         _ = await watch.result

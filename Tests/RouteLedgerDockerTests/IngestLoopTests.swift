@@ -31,12 +31,12 @@ struct IngestLoopTests {
         let rounds = NIOLockedValueBox(0)
         let ingest = Self.ingest(standIn, log, interval: .seconds(600), record: record)
         let running = Task { await ingest.run(onRound: { _ in rounds.withLockedValue { $0 += 1 } }) }
-        #expect(await standIn.wait(upTo: 10) { rounds.withLockedValue { $0 } == 1 && standIn.openEventStreams == 1 })
+        #expect(await standIn.wait(upTo: 30) { rounds.withLockedValue { $0 } == 1 && standIn.openEventStreams == 1 })
         #expect(try log.lastSeq() == 7)
 
         try standIn.serve(state: Fixtures.states.appendingPathComponent("02-scale-up"))
         standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860,"timeNano":1795774860013000000}"#)
-        #expect(await standIn.wait(upTo: 10) { (try? log.lastSeq()) == 10 })
+        #expect(await standIn.wait(upTo: 30) { (try? log.lastSeq()) == 10 })
         #expect(rounds.withLockedValue { $0 } == 2)
 
         // A container outside Swarm is no reason to list.
@@ -57,18 +57,18 @@ struct IngestLoopTests {
         let record = LogRecord()
         let ingest = Self.ingest(standIn, log, interval: .milliseconds(400), record: record)
         let running = Task { await ingest.run() }
-        #expect(await standIn.wait(upTo: 10) { (try? Self.taskIDs(log).count) == 3 && standIn.openEventStreams == 1 })
+        #expect(await standIn.wait(upTo: 30) { (try? Self.taskIDs(log).count) == 3 && standIn.openEventStreams == 1 })
 
         // The stream drops and cannot be reopened for now: no event, no reopening, tells of the change.
         standIn.refuseEvents(true)
         standIn.dropEventStreams()
         try standIn.serve(state: Fixtures.states.appendingPathComponent("07-scale-web"))
-        #expect(await standIn.wait(upTo: 10) { (try? Self.taskIDs(log).contains("p2k8vz3n4s1ggh7w0y5xq6mtr")) == true })
+        #expect(await standIn.wait(upTo: 30) { (try? Self.taskIDs(log).contains("p2k8vz3n4s1ggh7w0y5xq6mtr")) == true })
         #expect(standIn.openEventStreams == 0)
         #expect(record.contains("Docker event stream ended"))
-        #expect(await standIn.wait(upTo: 10) { record.contains("Docker event stream failed") && record.contains("HTTP 500") })
+        #expect(await standIn.wait(upTo: 30) { record.contains("Docker event stream failed") && record.contains("HTTP 500") })
         standIn.refuseEvents(false)
-        #expect(await standIn.wait(upTo: 10) { standIn.openEventStreams == 1 }, "the stream is reopened")
+        #expect(await standIn.wait(upTo: 30) { standIn.openEventStreams == 1 }, "the stream is reopened")
         let routes = try log.projection(through: log.point()).view.frontends.first { $0.host == "web.local" }
         #expect(routes?.upstreams.map(\.address).sorted() == ["10.0.2.5:8080", "10.0.2.6:8080", "10.0.2.7:8080"])
 
@@ -86,17 +86,17 @@ struct IngestLoopTests {
         let record = LogRecord()
         let ingest = Self.ingest(standIn, log, interval: .milliseconds(200), record: record)
         let running = Task { await ingest.run() }
-        #expect(await standIn.wait(upTo: 10) { (try? log.lastSeq()) == 7 })
+        #expect(await standIn.wait(upTo: 30) { (try? log.lastSeq()) == 7 })
 
         await standIn.stop()
-        #expect(await standIn.wait(upTo: 10) { record.messages.filter { $0.contains("Docker ingest round failed; retrying") }.count >= 2 })
+        #expect(await standIn.wait(upTo: 30) { record.messages.filter { $0.contains("Docker ingest round failed; retrying") }.count >= 2 })
         #expect(record.contains("no such socket"))
 
         standIn = try await DockerStandIn.start(socketPath: socketPath)
         standIn.serve("/version", try Fixtures.bytes("version.json"))
         try standIn.serve(state: Fixtures.states.appendingPathComponent("01-create"))
-        #expect(await standIn.wait(upTo: 10) { record.contains("reconnected to the Docker daemon") })
-        #expect(await standIn.wait(upTo: 10) { standIn.requests.filter { $0.hasSuffix("/tasks") }.count >= 2 })
+        #expect(await standIn.wait(upTo: 30) { record.contains("reconnected to the Docker daemon") })
+        #expect(await standIn.wait(upTo: 30) { standIn.requests.filter { $0.hasSuffix("/tasks") }.count >= 2 })
         #expect(try log.lastSeq() == 7, "the same cluster after a restart appends nothing")
 
         running.cancel()
@@ -112,7 +112,7 @@ struct IngestLoopTests {
         let record = LogRecord()
         let ingest = Self.ingest(standIn, log, interval: .seconds(600), record: record)
         let running = Task { await ingest.run() }
-        #expect(await standIn.wait(upTo: 10) { (try? log.lastSeq()) == 7 && standIn.openEventStreams == 1 })
+        #expect(await standIn.wait(upTo: 30) { (try? log.lastSeq()) == 7 && standIn.openEventStreams == 1 })
         var started = ContinuousClock.now
         running.cancel()
         await running.value
@@ -123,7 +123,7 @@ struct IngestLoopTests {
         // While the daemon hangs, a round waits on its request; cancelling ends that wait too.
         standIn.hang(true)
         let hung = Task { await Self.ingest(standIn, log, interval: .seconds(600), record: record).run() }
-        #expect(await standIn.wait(upTo: 10) { standIn.requests.filter { $0.hasSuffix("/networks") }.count >= 2 })
+        #expect(await standIn.wait(upTo: 30) { standIn.requests.filter { $0.hasSuffix("/networks") }.count >= 2 })
         started = ContinuousClock.now
         hung.cancel()
         await hung.value

@@ -14,7 +14,8 @@ struct Simulate: ParsableCommand {
             in flight at once: rolling restarts and image or env updates (drain, stop, remove, start; stop-first \
             or start-first), failures and reschedules (failed, completed, orphaned, rejected attempts), scaling \
             up and down (sometimes to zero), sticky-cookie, port, backend-mode and broken-label changes and \
-            their repair, network attach and detach, service remove-and-recreate, short-lived networks.
+            their repair, network attach and detach, service remove-and-recreate, short-lived networks; with \
+            --canary-rollouts also canaries rolled out on a service's hosts and removed again.
 
             The same options always give the same bytes: no clock, no randomness but the seed. Output is \
             written as it is generated, so any length (1k to 10M events and more) runs in bounded memory.
@@ -48,6 +49,9 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Prefix of event ids; give logs meant for one store different prefixes.", valueName: "text"))
     var idPrefix: String = "ev-"
 
+    @Flag(help: "Also roll canaries out and back (a one-task service on another's hosts, then drained and removed). Off: the same bytes as earlier versions for the same options.")
+    var canaryRollouts = false
+
     func validate() throws {
         guard events >= 0 else { throw ValidationError("--events must be 0 or more") }
         guard services >= 1 else { throw ValidationError("--services must be at least 1") }
@@ -70,7 +74,8 @@ struct Simulate: ParsableCommand {
         }
         defer { if out != nil { try? output.close() } }
         var simulator = ChurnSimulator(ChurnConfiguration(seed: seed, services: services, networks: networks, vipFraction: vipFraction,
-                                                          sharedHostFraction: sharedHostFraction, eventIDPrefix: idPrefix))
+                                                          sharedHostFraction: sharedHostFraction, eventIDPrefix: idPrefix,
+                                                          canaryRollouts: canaryRollouts))
         let flushAt = 1 << 20
         var buffer: [UInt8] = []
         buffer.reserveCapacity(flushAt + 4096)
