@@ -44,12 +44,13 @@ public struct IngestRound: Sendable {
 
     /// `listed 3 networks, 2 services, 5 tasks; appended 9 events (…); last seq 9`.
     public var summary: String {
-        var text = "listed \(listed.networks) networks, \(listed.services) services, \(listed.tasks) tasks; "
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var text = "listed \(count(listed.networks, "network")), \(count(listed.services, "service")), \(count(listed.tasks, "task")); "
         if events.isEmpty { return text + "no change; last seq \(append.lastSeq)" }
         var counts: [EventType: Int] = [:]
         for event in events { counts[event.event.type, default: 0] += 1 }
         let kinds = EventType.allCases.compactMap { type in counts[type].map { "\($0) \(type)" } }.joined(separator: ", ")
-        text += "appended \(append.appended) event\(append.appended == 1 ? "" : "s") (\(kinds))"
+        text += "appended \(count(append.appended, "event")) (\(kinds))"
         if append.duplicates > 0 { text += ", \(append.duplicates) already stored" }
         return text + "; last seq \(append.lastSeq)"
     }
@@ -195,6 +196,7 @@ public struct DockerIngest: Sendable {
                         let round = try await round(connection.api, &mirror)
                         failures = 0
                         backoff = settings.initialBackoff
+                        if reported.count > 10_000 { reported.removeAll() }  // bounded: a note may come back once more
                         for note in round.skipped where reported.insert(note).inserted { logger.warning("\(note)") }
                         if round.events.isEmpty {
                             logger.debug("\(round.summary)")

@@ -48,7 +48,7 @@ struct IngestCLITests {
         #expect(report["duplicates"] as? Int == 0)
 
         let again = try cli.run(["ingest", "docker", "--once", "--host", standIn.host])
-        #expect(again.stdout.hasSuffix("listed 5 networks, 1 services, 3 tasks; no change; last seq 14\n"))
+        #expect(again.stdout.hasSuffix("listed 5 networks, 1 service, 3 tasks; no change; last seq 14\n"))
         let routes = try json(try cli.run(["routes", "--json"]).stdout) as! [String: Any]
         let frontends = routes["frontends"] as! [[String: Any]]
         #expect(frontends.map { $0["host"] as! String } == ["web.local"])
