@@ -58,7 +58,9 @@ struct DockerClientTests {
             guard case DockerError.timeout(_, let request, _) = error else { return false }
             return request == "GET /v1.47/tasks"
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // The stand-in never answers, so any return is the timeout's. The bound is loose: when other suites keep
+        // the (two-thread) cooperative pool busy, the timer's task waits for a thread.
+        #expect(ContinuousClock.now - started < .seconds(60))
         await standIn.stop()
     }
 
@@ -105,7 +107,7 @@ struct DockerClientTests {
         let started = ContinuousClock.now
         watch.cancel()
         _ = await watch.result
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(30), "far sooner than the stream would end by itself (never)")
         #expect(await standIn.wait(upTo: 5) { standIn.openEventStreams == 0 })
         await standIn.stop()
     }

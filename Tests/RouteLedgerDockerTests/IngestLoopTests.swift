@@ -116,7 +116,7 @@ struct IngestLoopTests {
         var started = ContinuousClock.now
         running.cancel()
         await running.value
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(30), "far sooner than the 600 s interval")
         #expect(record.contains("Docker ingest stopped"))
         #expect(await standIn.wait(upTo: 5) { standIn.openEventStreams == 0 })
 
@@ -127,7 +127,7 @@ struct IngestLoopTests {
         started = ContinuousClock.now
         hung.cancel()
         await hung.value
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(30), "far sooner than the 600 s interval")
         await standIn.stop()
     }
 }
