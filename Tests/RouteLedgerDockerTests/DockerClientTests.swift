@@ -7,7 +7,7 @@ import Testing
 
 @Suite("The Engine API client, against the stand-in daemon")
 struct DockerClientTests {
-    static func client(_ standIn: DockerStandIn, timeout: Duration = .seconds(10), maximumResponseSize: Int = 512 << 20) -> DockerClient {
+    static func client(_ standIn: DockerStandIn, timeout: Duration = .seconds(60), maximumResponseSize: Int = 512 << 20) -> DockerClient {
         DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: timeout, maximumResponseSize: maximumResponseSize)
     }
 

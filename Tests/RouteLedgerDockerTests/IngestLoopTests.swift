@@ -11,7 +11,7 @@ import Testing
 @Suite("Following a cluster")
 struct IngestLoopTests {
     static func ingest(_ standIn: DockerStandIn, _ log: EventLog, interval: Duration, record: LogRecord) -> DockerIngest {
-        DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: .seconds(5)),
+        DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: .seconds(60)),
                      journal: StoreJournal(log: log),
                      settings: IngestSettings(interval: interval, minimumGap: .milliseconds(50), initialBackoff: .milliseconds(100),
                                               maximumBackoff: .milliseconds(400)),

@@ -28,7 +28,7 @@ struct IngestScenarioTests {
         var clockTime = Timestamp(rfc3339: "2026-11-27T10:10:00Z")!
         func ingest() -> DockerIngest {
             let now = clockTime
-            return DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: .seconds(10)),
+            return DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: .seconds(60)),
                                 journal: StoreJournal(log: log), clock: { now })
         }
         func step(_ state: String) async throws -> IngestRound {
