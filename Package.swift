@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "routeledger", targets: ["routeledger"]),
         .library(name: "RouteLedgerCore", targets: ["RouteLedgerCore"]),
         .library(name: "RouteLedgerStore", targets: ["RouteLedgerStore"]),
+        .library(name: "RouteLedgerDocker", targets: ["RouteLedgerDocker"]),
+        .executable(name: "routeledger-sim", targets: ["routeledger-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
@@ -60,11 +62,28 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The Docker Engine API client (unix socket or TCP) and the reconciler that turns listings into events.
+        // Imports Core, never the Store: the CLI wires the two.
+        .target(
+            name: "RouteLedgerDocker",
+            dependencies: [
+                "RouteLedgerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Deterministic cluster churn generator used by benchmarks and tests.
         .target(
             name: "RouteLedgerSimulator",
             dependencies: ["RouteLedgerCore"],
             path: "tools/Simulator"),
+        // `routeledger-sim`: the churn generator as a command (JSON Lines of any length, bounded memory).
+        .executableTarget(
+            name: "routeledger-sim",
+            dependencies: ["RouteLedgerSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "tools/sim"),
         .executableTarget(
             name: "routeledger",
             dependencies: [
@@ -73,6 +92,7 @@ let package = Package(
                 "RouteLedgerServer",
                 "RouteLedgerAgent",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                "RouteLedgerDocker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -82,6 +102,8 @@ let package = Package(
                 "RouteLedgerCore",
                 "RouteLedgerStore",
                 "RouteLedgerSimulator",
+                "RouteLedgerDocker",
+                "DockerStandIn",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             path: "tools/bench"),
@@ -96,6 +118,17 @@ let package = Package(
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"),
+        // A stand-in Docker Engine API (HTTP/1.1 over a unix socket) serving scripted cluster states: for the
+        // tests and the ingest benchmark, never for the shipped executables.
+        .target(
+            name: "DockerStandIn",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            path: "Tests/DockerStandIn"),
         .testTarget(
             name: "RouteLedgerCoreTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerSimulator", "TestSupport"],
@@ -121,8 +154,12 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
+            name: "RouteLedgerDockerTests",
+            dependencies: ["RouteLedgerDocker", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn",
+                           .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
             name: "RouteLedgerCLITests",
-            dependencies: ["routeledger"]),
+            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "DockerStandIn"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import RouteLedgerCore
+import RouteLedgerDocker
 import RouteLedgerStore
 
 /// `routeledger`: the one place that wires the pieces together and opens the database.
@@ -21,7 +22,7 @@ struct RouteLedger: AsyncParsableCommand {
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
                       Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
-                      Serve.self, Agent.self])
+                      Serve.self, Agent.self, Ingest.self])
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() async {
@@ -58,6 +59,7 @@ protocol UserError: Error, CustomStringConvertible {}
 extension StoreError: UserError {}
 extension PointError: UserError {}
 extension InputError: UserError {}
+extension DockerError: UserError {}
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {

@@ -4,13 +4,15 @@ import RouteLedgerCore
 ///
 /// The log starts with the networks, then every service of the fixed set (`service.created`) followed by its
 /// running tasks; then endless churn drawn at random from rolling restarts, failures, scaling, image and env
-/// updates, rare label and network changes, and very rare remove-and-recreate of a service (new id, same name).
+/// updates, rare label and network changes, very rare remove-and-recreate of a service (new id, same name), and,
+/// when configured, canary rollouts (a one-task service on another's hosts, started, then drained and removed).
 /// Several multi-step operations are in flight at once and their events interleave. No clock, no Foundation,
 /// no randomness but the seeded PRNG: the same configuration always yields the same bytes.
 public struct ChurnSimulator: Sendable {
     /// The churn operations, drawn by weight.
     enum OperationKind: CaseIterable {
-        case restartTask, failure, scale, image, env, labels, networks, recreate, scratchNetwork
+        // New kinds go last, with weight 0 unless configured, so that existing seeds draw as before.
+        case restartTask, failure, scale, image, env, labels, networks, recreate, scratchNetwork, canary
 
         /// Relative weight of the draw.
         var weight: Int {
@@ -24,6 +26,7 @@ public struct ChurnSimulator: Sendable {
             case .networks: 10
             case .recreate: 6
             case .scratchNetwork: 4
+            case .canary: 12
             }
         }
     }
@@ -60,6 +63,8 @@ public struct ChurnSimulator: Sendable {
     private var serviceCounter: UInt64 = 0
     private var taskCounter: UInt64 = 0
     private var scratchCounter = 0
+    private var canaryCounter = 0
+    private let canaryRollouts: Bool
     private var bootstrap = Bootstrap()
     private var inFlight: [SimOperation] = []
     private let maxInFlight: Int
@@ -75,7 +80,9 @@ public struct ChurnSimulator: Sendable {
         overlayCount = min(200, max(1, configuration.networks))
         nodeCount = max(3, min(99, serviceCount / 10))
         maxInFlight = max(1, min(6, serviceCount / 4))
-        operationWeightTotal = OperationKind.allCases.reduce(0) { $0 + $1.weight }
+        canaryRollouts = configuration.canaryRollouts
+        let rollouts = configuration.canaryRollouts
+        operationWeightTotal = OperationKind.allCases.reduce(0) { $0 + ($1 == .canary && !rollouts ? 0 : $1.weight) }
 
         networks.append(SimNetwork(id: "n0", name: "ingress", ingress: true))
         for k in 1...overlayCount {
@@ -133,8 +140,9 @@ public struct ChurnSimulator: Sendable {
         var draw = random.below(operationWeightTotal)
         var kind = OperationKind.restartTask
         for candidate in OperationKind.allCases {
-            if draw < candidate.weight { kind = candidate; break }
-            draw -= candidate.weight
+            let weight = candidate == .canary && !canaryRollouts ? 0 : candidate.weight
+            if draw < weight { kind = candidate; break }
+            draw -= weight
         }
         if kind == .scratchNetwork {
             planScratchNetwork()
@@ -157,6 +165,7 @@ public struct ChurnSimulator: Sendable {
         case .labels: steps = planLabels(s)
         case .networks: steps = planNetworks(s)
         case .recreate: steps = planRecreate(s)
+        case .canary: steps = planCanary(s)
         case .scratchNetwork: steps = []
         }
         precondition(!steps.isEmpty, "an operation must emit at least one event")
@@ -381,6 +390,27 @@ public struct ChurnSimulator: Sendable {
         return steps
     }
 
+    /// A canary rollout next to a published service: a one-task service on the same hosts (same labels, the next
+    /// minor image), started, left to run while other operations go on, then drained, stopped and removed.
+    /// The service itself is held meanwhile. A service that publishes no host scales instead.
+    private mutating func planCanary(_ s: Int) -> [SimStep] {
+        let base = services[s]
+        guard base.published, base.label("com.docker.lb.hosts") != nil else { return planScale(s) }
+        serviceCounter += 1
+        canaryCounter += 1
+        var canary = base
+        canary.number = serviceCounter
+        canary.name = base.name + "-canary-r" + String(canaryCounter)
+        canary.version = (base.version.0, base.version.1 + 1, 0)
+        canary.replicas = 1
+        canary.vips = allocateVIPs(networks: base.networks, ingress: base.ingress, dnsrr: base.dnsrr)
+        var task = newTask(s, slot: 1, avoiding: -1)
+        task.service = canary.number
+        canary.tasks = [task]
+        return [.canaryCreated(canary)] + startSteps(task) + stopSteps(task)
+            + [.serviceRemoved(number: canary.number, release: canary.vips)]
+    }
+
     /// A network nobody uses is created and later removed.
     private mutating func planScratchNetwork() {
         scratchCounter += 1
@@ -595,6 +625,10 @@ public struct ChurnSimulator: Sendable {
             writeServiceID(number, into: &out)
             out.appendRaw("\"}}\n")
             for address in release { pools[address.network].release(address.index) }
+        case .canaryCreated(let canary):
+            beginEvent("service.created", into: &out)
+            writeService(canary, into: &out)
+            out.appendRaw("}\n")
         case .scratchNetwork(let k, let created):
             var id: [UInt8] = Array("nx".utf8)
             id.appendDecimal(k)

@@ -185,6 +185,8 @@ enum SimStep: Sendable {
     case serviceRemoved(number: UInt64, release: [SimAddress])
     /// `network.created` (or `network.removed`) of a short-lived scratch network never used by services.
     case scratchNetwork(Int, created: Bool)
+    /// `service.created` of a canary, a short-lived service outside the fixed set.
+    case canaryCreated(SimService)
 }
 
 /// A multi-step change in flight: its remaining events, emitted one at a time between other operations' events.

@@ -13,7 +13,7 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
-    /// Run only one part (`append`, `store`, `fold` or `query`), e.g. under a profiler; `write` only writes
+    /// Run only one part (`append`, `store`, `fold`, `query` or `ingest`), e.g. under a profiler; `write` only writes
     /// the log into `--database PATH` (for timing `routeledger rebuild` on it).
     var only: String?
     var database: String?
@@ -29,7 +29,7 @@ struct Arguments {
             case "--only": only = args.next()
             case "--database": database = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|write --database PATH]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|ingest|write --database PATH]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -149,7 +149,11 @@ let arguments = Arguments()
 let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
     .split(separator: "\n").first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
-print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
+if arguments.only == "ingest" {
+    print("command: routeledger-bench --only ingest --runs \(arguments.runs)")
+} else {
+    print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
+}
 
 /// `routes --seq N` as the CLI runs it (open the log, resolve the point, fold from the nearest snapshot,
 /// build the view), at seq 1 and at the end of the log, alternating; the ratio shows whether the cost
@@ -176,6 +180,11 @@ func queryBenchmark(_ bytes: [UInt8], runs: Int) throws {
     print(String(format: "| routes --seq 1 (open, fold, view) | %.1f ms | |", median(early) * 1000))
     print(String(format: "| routes --seq %lld (end of the log) | %.1f ms | |", last, median(late) * 1000))
     print(String(format: "| end / start (median ratio) | %.2f | <= 3 |", median(late) / median(early)))
+}
+
+if arguments.only == "ingest" {
+    try ingestBenchmark(runs: arguments.runs)
+    exit(0)
 }
 
 let bytes = ChurnSimulator.lines(arguments.events, ChurnConfiguration())

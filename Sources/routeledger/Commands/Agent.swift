@@ -97,24 +97,9 @@ extension RouteLedger {
                 return
             }
             let task = Task { await agent.run() }
-            let signals = SignalTrap { task.cancel() }
+            let trap = SignalTrap(signals: [SIGINT, SIGTERM]) { task.cancel() }
             await task.value
-            withExtendedLifetime(signals) {}
-        }
-    }
-}
-
-/// Cancels on SIGINT or SIGTERM.
-final class SignalTrap {
-    private let sources: [any DispatchSourceSignal]
-
-    init(_ handler: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
+            trap.release()
         }
     }
 }

@@ -1,0 +1,328 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RouteLedgerCore
+
+/// The event log as the ingest sees it. The CLI implements it over the store; this module does not import it.
+public protocol IngestJournal: Sendable {
+    /// The cluster state folded through the end of the log, and that position.
+    func currentState() throws -> (state: ClusterState, position: Seq)
+    /// Folds the events stored after `position` (by this ingest or any other writer) into `state`; returns the
+    /// position of the last one.
+    func fold(after position: Seq, into state: inout ClusterState) throws -> Seq
+    /// Appends the events atomically, in order. An id already stored with the same content is a duplicate.
+    func append(_ events: [IngestEvent]) throws -> IngestAppend
+}
+
+/// What an append of ingest events did.
+public struct IngestAppend: Sendable, Hashable {
+    /// Events newly stored.
+    public var appended: Int
+    /// Events whose id was already stored with the same content.
+    public var duplicates: Int
+    /// The last position of the log afterwards.
+    public var lastSeq: Seq
+
+    /// Creates a result.
+    public init(appended: Int, duplicates: Int, lastSeq: Seq) {
+        self.appended = appended
+        self.duplicates = duplicates
+        self.lastSeq = lastSeq
+    }
+}
+
+/// One list round: what the daemon listed and what it changed in the log.
+public struct IngestRound: Sendable {
+    /// Networks (of every scope), services and tasks listed.
+    public var listed: (networks: Int, services: Int, tasks: Int)
+    /// The events the reconciler derived, in append order.
+    public var events: [IngestEvent]
+    /// Events newly stored, and repeats of stored ones.
+    public var append: IngestAppend
+    /// Objects left out of the listing (``DockerListing/skipped``).
+    public var skipped: [String]
+
+    /// `listed 3 networks, 2 services, 5 tasks; appended 9 events (…); last seq 9`.
+    public var summary: String {
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var text = "listed \(count(listed.networks, "network")), \(count(listed.services, "service")), \(count(listed.tasks, "task")); "
+        if events.isEmpty { return text + "no change; last seq \(append.lastSeq)" }
+        var counts: [EventType: Int] = [:]
+        for event in events { counts[event.event.type, default: 0] += 1 }
+        let kinds = EventType.allCases.compactMap { type in counts[type].map { "\($0) \(type)" } }.joined(separator: ", ")
+        text += "appended \(count(append.appended, "event")) (\(kinds))"
+        if append.duplicates > 0 { text += ", \(append.duplicates) already stored" }
+        return text + "; last seq \(append.lastSeq)"
+    }
+}
+
+/// How the ingest paces itself.
+public struct IngestSettings: Sendable {
+    /// Time between list rounds when no event comes (Interlock lists every 3 s).
+    public var interval: Duration
+    /// The shortest time between the starts of two rounds, so a burst of events costs one round, not many.
+    public var minimumGap: Duration
+    /// The first wait after the daemon fails; doubled after each failure up to ``maximumBackoff``.
+    public var initialBackoff: Duration
+    /// The longest wait between reconnection attempts.
+    public var maximumBackoff: Duration
+    /// The `/events` types that hint a change (the listing, not the event, says what changed).
+    public var eventTypes: [String]
+
+    /// Creates settings; the defaults are the CLI's.
+    public init(interval: Duration = .seconds(3), minimumGap: Duration = .milliseconds(250), initialBackoff: Duration = .seconds(1),
+                maximumBackoff: Duration = .seconds(30), eventTypes: [String] = ["service", "network", "container"]) {
+        self.interval = interval
+        self.minimumGap = minimumGap
+        self.initialBackoff = initialBackoff
+        self.maximumBackoff = maximumBackoff
+        self.eventTypes = eventTypes
+    }
+}
+
+/// The daemon the ingest talks to, after version negotiation.
+public struct DockerConnection: Sendable, Hashable {
+    /// What `GET /version` said.
+    public var daemon: DockerVersionInfo
+    /// The API version requests use.
+    public var api: DockerAPIVersion
+    /// Whether that version is one this client was checked against.
+    public var tested: Bool
+}
+
+/// Keeps the event log in step with a Swarm cluster: lists networks, services and tasks, turns the differences
+/// with the folded state into events (``Reconciler``) and appends them.
+///
+/// Swarm has no task events and its event stream is lossy (a 256-event buffer, lost when the daemon
+/// restarts), so the listing is the truth and `/events` only a hint to list early: a dropped stream delays a
+/// change by at most one interval, never loses it.
+public struct DockerIngest: Sendable {
+    /// The daemon.
+    public let client: DockerClient
+    /// The event log.
+    public let journal: any IngestJournal
+    /// Pacing.
+    public var settings: IngestSettings
+    /// Where rounds, reconnections and skipped objects are reported.
+    public var logger: Logger
+    /// The time a listing is observed at (the time of removals).
+    let clock: @Sendable () -> Timestamp
+
+    /// Creates an ingest.
+    public init(client: DockerClient, journal: any IngestJournal, settings: IngestSettings = IngestSettings(),
+                logger: Logger = Logger(label: "routeledger.ingest"), clock: @escaping @Sendable () -> Timestamp = DockerIngest.systemClock) {
+        self.client = client
+        self.journal = journal
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The wall clock.
+    @Sendable public static func systemClock() -> Timestamp {
+        Timestamp(nanosecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1e9).rounded()))
+    }
+
+    /// The folded state the ingest compares listings with, and the log position it reflects.
+    struct Mirror {
+        var state: ClusterState
+        var position: Seq
+    }
+
+    // MARK: - One round
+
+    /// One round, as `ingest docker --once` runs it: list, reconcile, append (after connecting, unless
+    /// `connection` is given).
+    public func runOnce(_ connection: DockerConnection? = nil) async throws -> (DockerConnection, IngestRound) {
+        var resolved: DockerConnection
+        if let connection { resolved = connection } else { resolved = try await client.negotiate() }
+        var mirror: Mirror?
+        return (resolved, try await round(resolved.api, &mirror))
+    }
+
+    /// Lists, folds what the log gained since `mirror`, reconciles, appends, and folds the appended events.
+    func round(_ api: DockerAPIVersion, _ mirror: inout Mirror?) async throws -> IngestRound {
+        let listing = try await client.listing(api: api)
+        let observedAt = clock()
+        var current: Mirror
+        if let mirror {
+            current = mirror
+            current.position = try journal.fold(after: mirror.position, into: &current.state)
+        } else {
+            let (state, position) = try journal.currentState()
+            current = Mirror(state: state, position: position)
+        }
+        let events = Reconciler.events(for: listing, against: current.state, through: current.position, observedAt: observedAt)
+        var append = IngestAppend(appended: 0, duplicates: 0, lastSeq: current.position)
+        if !events.isEmpty {
+            append = try journal.append(events)
+            current.position = try journal.fold(after: current.position, into: &current.state)
+        }
+        mirror = current
+        return IngestRound(listed: (listing.networks.count, listing.services.count, listing.tasks.count), events: events,
+                           append: append, skipped: listing.skipped)
+    }
+
+    // MARK: - Following the cluster
+
+    /// Lists on start, every ``IngestSettings/interval`` and soon after each relevant `/events` message;
+    /// reconnects after the daemon goes away, waiting longer after each failure (logged as warnings). Returns
+    /// when the calling task is cancelled (SIGINT/SIGTERM in the CLI); an append in progress completes first.
+    ///
+    /// - Parameter onRound: called after each round (tests and progress output).
+    public func run(onRound: @escaping @Sendable (IngestRound) -> Void = { _ in }) async {
+        var backoff = settings.initialBackoff
+        var failures = 0
+        var mirror: Mirror?
+        var reported = Set<String>()
+        while !Task.isCancelled {
+            do {
+                let connection = try await client.negotiate()
+                if failures > 0 {
+                    logger.warning("reconnected to the Docker daemon", metadata: ["host": "\(client.endpoint)", "failedAttempts": "\(failures)"])
+                }
+                logger.info("following the Docker daemon", metadata: [
+                    "host": "\(client.endpoint)", "engine": "\(connection.daemon.engineVersion ?? "?")", "api": "\(connection.api)",
+                    "interval": "\(settings.interval)",
+                ])
+                if !connection.tested {
+                    logger.warning("the daemon accepts no API version this RouteLedger was checked against; speaking \(connection.api)")
+                }
+                let doorbell = Doorbell()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await watch(connection.api, doorbell) }
+                    while !Task.isCancelled {
+                        let started = ContinuousClock.now
+                        let round = try await round(connection.api, &mirror)
+                        failures = 0
+                        backoff = settings.initialBackoff
+                        if reported.count > 10_000 { reported.removeAll() }  // bounded: a note may come back once more
+                        for note in round.skipped where reported.insert(note).inserted { logger.warning("\(note)") }
+                        if round.events.isEmpty {
+                            logger.debug("\(round.summary)")
+                        } else {
+                            logger.info("\(round.summary)")
+                        }
+                        onRound(round)
+                        _ = await doorbell.wait(for: settings.interval)
+                        let gap = ContinuousClock.now - started
+                        if gap < settings.minimumGap { try? await Task.sleep(for: settings.minimumGap - gap) }
+                    }
+                    group.cancelAll()
+                }
+            } catch {
+                if Task.isCancelled { break }
+                failures += 1
+                logger.warning("Docker ingest round failed; retrying", metadata: [
+                    "error": "\(error)", "retryIn": "\(backoff)", "failedAttempts": "\(failures)",
+                ])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, settings.maximumBackoff)
+            }
+        }
+        logger.info("Docker ingest stopped")
+    }
+
+    /// Follows `/events` and rings the doorbell at each message that concerns Swarm, and when the stream
+    /// comes back after a drop (what happened meanwhile is lost). Reopens a dropped stream with backoff.
+    private func watch(_ api: DockerAPIVersion, _ doorbell: Doorbell) async {
+        var backoff = settings.initialBackoff
+        var attempt = 0
+        while !Task.isCancelled {
+            let reopening = attempt > 0
+            attempt += 1
+            do {
+                try await client.watchEvents(api: api, types: settings.eventTypes, onOpen: { [logger] in
+                    if reopening {
+                        logger.info("Docker event stream reopened; listing again for what it missed")
+                        doorbell.ring()
+                    }
+                }, onMessage: { [logger] message in
+                    logger.trace("Docker event", metadata: ["type": "\(message.type)", "action": "\(message.action)",
+                                                            "id": "\(message.actorID ?? "")"])
+                    if message.concernsSwarm { doorbell.ring() }
+                })
+                if Task.isCancelled { return }
+                backoff = settings.initialBackoff
+                logger.warning("Docker event stream ended; list rounds go on every \(settings.interval) while it reconnects")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("Docker event stream failed; list rounds go on while it reconnects",
+                               metadata: ["error": "\(error)", "retryIn": "\(backoff)"])
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, settings.maximumBackoff)
+        }
+    }
+}
+
+/// Wakes the ingest loop early: rung by the event watcher, awaited between rounds with a timeout. A ring
+/// while nobody waits is kept (one, not a count) for the next wait.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: (id: Int, continuation: CheckedContinuation<Bool, Never>)?
+        var nextID = 0
+        /// Waits up to this id have timed out or been cancelled (possibly before they registered).
+        var expiredThrough = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// Wakes the current wait, or the next one.
+    func ring() {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume(returning: true)
+    }
+
+    /// Waits until rung (true), or until `duration` passes or the task is cancelled (false).
+    func wait(for duration: Duration) async -> Bool {
+        let id: Int? = state.withLockedValue { state in
+            if state.rung {
+                state.rung = false
+                return nil
+            }
+            state.nextID += 1
+            return state.nextID
+        }
+        guard let id else { return true }
+        let timer = Task {
+            try? await Task.sleep(for: duration)
+            expire(id)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let outcome: Bool? = state.withLockedValue { state in
+                    if state.rung {
+                        state.rung = false
+                        return true
+                    }
+                    if state.expiredThrough >= id || Task.isCancelled { return false }
+                    state.waiter = (id, continuation)
+                    return nil
+                }
+                if let outcome { continuation.resume(returning: outcome) }
+            }
+        } onCancel: {
+            expire(id)
+        }
+    }
+
+    private func expire(_ id: Int) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
+            state.expiredThrough = max(state.expiredThrough, id)
+            guard let waiter = state.waiter, waiter.id == id else { return nil }
+            state.waiter = nil
+            return waiter.continuation
+        }
+        waiter?.resume(returning: false)
+    }
+}

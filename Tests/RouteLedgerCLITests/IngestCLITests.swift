@@ -1,0 +1,110 @@
+import DockerStandIn
+import Foundation
+import Testing
+
+/// `routeledger ingest docker` as an operator runs it, against the stand-in daemon started by the test.
+@Suite("routeledger ingest docker")
+struct IngestCLITests {
+    static let states = CLI.repository.appendingPathComponent("data/docker/states")
+
+    static func standIn(serving state: String) async throws -> DockerStandIn {
+        let standIn = try await DockerStandIn.start(socketPath: "/tmp/rl-cli-\(UUID().uuidString.prefix(8)).sock")
+        standIn.serve("/version", [UInt8](try Data(contentsOf: states.appendingPathComponent("version.json"))))
+        try standIn.serve(state: states.appendingPathComponent(state))
+        return standIn
+    }
+
+    @Test("--once against an unreachable socket: one line on stderr, exit 1, no database created")
+    func unreachable() throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let socket = cli.directory.appendingPathComponent("no-daemon.sock").path
+        let result = try cli.run(["ingest", "docker", "--once", "--host", "unix://" + socket])
+        #expect(result.status == 1)
+        #expect(result.stderr == "routeledger: cannot reach the Docker daemon at unix://\(socket): no such socket (is Docker running? --host or DOCKER_HOST names another daemon)\n")
+        #expect(result.stdout.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: cli.database))
+
+        let bad = try cli.run(["ingest", "docker", "--once", "--host", "ssh://manager"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.split(separator: "\n").count == 1)
+        #expect(try cli.run(["ingest", "docker", "--interval", "soon"]).status == 2)
+    }
+
+    @Test("--once lists, appends what changed, and appends nothing for the same cluster again")
+    func once() async throws {
+        let standIn = try await Self.standIn(serving: "01-create")
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let first = try cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout == "Docker 27.0.1 at \(standIn.host), API 1.47: listed 4 networks, 2 services, 3 tasks; appended 7 events (2 network.created, 2 service.created, 3 task.updated); last seq 7\n")
+
+        try standIn.serve(state: Self.states.appendingPathComponent("06-service-removal"))
+        let second = try cli.run(["ingest", "docker", "--once", "--json", "--host", standIn.host])
+        #expect(second.status == 0, "\(second.stderr)")
+        let report = try json(second.stdout) as! [String: Any]
+        #expect(report["appended"] as? Int == 7)
+        #expect(report["duplicates"] as? Int == 0)
+
+        let again = try cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        #expect(again.stdout.hasSuffix("listed 5 networks, 1 service, 3 tasks; no change; last seq 14\n"))
+        let routes = try json(try cli.run(["routes", "--json"]).stdout) as! [String: Any]
+        let frontends = routes["frontends"] as! [[String: Any]]
+        #expect(frontends.map { $0["host"] as! String } == ["web.local"])
+        #expect((frontends[0]["upstreams"] as! [[String: Any]]).map { $0["address"] as! String } == ["10.0.2.5:8080", "10.0.2.6:8080"])
+        await standIn.stop()
+    }
+
+    @Test("following: a line per changing round, then SIGTERM stops it cleanly with exit 0")
+    func follow() async throws {
+        let standIn = try await Self.standIn(serving: "01-create")
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["ingest", "docker", "--host", standIn.host, "--interval", "60s", "--db", cli.database]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        let output = OutputCollector()
+        out.fileHandleForReading.readabilityHandler = { handle in output.add(handle.availableData) }
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        #expect(await standIn.wait(upTo: 30) { output.text.contains("appended 7 events") && standIn.openEventStreams == 1 })
+        try standIn.serve(state: Self.states.appendingPathComponent("02-scale-up"))
+        standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860}"#)
+        #expect(await standIn.wait(upTo: 30) { output.text.contains("appended 3 events (1 service.updated, 2 task.updated); last seq 10") })
+
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!process.isRunning, "SIGTERM stops the ingest within 10 s")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("following the Docker daemon at \(standIn.host)"))
+        #expect(stderr.hasSuffix("routeledger: stopped\n"))
+        out.fileHandleForReading.readabilityHandler = nil
+        await standIn.stop()
+    }
+}
+
+/// Collects a pipe's output as it arrives.
+final class OutputCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func add(_ chunk: Data) {
+        lock.lock()
+        data.append(chunk)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
