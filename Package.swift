@@ -63,7 +63,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The Docker Engine API client (unix socket or TCP) and the reconciler that turns listings into events.
-        // Imports Core, never the Store: the CLI wires the two.
+        // Imports Core, never the Store: RouteLedgerIngest wires the two.
         .target(
             name: "RouteLedgerDocker",
             dependencies: [
@@ -74,6 +74,10 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The event log as the Docker ingest's journal: the one adapter between Docker and Store.
+        .target(
+            name: "RouteLedgerIngest",
+            dependencies: ["RouteLedgerCore", "RouteLedgerDocker", "RouteLedgerStore"]),
         // Deterministic cluster churn generator used by benchmarks and tests.
         .target(
             name: "RouteLedgerSimulator",
@@ -91,8 +95,9 @@ let package = Package(
                 "RouteLedgerStore",
                 "RouteLedgerServer",
                 "RouteLedgerAgent",
-                .product(name: "Hummingbird", package: "hummingbird"),
                 "RouteLedgerDocker",
+                "RouteLedgerIngest",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -103,6 +108,7 @@ let package = Package(
                 "RouteLedgerStore",
                 "RouteLedgerSimulator",
                 "RouteLedgerDocker",
+                "RouteLedgerIngest",
                 "DockerStandIn",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -155,7 +161,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerDockerTests",
-            dependencies: ["RouteLedgerDocker", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn",
+            dependencies: ["RouteLedgerDocker", "RouteLedgerIngest", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",

@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import RouteLedgerCore
 import RouteLedgerDocker
+import RouteLedgerIngest
 import RouteLedgerStore
 import Testing
 

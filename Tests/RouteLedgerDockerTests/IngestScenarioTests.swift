@@ -2,6 +2,7 @@ import DockerStandIn
 import Foundation
 import RouteLedgerCore
 import RouteLedgerDocker
+import RouteLedgerIngest
 import RouteLedgerStore
 import Testing
 

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import RouteLedgerCore
 import RouteLedgerDocker
+import RouteLedgerIngest
 import RouteLedgerStore
 
 /// The recorded cluster states (data/docker/states) and the files beside them.
@@ -40,24 +41,6 @@ final class ScratchDatabase {
     func open() throws -> EventLog { try EventLog(path: path) }
 }
 
-/// The event log as the ingest's journal (the CLI has the same adapter).
-struct StoreJournal: IngestJournal {
-    let log: EventLog
-
-    func currentState() throws -> (state: ClusterState, position: Seq) {
-        let (state, seq) = try log.clusterState()
-        return (state, seq)
-    }
-
-    func fold(after position: Seq, into state: inout ClusterState) throws -> Seq {
-        try log.fold(after: position, into: &state)
-    }
-
-    func append(_ events: [IngestEvent]) throws -> IngestAppend {
-        let result = try log.append(contentsOf: events.jsonLines)
-        return IngestAppend(appended: result.appended, duplicates: result.duplicates, lastSeq: result.lastSeq)
-    }
-}
 
 /// A unix socket path short enough for `sockaddr_un` (temporary directories can be long).
 func scratchSocketPath() -> String {

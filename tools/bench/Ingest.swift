@@ -2,6 +2,7 @@ import DockerStandIn
 import Foundation
 import RouteLedgerCore
 import RouteLedgerDocker
+import RouteLedgerIngest
 import RouteLedgerStore
 
 // `--only ingest`: one Docker ingest round on a 5,000-task cluster listing in the Engine API's shapes (the
@@ -170,7 +171,7 @@ func socketRounds(_ cluster: MobyCluster) throws -> (steady: Double, first: Doub
             standIn.serve("/tasks", cluster.tasks)
             let log = try EventLog(path: path)
             let ingest = DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath))),
-                                      journal: BenchJournal(log: log))
+                                      journal: StoreJournal(log: log))
             let connection = try await ingest.client.negotiate()
             var start = cpuSeconds()
             let (_, firstRound) = try await ingest.runOnce(connection)
@@ -203,24 +204,5 @@ final class ResultBox: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return try value.get()
-    }
-}
-
-/// The event log as the ingest's journal (as the CLI's).
-struct BenchJournal: IngestJournal {
-    let log: EventLog
-
-    func currentState() throws -> (state: ClusterState, position: Seq) {
-        let (state, seq) = try log.clusterState()
-        return (state, seq)
-    }
-
-    func fold(after position: Seq, into state: inout ClusterState) throws -> Seq {
-        try log.fold(after: position, into: &state)
-    }
-
-    func append(_ events: [IngestEvent]) throws -> IngestAppend {
-        let result = try log.append(contentsOf: events.jsonLines)
-        return IngestAppend(appended: result.appended, duplicates: result.duplicates, lastSeq: result.lastSeq)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import RouteLedgerCore
 import RouteLedgerDocker
+import RouteLedgerIngest
 import RouteLedgerStore
 
 extension RouteLedger {
@@ -127,24 +128,5 @@ extension RouteLedger.Ingest {
                 JSONMember("skipped", .array(round.skipped.map(JSONValue.string))),
             ])
         }
-    }
-}
-
-/// The event log as the Docker ingest's journal.
-struct StoreJournal: IngestJournal {
-    let log: EventLog
-
-    func currentState() throws -> (state: ClusterState, position: Seq) {
-        let (state, seq) = try log.clusterState()
-        return (state, seq)
-    }
-
-    func fold(after position: Seq, into state: inout ClusterState) throws -> Seq {
-        try log.fold(after: position, into: &state)
-    }
-
-    func append(_ events: [IngestEvent]) throws -> IngestAppend {
-        let result = try log.append(contentsOf: events.jsonLines)
-        return IngestAppend(appended: result.appended, duplicates: result.duplicates, lastSeq: result.lastSeq)
     }
 }
