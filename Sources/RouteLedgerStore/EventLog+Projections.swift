@@ -46,7 +46,7 @@ extension EventLog {
         try writeProjections { db in
             try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'settle'", arguments: [settings.settle])
             try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'maxWait'", arguments: [settings.maxWait])
-            try Self.rebuild(db)
+            try rebuildProjections(db)
         }
     }
 
@@ -59,14 +59,14 @@ extension EventLog {
     public func setSnapshotInterval(_ events: Int) throws {
         try writeProjections { db in
             try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'snapshotEvery'", arguments: [max(1, events)])
-            try Self.rebuild(db)
+            try rebuildProjections(db)
         }
     }
 
     /// Recomputes every projection from the log, in one transaction. Returns the number of reloads.
     @discardableResult
     public func rebuild() throws -> Int {
-        try writeProjections { db in try Self.rebuild(db) }
+        try writeProjections { db in try rebuildProjections(db) }
         return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reloads") ?? 0 }
     }
 
@@ -135,7 +135,7 @@ extension EventLog {
         }
         if behind {
             logger.info("building projections for events appended before they existed")
-            try writeProjections { db in try Self.rebuild(db) }
+            try writeProjections { db in try rebuildProjections(db) }
         }
     }
 
@@ -163,19 +163,29 @@ extension EventLog {
         try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'checkpoint'") ?? 0
     }
 
-    private static func rebuild(_ db: Database) throws {
+    /// Recomputes the reload records and snapshots inside the caller's write transaction. Events are read and
+    /// decoded on a second thread (``ReplayPipeline``) while this one folds and writes.
+    private func rebuildProjections(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM reloads")
         try db.execute(sql: "DELETE FROM snapshots")
-        var projection = ReloadProjection(settings: try settings(db), tracksEffects: false)
+        var projection = ReloadProjection(settings: try Self.settings(db), tracksEffects: false)
         let writer = try ReloadWriter(db)
         var snapshots = try SnapshotWriter(db)
-        let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events ORDER BY seq")
-        var last: Seq = 0
-        while let row = try events.next() {
-            let event = try recordedEvent(row)
-            for reload in projection.apply(event).reloads { try writer.insert(reload) }
-            try snapshots.consider(projection, at: event.seq)
-            last = event.seq
+        let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+        let pipeline = ReplayPipeline(pool: pool, path: path, after: 0, through: last)
+        defer { pipeline.close() }
+        replay: while true {
+            switch pipeline.next() {
+            case .events(let block):
+                for event in block {
+                    for reload in projection.apply(event).reloads { try writer.insert(reload) }
+                    try snapshots.consider(projection, at: event.seq)
+                }
+            case .failed(let error):
+                throw error
+            case .end:
+                break replay
+            }
         }
         try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
     }

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import RouteLedgerCore
+
+/// Reads and decodes stored events on a second thread, in blocks, while the caller folds the blocks before
+/// them: a rebuild's reading and decoding (about a quarter of its time) overlaps its projection.
+///
+/// The reader uses its own connection of the pool (WAL: a consistent snapshot). A writer that holds the
+/// write lock and passes `through` = the last seq it sees gets exactly those events, since nobody else can
+/// append while it holds the lock. Blocks arrive in order; an error arrives after every block before it.
+final class ReplayPipeline: @unchecked Sendable {
+    enum Item {
+        case events([RecordedEvent])
+        case failed(any Error)
+        case end
+    }
+
+    static let blockSize = 512
+    private static let capacity = 8
+
+    private let condition = NSCondition()
+    private var queue: [Item] = []
+    private var cancelled = false
+    private var finished = false
+
+    /// Starts reading the events after `first` through `last` on a new thread.
+    init(pool: DatabasePool, path: String, after first: Seq, through last: Seq) {
+        let thread = Thread { [self] in
+            produce(pool: pool, path: path, first: first, last: last)
+        }
+        thread.name = "routeledger.replay"
+        thread.start()
+    }
+
+    /// The next item, waiting for the reader if needed.
+    func next() -> Item {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty { condition.wait() }
+        let item = queue.removeFirst()
+        condition.broadcast()
+        return item
+    }
+
+    /// Stops the reader (if still running) and waits until its thread has let go of its connection.
+    func close() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func produce(pool: DatabasePool, path: String, first: Seq, last: Seq) {
+        do {
+            try pool.read { db in
+                let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                               arguments: [first, last])
+                var block: [RecordedEvent] = []
+                block.reserveCapacity(Self.blockSize)
+                while let row = try rows.next() {
+                    block.append(try EventLog.recordedEvent(row))
+                    if block.count == Self.blockSize {
+                        guard put(.events(block)) else { throw CancellationError() }
+                        block.removeAll(keepingCapacity: true)
+                    }
+                }
+                if !block.isEmpty { _ = put(.events(block)) }
+            }
+            _ = put(.end)
+        } catch is CancellationError {
+        } catch let error as StoreError {
+            _ = put(.failed(error))
+        } catch {
+            _ = put(.failed(EventLog.map(error, path: path)))
+        }
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Queues `item`, waiting while the queue is full; false once the consumer has closed the pipeline.
+    private func put(_ item: Item) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count >= Self.capacity && !cancelled { condition.wait() }
+        if cancelled { return false }
+        queue.append(item)
+        condition.broadcast()
+        return true
+    }
+}
