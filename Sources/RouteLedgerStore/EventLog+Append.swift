@@ -20,8 +20,8 @@ extension EventLog {
     /// - Parameter progress: called with the number of events processed so far, every 10,000 events.
     /// - Throws: ``StoreError`` naming the line (or index), field and reason of the first bad event.
     public func append(contentsOf bytes: [UInt8], progress: ((Int) -> Void)? = nil) throws -> AppendResult {
-        if decodeAhead && bytes.count >= Self.decodeAheadThreshold {
-            return try appendDecodingAhead(bytes, progress: progress)
+        if parallelProjection && bytes.count >= Self.parallelThreshold {
+            return try appendProjectingAside(bytes, progress: progress)
         }
         return try write { batch in
             try bytes.withUnsafeBytes { buffer in
@@ -33,25 +33,21 @@ extension EventLog {
         }
     }
 
-    /// Inputs at least this large (bytes) are decoded on a second thread while the writer stores.
-    static let decodeAheadThreshold = 64 * 1024
+    /// Inputs at least this large (bytes) have their reload projection run on a second thread.
+    static let parallelThreshold = 64 * 1024
 
-    /// The same append, with decoding running a few blocks ahead of storing on a second thread.
-    private func appendDecodingAhead(_ bytes: [UInt8], progress: ((Int) -> Void)?) throws -> AppendResult {
-        let pipeline = DecodePipeline(bytes)
-        defer { pipeline.close() }
-        return try write { batch in
-            while true {
-                switch pipeline.next() {
-                case .events(let events):
-                    for event in events { try batch.append(event) }
-                    if let progress, batch.processed % 10_240 < DecodePipeline.blockSize { progress(batch.processed) }
-                case .failed(let error):
-                    throw error
-                case .end:
-                    return
-                }
+    /// The same append, with the reload projection running on a second thread (``ProjectionPipeline``).
+    private func appendProjectingAside(_ bytes: [UInt8], progress: ((Int) -> Void)?) throws -> AppendResult {
+        try write { batch in
+            let pipeline = batch.projectAside()
+            defer { pipeline.close() }
+            try bytes.withUnsafeBytes { buffer in
+                try JSONParser.forEachDocument(in: buffer, reading: { reader, location in
+                    try batch.append(try EventDecoder.decode(&reader, at: location), projectingWith: pipeline)
+                    if let progress, batch.processed % 10_000 == 0 { progress(batch.processed) }
+                })
             }
+            try batch.finishProjecting(pipeline)
         }
     }
 
@@ -98,6 +94,8 @@ struct AppendBatch {
     private var scratch: [UInt8] = []
     /// The reload projection, advanced with every stored event; its records go in the same transaction.
     private var projection: ReloadProjection
+    /// Stored events not yet handed to the projection thread (large appends only).
+    private var pending: [RecordedEvent] = []
     private let reloads: ReloadWriter
     private var snapshots: SnapshotWriter
     private(set) var result: AppendResult
@@ -133,6 +131,49 @@ struct AppendBatch {
     }
 
     mutating func append(_ event: IncomingEvent) throws {
+        guard let recorded = try store(event) else { return }
+        for reload in projection.apply(recorded).reloads { try reloads.insert(reload) }
+        try snapshots.consider(projection, at: recorded.seq)
+    }
+
+    // MARK: - The projection on a second thread
+
+    /// Starts projecting this batch's events on a second thread (see ``ProjectionPipeline``).
+    mutating func projectAside() -> ProjectionPipeline {
+        let moved = projection
+        projection = ReloadProjection(settings: moved.settings, tracksEffects: false)
+        return ProjectionPipeline(projection: moved, snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
+    }
+
+    /// Stores `event` and queues it for the projection thread; writes what the projection has finished.
+    mutating func append(_ event: IncomingEvent, projectingWith pipeline: ProjectionPipeline) throws {
+        guard let recorded = try store(event) else { return }
+        pending.append(recorded)
+        if pending.count == ProjectionPipeline.blockSize {
+            pipeline.submit(pending)
+            pending.removeAll(keepingCapacity: true)
+            try write(pipeline.ready())
+        }
+    }
+
+    /// Waits for the projection of the last events, writes it, and takes the projection back.
+    mutating func finishProjecting(_ pipeline: ProjectionPipeline) throws {
+        pipeline.submit(pending)
+        pending.removeAll()
+        let (outputs, final) = pipeline.finish()
+        try write(outputs)
+        projection = final
+    }
+
+    private mutating func write(_ outputs: [ProjectionPipeline.Output]) throws {
+        for output in outputs {
+            for row in output.rows { try reloads.insert(row) }
+            for snapshot in output.snapshots { try snapshots.insert(snapshot.bytes, at: snapshot.seq) }
+        }
+    }
+
+    /// Inserts `event` as the next event and advances the chain; nil for a duplicate (counted, not stored).
+    private mutating func store(_ event: IncomingEvent) throws -> RecordedEvent? {
         let id = event.id ?? UUID().uuidString.lowercased()
         let type = event.type.rawValue
         let data = event.data
@@ -155,18 +196,16 @@ struct AppendBatch {
         let code = insert.run()
         if code == SQLITE_CONSTRAINT_UNIQUE_CODE {
             try resolveDuplicate(id: id, type: type, data: data, location: event.location)
-            return
+            return nil
         }
         guard code == 0 else { throw insert.error(code) }
-        let recorded = RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
-        for reload in projection.apply(recorded).reloads { try reloads.insert(reload) }
-        try snapshots.consider(projection, at: nextSeq)
         seq = nextSeq
         logTime = nextLogTime
         hash = nextHash
         result.appended += 1
         result.positions.append(nextSeq)
         result.lastSeq = nextSeq
+        return RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
     }
 
     /// Same id, same type and data (JSON-equal: member order and spacing aside): a no-op returning the

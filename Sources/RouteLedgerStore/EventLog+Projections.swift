@@ -242,8 +242,10 @@ extension EventLog {
 /// open).
 struct SnapshotWriter {
     private let db: Database
-    private let every: Seq
-    private var last: Seq
+    /// The snapshot interval, in events.
+    let every: Seq
+    /// The position of the newest snapshot.
+    private(set) var last: Seq
 
     init(_ db: Database) throws {
         self.db = db
@@ -253,6 +255,11 @@ struct SnapshotWriter {
 
     mutating func consider(_ projection: ReloadProjection, at seq: Seq) throws {
         guard seq - last >= every, let bytes = projection.snapshot() else { return }
+        try insert(bytes, at: seq)
+    }
+
+    /// Stores a snapshot taken elsewhere (by the projection thread of a large append).
+    mutating func insert(_ bytes: [UInt8], at seq: Seq) throws {
         try db.execute(sql: "INSERT INTO snapshots (seq, format, state) VALUES (?, ?, ?)",
                        arguments: [seq, ClusterState.snapshotVersion, Data(bytes)])
         last = seq
@@ -271,7 +278,10 @@ struct ReloadWriter {
     }
 
     func insert(_ reload: Reload) throws {
-        let row = ReloadRow(reload)
+        try insert(ReloadRow(reload))
+    }
+
+    func insert(_ row: ReloadRow) throws {
         statement.bind(1, Int64(row.id))
         statement.bind(2, text: row.cluster)
         statement.bind(3, row.seq)

@@ -18,15 +18,16 @@ public struct StoreOptions: Sendable {
     public var busyTimeout: TimeInterval
     /// Whether opening may create the database file.
     public var create: Bool
-    /// Whether large appends decode on a second thread while storing (on by default; off: one thread).
-    public var decodeAhead: Bool
+    /// Whether large appends run the reload projection on a second thread while storing (on by default;
+    /// off: one thread).
+    public var parallelProjection: Bool
 
     /// Creates options with durable defaults.
-    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true, decodeAhead: Bool = true) {
+    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true, parallelProjection: Bool = true) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
         self.create = create
-        self.decodeAhead = decodeAhead
+        self.parallelProjection = parallelProjection
     }
 }
 
@@ -37,7 +38,7 @@ public struct EventLog: Sendable {
     let pool: DatabasePool
     let clock: @Sendable () -> Timestamp
     let logger: Logger
-    let decodeAhead: Bool
+    let parallelProjection: Bool
     /// The reload projection as of the last append of this process, reused by the next one.
     let cache = ProjectionCache()
 
@@ -117,7 +118,7 @@ public struct EventLog: Sendable {
         self.path = path
         self.clock = clock
         self.logger = logger
-        decodeAhead = options.decodeAhead
+        parallelProjection = options.parallelProjection
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists && !options.create { throw StoreError.missingDatabase(path: path) }
         var config = Configuration()

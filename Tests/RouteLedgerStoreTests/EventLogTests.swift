@@ -255,17 +255,17 @@ struct EventLogTests {
         #expect(throws: PointError.self) { try log.point(seq: 9) }
     }
 
-    /// Enough network events to take the decode-ahead path (inputs of 64 KiB and more).
+    /// Enough network events to take the two-thread path (inputs of 64 KiB and more).
     static func many(_ count: Int, prefix: String = "n") -> [String] {
         (1...count).map { network("\(prefix)\($0)") }
     }
 
-    @Test("a large append decodes ahead on a second thread and stores everything in order")
+    @Test("a large append projects on a second thread and stores everything in order")
     func largeAppend() throws {
         let db = TemporaryDatabase()
         let log = try db.open()
         let events = Self.many(12_000)
-        #expect(events.joined(separator: "\n").utf8.count >= EventLog.decodeAheadThreshold)
+        #expect(events.joined(separator: "\n").utf8.count >= EventLog.parallelThreshold)
         var reported: [Int] = []
         let result = try log.append(contentsOf: Array(events.joined(separator: "\n").utf8)) { reported.append($0) }
         #expect(result.appended == 12_000)
@@ -305,12 +305,12 @@ struct EventLogTests {
         #expect(try log.append(contentsOf: Array(Self.many(3_000, prefix: "m").joined(separator: "\n").utf8)).appended == 3_000)
     }
 
-    @Test("single-threaded and decode-ahead appends store identical logs")
-    func decodeAheadMatchesSingleThread() throws {
+    @Test("single-threaded and two-thread appends store identical logs")
+    func parallelProjectionMatchesSingleThread() throws {
         let input = Array(Self.many(2_000).joined(separator: "\n").utf8)
         let a = TemporaryDatabase(), b = TemporaryDatabase()
         let ahead = try a.open()
-        let single = try EventLog(path: b.path, options: StoreOptions(decodeAhead: false),
+        let single = try EventLog(path: b.path, options: StoreOptions(parallelProjection: false),
                                   clock: { Timestamp(nanosecondsSinceEpoch: 1_000_000_000_000_000_000) })
         _ = try ahead.append(contentsOf: input)
         _ = try single.append(contentsOf: input)

@@ -266,4 +266,39 @@ struct RandomHistoryStoreTests {
             #expect(restored.view == scratch.view, "seed \(seed) seq \(event.seq)")
         }
     }
+
+    @Test("large appends project on a second thread, duplicates inside them included; a rebuild agrees",
+          arguments: [(UInt64(5), Int64(0)), (6, 3_000_000_000)])
+    func projectionAside(seed: UInt64, settle: Int64) throws {
+        let lines = randomLog(seed: seed, events: 4_000)
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        try log.setSnapshotInterval(97)
+        if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }
+        var random = SeededRandom(seed: seed)
+        var start = 0, duplicates = 0, large = 0
+        while start < lines.count {
+            let end = min(lines.count, start + Int.random(in: 400...900, using: &random))
+            var piece = Array(lines[start..<end])
+            // Every other piece repeats a few stored events somewhere in its middle.
+            if start > 0 && Bool.random(using: &random) {
+                let from = Int.random(in: 0..<start, using: &random)
+                piece.insert(contentsOf: lines[from..<min(start, from + 5)], at: Int.random(in: 1..<piece.count, using: &random))
+            }
+            let bytes = Array(piece.joined(separator: [UInt8(ascii: "\n")]))
+            if bytes.count >= EventLog.parallelThreshold { large += 1 }
+            duplicates += try log.append(contentsOf: bytes).duplicates
+            start = end
+        }
+        #expect(large >= 4, "pieces large enough for the second thread")
+        #expect(duplicates > 0)
+        #expect(try log.lastSeq() == 4_000)
+        let rows = try storedRows(db), snapshots = try storedSnapshots(db)
+        #expect(rows.count > 100)
+        #expect(snapshots.count > 30)
+        #expect(try log.verifyProjections() == nil)
+        try log.rebuild()
+        #expect(try storedRows(db) == rows)
+        #expect(try storedSnapshots(db) == snapshots)
+    }
 }

@@ -120,11 +120,11 @@ func rawSQLiteInsert(_ chunks: [[UInt8]], synchronous: Synchronous) -> Double {
 }
 
 /// RouteLedger's append: parse, validate, canonicalize, hash-chain and store, one transaction per chunk.
-func routeLedgerAppend(_ chunks: [[UInt8]], synchronous: Synchronous, decodeAhead: Bool) throws -> Double {
+func routeLedgerAppend(_ chunks: [[UInt8]], synchronous: Synchronous, parallelProjection: Bool) throws -> Double {
     let path = temporaryPath("append")
     removeDatabase(path)
     defer { removeDatabase(path) }
-    let log = try EventLog(path: path, options: StoreOptions(synchronous: synchronous, decodeAhead: decodeAhead))
+    let log = try EventLog(path: path, options: StoreOptions(synchronous: synchronous, parallelProjection: parallelProjection))
     return try measure {
         for chunk in chunks { _ = try log.append(contentsOf: chunk) }
     }
@@ -213,8 +213,8 @@ var appendRates: [Double] = []
 var singleThreadRates: [Double] = []
 for run in 1...arguments.runs where arguments.only == nil || arguments.only == "append" {
     let floor = Double(arguments.events) / rawSQLiteInsert(batches, synchronous: arguments.synchronous)
-    let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, decodeAhead: true))
-    let single = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, decodeAhead: false))
+    let append = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, parallelProjection: true))
+    let single = Double(arguments.events) / (try routeLedgerAppend(batches, synchronous: arguments.synchronous, parallelProjection: false))
     floorRates.append(floor)
     appendRates.append(append)
     singleThreadRates.append(single)
@@ -281,7 +281,7 @@ print("|---|---|---|")
 print(String(format: "| raw SQLite insert (floor) | %.0f events/s | |", median(floorRates)))
 print(String(format: "| RouteLedger append | %.0f events/s | |", median(appendRates)))
 print(String(format: "| append / floor (per-run ratio) | %.3f | >= 0.3 |", median(ratios)))
-print(String(format: "| RouteLedger append, decode on the same thread (decodeAhead off) | %.0f events/s | |", median(singleThreadRates)))
+print(String(format: "| RouteLedger append, projection on the same thread (parallelProjection off) | %.0f events/s | |", median(singleThreadRates)))
 print(String(format: "| single-threaded append / floor (per-run ratio) | %.3f | |", median(singleRatios)))
 print(String(format: "| store only: append of pre-decoded events | %.0f events/s | |", storeRates.first ?? 0))
 print(String(format: "| JSON tree parse (for comparison) | %.0f events/s | |", Double(events.count) / parseSeconds))
