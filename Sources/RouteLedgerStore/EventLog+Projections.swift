@@ -164,29 +164,38 @@ extension EventLog {
     }
 
     /// Recomputes the reload records and snapshots inside the caller's write transaction. Events are read and
-    /// decoded on a second thread (``ReplayPipeline``) while this one folds and writes.
+    /// decoded on one thread (``ReplayPipeline``), folded on another (``ProjectionPipeline``), and written on
+    /// this one.
     private func rebuildProjections(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM reloads")
         try db.execute(sql: "DELETE FROM snapshots")
-        var projection = ReloadProjection(settings: try Self.settings(db), tracksEffects: false)
         let writer = try ReloadWriter(db)
         var snapshots = try SnapshotWriter(db)
         let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
-        let pipeline = ReplayPipeline(pool: pool, path: path, after: 0, through: last)
-        defer { pipeline.close() }
+        // Three stages: the reader decodes, the projection folds, this thread writes.
+        let reader = ReplayPipeline(pool: pool, path: path, after: 0, through: last)
+        defer { reader.close() }
+        let projector = ProjectionPipeline(projection: ReloadProjection(settings: try Self.settings(db), tracksEffects: false),
+                                           snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
+        defer { projector.close() }
+        func write(_ outputs: [ProjectionPipeline.Output]) throws {
+            for output in outputs {
+                for row in output.rows { try writer.insert(row) }
+                for snapshot in output.snapshots { try snapshots.insert(snapshot.bytes, at: snapshot.seq) }
+            }
+        }
         replay: while true {
-            switch pipeline.next() {
+            switch reader.next() {
             case .events(let block):
-                for event in block {
-                    for reload in projection.apply(event).reloads { try writer.insert(reload) }
-                    try snapshots.consider(projection, at: event.seq)
-                }
+                projector.submit(block)
+                try write(projector.ready())
             case .failed(let error):
                 throw error
             case .end:
                 break replay
             }
         }
+        try write(projector.finish().0)
         try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
     }
 
