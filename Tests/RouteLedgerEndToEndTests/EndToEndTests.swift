@@ -133,7 +133,7 @@ struct EndToEndTests {
             try Data(stack.token.utf8).write(to: URL(fileURLWithPath: directory.path("token")))
             chmod(directory.path("token"), 0o600)
             let conf = directory.path("nginx.conf")
-            let rendered = try Nginx.run("/bin/sh", ["-c", "'\(routeledger)' render nginx --db '\(stack.database)' --port \(stack.nginxPort) --address 127.0.0.1 > '\(conf)'"])
+            let rendered = try Command.run("/bin/sh", ["-c", "'\(routeledger)' render nginx --db '\(stack.database)' --port \(stack.nginxPort) --address 127.0.0.1 > '\(conf)'"])
             #expect(rendered.status == 0, "render nginx: \(rendered.output)")
             let prefix = directory.url.path + "/"
             let wrapper = directory.path("nginx-wrapper")

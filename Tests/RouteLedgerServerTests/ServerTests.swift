@@ -220,7 +220,7 @@ struct ServerTests {
         defer { fixture.remove() }
         let database = fixture.directory.path("server.db")
         @Sendable func cli(_ arguments: [String]) throws -> NSDictionary {
-            let result = try Nginx.run(Executables.url("routeledger").path, arguments + ["--db", database])
+            let result = try Command.run(Executables.url("routeledger").path, arguments + ["--db", database])
             #expect(result.status == 0)
             return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? NSDictionary)
         }

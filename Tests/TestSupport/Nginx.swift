@@ -38,11 +38,14 @@ public enum Nginx {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let result = try run(try binary(), ["-t", "-q", "-p", directory.path, "-e", directory.appendingPathComponent("error.log").path,
+        let result = try Command.run(try binary(), ["-t", "-q", "-p", directory.path, "-e", directory.appendingPathComponent("error.log").path,
                                             "-c", file.path, "-g", "pid \(directory.path)/nginx.pid;"])
         return (result.status == 0, result.output)
     }
+}
 
+/// Running a program from a test.
+public enum Command {
     /// Runs a program to completion (at most `timeout` seconds), returning its exit status and its
     /// stdout and stderr together.
     public static func run(_ program: String, _ arguments: [String], timeout: TimeInterval = 30) throws -> (status: Int32, output: String) {
