@@ -37,7 +37,8 @@ struct IngestLoopTests {
 
         try standIn.serve(state: Fixtures.states.appendingPathComponent("02-scale-up"))
         standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860,"timeNano":1795774860013000000}"#)
-        #expect(await standIn.wait(upTo: 30) { (try? log.lastSeq()) == 10 })
+        // The round appends before it reports itself: wait for both.
+        #expect(await standIn.wait(upTo: 30) { (try? log.lastSeq()) == 10 && rounds.withLockedValue { $0 } == 2 })
         #expect(rounds.withLockedValue { $0 } == 2)
 
         // A container outside Swarm is no reason to list.
