@@ -124,7 +124,8 @@ struct AgentTests {
             "agent", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", fixture.directory.path("nginx.conf"), "--nginx-bin", nginx,
             "--token-file", fixture.directory.path("token"), "--proxy-id", "proxy-r", "--wait", "2s"], logPath: fixture.directory.path("agent.out"))
         defer { agent.stop() }
-        try await Task.sleep(for: .seconds(1.5))
+        let away = ContinuousClock.now + .seconds(30)
+        while !agent.output.contains("server away, retrying") && ContinuousClock.now < away { try await Task.sleep(for: .milliseconds(50)) }
         #expect(agent.isRunning)
         #expect(agent.output.contains("server away, retrying"))
         let app = try buildApplication(log: fixture.log, configuration: ServerConfiguration(port: port, token: ServerFixture.token))
