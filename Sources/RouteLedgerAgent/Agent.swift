@@ -55,8 +55,11 @@ public struct AgentConfiguration: Sendable {
 public enum AgentStep: Sendable, Equatable {
     /// A new version passed `nginx -t`, replaced the file and nginx reloaded.
     case applied(version: String)
-    /// nginx refused a version (test or reload); the last good file stays.
+    /// nginx refused a version (`nginx -t`); the last good file stays and the version is not fetched again.
     case rejected(version: String, error: String)
+    /// The version passed `nginx -t` but the reload failed (nginx not running, say): the last good file is
+    /// back, and the version is tried again after a backoff.
+    case reloadFailed(version: String, error: String)
     /// Nothing new before the long-poll's timeout.
     case unchanged
     /// The server could not be reached or answered an error; the agent retries after a delay.
@@ -77,6 +80,8 @@ public actor Agent {
     /// The newest version nginx refused.
     public private(set) var refused: String?
     private var pendingReports: [String] = []
+    /// The version whose failed reload was last reported, so that retries do not repeat the report.
+    private var reloadFailureReported: String?
     private var reportCounter = 0
 
     /// The agent's HTTP client: a refused connection fails the round at once (the agent has its own
@@ -116,6 +121,11 @@ public actor Agent {
                 logger.error("nginx refused the configuration; keeping the last good one",
                              metadata: ["version": "\(version.prefix(12))", "error": "\(error)"])
                 delay = configuration.initialBackoff
+            case .reloadFailed(let version, let error):
+                logger.error("reloading nginx failed; the last good file is back, retrying",
+                             metadata: ["version": "\(version.prefix(12))", "error": "\(error)", "in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxBackoff)
             case .unchanged:
                 delay = configuration.initialBackoff
             }
@@ -189,7 +199,12 @@ public actor Agent {
         }
         if let error = await configuration.nginx.reload(file.path) {
             if let previous { try? file.replace(with: previous) }
-            return reject(version, "reload: \(error)")
+            // Not the configuration's fault: tried again after a backoff, reported once per version.
+            if reloadFailureReported != version {
+                reloadFailureReported = version
+                queueReport(type: "proxy.rejected", version: version, error: "reload: \(error)")
+            }
+            return .reloadFailed(version: version, error: "reload: \(error)")
         }
         running = version
         refused = nil

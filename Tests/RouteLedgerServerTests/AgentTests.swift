@@ -80,23 +80,30 @@ struct AgentTests {
             #expect(await agent.step() == .applied(version: next.version))
             #expect(file.read()?.contains("server_name good.local;") == true)
 
-            // 5. A failed reload puts the last good file back.
+            // 5. A failed reload puts the last good file back; the version is tried again (reported once) and
+            //    applied once nginx reloads.
             let applied = try #require(file.read())
             #expect(FileManager.default.createFile(atPath: fixture.directory.path("fail-reload"), contents: nil))
             try await post([service("more", host: "more.local"), task("more", ip: "10.0.7.3")])
-            guard case .rejected(_, let reloadError) = await agent.step() else { Issue.record("reload failure not reported"); return }
-            #expect(reloadError.contains("stand-in reload failed"))
-            #expect(file.read() == applied)
-            #expect(!FileManager.default.fileExists(atPath: file.candidatePath))
-            _ = await agent.step()  // sends the last report
+            let more = try #require(try fixture.log.reloads().last)
+            for _ in 0..<2 {
+                guard case .reloadFailed(let version, let reloadError) = await agent.step() else { Issue.record("reload failure not reported"); return }
+                #expect(version == more.version)
+                #expect(reloadError.contains("stand-in reload failed"))
+                #expect(file.read() == applied)
+                #expect(!FileManager.default.fileExists(atPath: file.candidatePath))
+            }
+            try FileManager.default.removeItem(atPath: fixture.directory.path("fail-reload"))
+            #expect(await agent.step() == .applied(version: more.version))
+            #expect(await agent.step() == .unchanged)  // sends the last report
 
             // The log records what the proxy ran and what it refused.
             let reports = try fixture.log.events(after: 0).filter { $0.type == .proxyApplied || $0.type == .proxyRejected }
-            #expect(reports.map(\.type) == [.proxyApplied, .proxyRejected, .proxyApplied, .proxyRejected])
+            #expect(reports.map(\.type) == [.proxyApplied, .proxyRejected, .proxyApplied, .proxyRejected, .proxyApplied])
             #expect(try fixture.log.proxyReports(for: bad).map(\.applied) == [false])
             #expect(try fixture.log.proxyReports(for: next).map(\.report.proxy) == ["proxy-a"])
             let reloads = try String(contentsOfFile: fixture.directory.path("reloads"), encoding: .utf8)
-            #expect(reloads.split(separator: "\n").count == 2)
+            #expect(reloads.split(separator: "\n").count == 3)
         }
     }
 

@@ -12,7 +12,8 @@ extension RouteLedger {
                 Each new version is written next to --nginx-conf, checked with `nginx -t`, moved into place \
                 in one rename, and nginx is reloaded (`nginx -s reload`, or --reload-cmd). When nginx \
                 refuses it, the last good file stays and the version is not fetched again until a newer \
-                one exists. With --token-file each outcome is appended to the log as proxy.applied or \
+                one exists; when only the reload fails, the last good file is put back and the reload is \
+                tried again with backoff. With --token-file each outcome is appended to the log as proxy.applied or \
                 proxy.rejected, so `why` and `timeline` show which proxies ran which reload. nginx must \
                 already be running (start it once on `routeledger render nginx`). While the server is \
                 away the agent retries with backoff; SIGINT or SIGTERM stops it.
@@ -92,6 +93,8 @@ extension RouteLedger {
                 case .applied(let version): print("applied \(version)")
                 case .unchanged: print("unchanged \(await agent.running ?? "-")")
                 case .rejected(let version, let error): throw InputError("nginx refused \(version.prefix(12)): \(error)")
+                case .reloadFailed(let version, let error):
+                    throw InputError("nginx accepted \(version.prefix(12)) but did not reload (the last good file is back): \(error)")
                 case .serverAway(let reason): throw InputError("cannot reach \(server): \(reason)")
                 }
                 return
