@@ -41,6 +41,8 @@ let renderCases: [RenderCase] = [
                                 .serviceCreated(F.service("docs", ["hosts": "example.local", "port": "8000", "context_root": "/docs/v1.2",
                                                                    "context_root_rewrite": "true"]))]
                                + F.running(1, of: "site", subnet: 1) + F.running(1, of: "docs", subnet: 2)),
+    RenderCase("context-root-only", [.serviceCreated(F.service("docs", ["hosts": "example.local", "port": "8000", "context_root": "/docs"]))]
+                                    + F.running(1, of: "docs", subnet: 2)),
     RenderCase("redirects", [.serviceCreated(F.service("new", ["hosts": "old.local,new.local", "port": "80",
                                                                "redirects": "http://old.local,http://new.local;legacy.local,https://new.local/"]))]
                             + F.running(1, of: "new", subnet: 1)),
@@ -104,6 +106,12 @@ struct NginxRenderTests {
         #expect(text.contains("server_name up.local;"))
         #expect(!text.contains("down.local"))
         #expect(text.contains("return 503;"))
+    }
+
+    @Test("a host served only under a context root answers 404 elsewhere, not nginx's default pages")
+    func contextRootOnly() {
+        let text = renderCases.first { $0.name == "context-root-only" }!.rendered
+        #expect(text.contains("        location / {\n            return 404;\n        }\n        location /docs {"))
     }
 
     @Test("a canary shares one upstream block: 4 + 1 task servers, equal weights")

@@ -148,6 +148,10 @@ public enum NginxConfig {
                 out.line("return 302 \(redirectTarget(redirect));")
                 return
             }
+            if !host.locations.contains(where: { $0.path == "/" }) {
+                // Only context roots on this host: anything else is not found (not nginx's default pages).
+                out.block("location /") { out in out.line("return 404;") }
+            }
             for location in host.locations {
                 out.block("location \(location.path)") { out in
                     if let root = location.rewriteRoot {
