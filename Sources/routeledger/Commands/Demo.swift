@@ -65,6 +65,8 @@ extension RouteLedger {
                   routeledger why 7 --db \(log.path)
                   routeledger events --db \(log.path) --json | jq '.[] | {seq, type}'
                   routeledger verify --db \(log.path)
+                  routeledger render nginx --db \(log.path)
+                  routeledger serve --db \(log.path)    # then: curl -s localhost:7420/v1/clusters/_/nginx.conf
                 """)
         }
     }
