@@ -69,15 +69,31 @@ public actor ProxyFeed {
     /// Long-polls in progress.
     public var waiterCount: Int { waiters.values.reduce(0) { $0 + $1.count } }
 
+    /// Events folded per step of a refresh; between steps other requests are served.
+    static let foldStep: Seq = 5_000
+
     /// Folds the events appended since the last refresh, takes up new reloads, and wakes the waiters of
     /// every cluster whose version changed. Returns those clusters.
+    ///
+    /// A large catch-up (another process appended a million events) folds in steps and lets other requests
+    /// in between: they stay correct meanwhile, since a configuration is served from the newest reload
+    /// taken up, and the live projection is used only when it has reached that reload's version.
     @discardableResult
-    public func refresh() throws -> Set<String> {
+    public func refresh() async throws -> Set<String> {
         let last = try log.lastSeq()
         guard last > seq else { return [] }
-        try log.replay(after: seq, through: last) { recorded in _ = projection.apply(recorded) }
-        seq = last
-        metrics?.setLogSeq(seq)
+        while seq < last {
+            let through = min(last, seq + Self.foldStep)
+            try log.replay(after: seq, through: through) { recorded in _ = projection.apply(recorded) }
+            seq = through
+            metrics?.setLogSeq(seq)
+            if seq < last { await Task.yield() }
+        }
+        return try takeUpReloads()
+    }
+
+    /// Reads the reloads recorded since the last look and wakes the waiters of their clusters.
+    private func takeUpReloads() throws -> Set<String> {
         let previousID = lastReloadID
         var changed: Set<String> = []
         for reload in try log.newestReloads(afterID: lastReloadID) {

@@ -286,4 +286,29 @@ struct ServerTests {
         #expect(ServerConfiguration(host: "127.0.0.2").isLoopback)
         #expect(!ServerConfiguration(host: "10.0.0.1").isLoopback)
     }
+
+    @Test("a large catch-up folds in steps, answering other requests in between, and ends at the newest reload")
+    func largeCatchUp() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let feed = try ProxyFeed(log: fixture.log)
+        // 12,000 events from another writer: one task of shop.local going down and up again.
+        var lines: [String] = []
+        for i in 0..<12_000 {
+            let state = i % 2 == 0 ? "shutdown" : "running"
+            lines.append(#"{"id":"flap-\#(i)","type":"task.updated","time":"2026-11-27T11:00:00Z","data":{"task":{"id":"shop1","serviceId":"svc-shop","state":"\#(state)","desiredState":"\#(state)","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.21/24"}]}}}"#)
+        }
+        let other = try EventLog(path: fixture.directory.path("server.db"))
+        _ = try other.append(contentsOf: Array(lines.joined(separator: "\n").utf8))
+        let versions = Set(try fixture.log.reloads().map(\.version))
+        let catchUp = Task { try await feed.refresh() }
+        // Answers during the catch-up (how many depends on scheduling) are each a recorded version.
+        while await feed.position < 12_029 {
+            #expect(versions.contains(try await feed.current(cluster: "").version.hex))
+            await Task.yield()
+        }
+        #expect(try await catchUp.value == [""])
+        #expect(await feed.position == 12_029)
+        #expect(try await feed.current(cluster: "").version.hex == (try fixture.log.reloads().last?.version))
+    }
 }
