@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -59,6 +60,7 @@ let package = Package(
                 "RouteLedgerCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -120,7 +122,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "tools/feedbench"),
-        // What several test targets share: finding and running nginx.
+        // What several test targets share: finding and running nginx, running programs, waiting with patience.
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"),
@@ -129,6 +131,7 @@ let package = Package(
         .target(
             name: "DockerStandIn",
             dependencies: [
+                "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,7 +145,8 @@ let package = Package(
         .testTarget(
             name: "RouteLedgerStoreTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator",
-                           .product(name: "GRDB", package: "GRDB.swift")]),
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "RouteLedgerServerTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport", "routeledger",
@@ -161,11 +165,11 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerDockerTests",
-            dependencies: ["RouteLedgerDocker", "RouteLedgerIngest", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn",
+            dependencies: ["RouteLedgerDocker", "RouteLedgerIngest", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",
-            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "DockerStandIn"]),
+            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "DockerStandIn", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

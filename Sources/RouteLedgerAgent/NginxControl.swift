@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 
 /// What the agent does to nginx: test a configuration file, and reload the running server.
 public struct NginxControl: Sendable {
@@ -45,10 +46,11 @@ enum CommandRunner {
     }
 
     static func run(_ arguments: [String], timeout: TimeInterval) async -> Outcome {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: runBlocking(arguments, timeout: timeout))
-            }
+        // NIO's blocking-I/O threads: on Linux `DispatchQueue.global()` shares the cooperative pool's threads.
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { runBlocking(arguments, timeout: timeout) }
+        } catch {
+            return Outcome(status: 127, output: "cannot run \(arguments[0]): \(error)")
         }
     }
 

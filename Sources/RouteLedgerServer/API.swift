@@ -1,8 +1,8 @@
-import Dispatch
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOPosix
 import RouteLedgerCore
 import RouteLedgerStore
 
@@ -170,11 +170,10 @@ public struct API: Sendable {
 
 // MARK: - Helpers
 
-/// Runs blocking SQLite work off the cooperative thread pool.
+/// Runs blocking SQLite work off the cooperative thread pool, on NIO's blocking-I/O threads. (On Linux,
+/// `DispatchQueue.global()` shares its threads with that pool, so it is no way out.)
 func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
+    try await NIOThreadPool.singleton.runIfActive(body)
 }
 
 /// Compares without leaking where the first difference is.

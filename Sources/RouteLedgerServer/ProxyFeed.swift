@@ -1,4 +1,6 @@
 import Logging
+import NIOCore
+import NIOPosix
 import RouteLedgerCore
 import RouteLedgerStore
 
@@ -27,7 +29,16 @@ public struct ServedConfig: Sendable, Equatable {
 /// Appends through this server call ``refresh()`` at once; appends by other processes (the CLI,
 /// `ingest docker`) are picked up by the periodic refresh (``FeedPoller``). A waiter is handed the newest
 /// configuration when it wakes, never an intermediate one.
+///
+/// The feed reads SQLite and folds events synchronously, so it runs on a thread of its own (one event loop
+/// that serves no I/O), never on the cooperative pool: a long catch-up must not stall other requests' tasks,
+/// and on a 2-core host that pool has 2 threads.
 public actor ProxyFeed {
+    /// The thread every feed's work runs on (serial, like the actor itself).
+    private static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.thread.executor.asUnownedSerialExecutor() }
+
     private let log: EventLog
     private let logger: Logger
     private let metrics: ServerMetrics?

@@ -34,6 +34,24 @@ final class ProjectionCache: @unchecked Sendable {
     }
 }
 
+/// Projections rebuilt when the log was opened, because they followed other routing rules.
+public struct ProjectionUpgrade: Sendable, Hashable, CustomStringConvertible {
+    /// The rules version the stored projections followed.
+    public var fromRules: Int
+    /// The rules version they follow now (this build's).
+    public var toRules: Int
+    /// The events replayed.
+    public var events: Seq
+    /// How long the rebuild took.
+    public var duration: Duration
+
+    public var description: String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return "reload records and snapshots followed routing rules v\(fromRules) (\(RoutingRules.summary(fromRules))); "
+            + "rebuilt them from \(events) events with rules v\(toRules) in \(String(format: "%.2f", seconds)) s"
+    }
+}
+
 /// The projections kept beside the log: reloads, written in the same transaction as the events they follow.
 extension EventLog {
     /// The reload settings the projections were built with.
@@ -127,16 +145,40 @@ extension EventLog {
         return nil
     }
 
-    /// Brings the projections up to the end of the log (after a migration from a schema without them).
-    func catchUpProjections() throws {
-        let behind = try read { db in
+    /// The version of the routing rules the stored projections follow (``RoutingRules``).
+    public func rulesVersion() throws -> Int {
+        try read { db in try Self.rulesVersion(db) }
+    }
+
+    /// Brings the projections up to the end of the log (after a migration from a schema without them) and to
+    /// this build's routing rules.
+    ///
+    /// - Returns: the rebuild that rules of another version made necessary, when the log holds events.
+    func catchUpProjections() throws -> ProjectionUpgrade? {
+        let (behind, rules, last) = try read { db in
             let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
-            return try Self.checkpoint(db) < last
+            return (try Self.checkpoint(db) < last, try Self.rulesVersion(db), last)
+        }
+        if rules != RoutingRules.version {
+            let start = ContinuousClock.now
+            var rebuilt = false
+            try writeProjections { db in
+                // Another process may have rebuilt them while this one waited for the write lock.
+                guard try Self.rulesVersion(db) != RoutingRules.version else { return }
+                try rebuildProjections(db)
+                rebuilt = true
+            }
+            guard rebuilt, last > 0 else { return nil }
+            let upgrade = ProjectionUpgrade(fromRules: rules, toRules: RoutingRules.version, events: last,
+                                            duration: ContinuousClock.now - start)
+            logger.info("\(upgrade)")
+            return upgrade
         }
         if behind {
             logger.info("building projections for events appended before they existed")
             try writeProjections { db in try rebuildProjections(db) }
         }
+        return nil
     }
 
     private func writeProjections(_ body: (Database) throws -> Void) throws {
@@ -157,6 +199,12 @@ extension EventLog {
         let settle = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'settle'") ?? 0
         let maxWait = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'maxWait'") ?? 0
         return ReloadSettings(settle: settle, maxWait: maxWait)
+    }
+
+    /// The rules version the stored projections follow; projections stored before versions were kept
+    /// (no row) follow version 1.
+    static func rulesVersion(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'rulesVersion'") ?? 1
     }
 
     static func checkpoint(_ db: Database) throws -> Seq {
@@ -197,6 +245,8 @@ extension EventLog {
         }
         try write(projector.finish().0)
         try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
+        try db.execute(sql: "INSERT OR REPLACE INTO projection_state (key, value) VALUES ('rulesVersion', ?)",
+                       arguments: [RoutingRules.version])
     }
 
     /// The projection as of the end of the log, inside a write transaction: from this process's cache, caught

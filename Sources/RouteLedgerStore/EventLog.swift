@@ -41,6 +41,9 @@ public struct EventLog: Sendable {
     let parallelProjection: Bool
     /// The reload projection as of the last append of this process, reused by the next one.
     let cache = ProjectionCache()
+    /// The rebuild opening the log made because its projections followed other routing rules; nil when none
+    /// was needed. Tell the operator: reload records they saw before have changed.
+    public private(set) var projectionUpgrade: ProjectionUpgrade?
 
     /// The schema migrations, in order. Named, and never erase data.
     static var migrator: DatabaseMigrator {
@@ -142,7 +145,7 @@ public struct EventLog: Sendable {
                 }
             }
             try migrator.migrate(pool)
-            try catchUpProjections()
+            projectionUpgrade = try catchUpProjections()
         } catch {
             throw Self.map(error, path: path)
         }

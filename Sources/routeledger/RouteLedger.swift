@@ -79,7 +79,9 @@ struct GlobalOptions: ParsableArguments {
         LogSetup.bootstrapOnce(level: logLevel)
         var logger = Logger(label: "routeledger")
         logger.logLevel = logLevel
-        return try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create), logger: logger)
+        let log = try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create), logger: logger)
+        if let upgrade = log.projectionUpgrade { Terminal.note("\(log.path): \(upgrade)") }
+        return log
     }
 }
 

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import TestSupport
 
 /// A stand-in for the Docker Engine API, for tests: HTTP/1.1 on a unix socket, serving scripted JSON in the
 /// Engine API's shapes (`GET /version`, `/v1.NN/networks`, `/services`, `/tasks`) and a `/events` stream the
@@ -118,14 +119,10 @@ public final class DockerStandIn: Sendable {
         try? FileManager.default.removeItem(atPath: socketPath)
     }
 
-    /// Waits until `condition` holds, checking every 20 ms, for at most `seconds`; returns whether it held.
-    public func wait(upTo seconds: Double, until condition: () -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition()
+    /// Waits until `condition` holds, checking every 20 ms, for at most `seconds` (by default the tests'
+    /// ``Patience``: a bound against hangs, far above what a loaded run takes); returns whether it held.
+    public func wait(upTo seconds: Double = Patience.seconds, until condition: () -> Bool) async -> Bool {
+        await Patience.wait(upTo: seconds) { condition() }
     }
 }
 

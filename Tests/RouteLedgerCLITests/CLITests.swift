@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Runs the built `routeledger` executable, as an operator would.
 struct CLI {
-    struct Result {
+    struct Result: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
@@ -34,13 +35,20 @@ struct CLI {
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
-    /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database; at most 60 s.
+    /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database, on a thread of
+    /// its own (waiting for a child process must not hold a cooperative thread); killed after the tests'
+    /// patience.
     @discardableResult
-    func run(_ arguments: [String], stdin: String? = nil, db: Bool = true) throws -> Result {
+    func run(_ arguments: [String], stdin: String? = nil, db: Bool = true) async throws -> Result {
+        let database = database
+        return try await offPool { try Self.runBlocking(arguments + (db ? ["--db", database] : []), stdin: stdin) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: String?) throws -> Result {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments + (db ? ["--db", database] : [])
-        process.currentDirectoryURL = Self.repository
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
         var environment = ProcessInfo.processInfo.environment
         environment["ROUTELEDGER_DB"] = nil
         process.environment = environment
@@ -51,7 +59,7 @@ struct CLI {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(Patience.seconds)
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         while process.isRunning && Date() < deadline { usleep(10_000) }
@@ -81,10 +89,10 @@ func json(_ text: String) throws -> Any {
 @Suite("routeledger command line")
 struct CLITests {
     @Test("the demo tells the story with the seed's shares")
-    func demo() throws {
+    func demo() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let result = try cli.run(["demo"])
+        let result = try await cli.run(["demo"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("demo.local"))
         #expect(result.stdout.contains("10.0.2.9:8080"))
@@ -92,20 +100,27 @@ struct CLITests {
         #expect(result.stdout.contains("shop-canary  10.0.2.31:8080  shopc1  20%"))
         #expect(result.stdout.contains("api-canary   10.0.2.50:8080  (vip)   50%"))
         #expect(result.stdout.contains("sticky sessions need task mode"))
+        // vip mode: the VIP is routed from the service's creation; its tasks change nothing the proxy sees.
+        #expect(result.stdout.contains("""
+            seq 6  service demo created: backend_mode=vip hosts=demo.local port=8080, replicas 4, image ehazlett/docker-demo
+                    -> reload 2: frontend demo.local added; demo.local: +10.0.2.9:8080 share 100%
+            seq 7  task demo1 of svc-demo: running at 10.0.2.10
+                    -> absorbed: demo is in vip mode: task demo1 leaves upstream 10.0.2.9:8080 unchanged
+            """))
         // A second demo into the same database is refused: it needs a fresh one.
-        let again = try cli.run(["demo"])
+        let again = try await cli.run(["demo"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already holds events"))
     }
 
     @Test("routes --json gives the documented shape, at any point")
-    func routesJSON() throws {
+    func routesJSON() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         for file in ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl"] {
-            #expect(try cli.run(["append", "data/" + file]).status == 0)
+            #expect(try await cli.run(["append", "data/" + file]).status == 0)
         }
-        let now = try json(try cli.run(["routes", "--json"]).stdout) as! [String: Any]
+        let now = try json(try await cli.run(["routes", "--json"]).stdout) as! [String: Any]
         #expect(now["seq"] as? Int == 22)
         let frontends = now["frontends"] as! [[String: Any]]
         #expect(frontends.map { $0["host"] as! String } == ["demo.local", "shop.local"])
@@ -118,15 +133,20 @@ struct CLITests {
         let diagnostics = now["diagnostics"] as! [[String: Any]]
         #expect(diagnostics.first?["label"] as? String == "com.docker.lb.sticky_session_cookie")
 
-        let before = try json(try cli.run(["routes", "--json", "--seq", "6"]).stdout) as! [String: Any]
+        let before = try json(try await cli.run(["routes", "--json", "--seq", "5"]).stdout) as! [String: Any]
         #expect((before["frontends"] as! [Any]).isEmpty)
-        #expect(before["logTime"] as? String == "2026-11-27T10:00:03Z")
-        let atTime = try json(try cli.run(["routes", "--json", "--at", "2026-11-27T10:00:03.2Z"]).stdout) as! [String: Any]
+        #expect(before["logTime"] as? String == "2026-11-27T10:00:02.5Z")
+        // Seq 6 creates the vip-mode service demo: its VIP is routed before any task runs, with a warning.
+        let atTime = try json(try await cli.run(["routes", "--json", "--at", "2026-11-27T10:00:03.2Z"]).stdout) as! [String: Any]
         #expect(atTime["seq"] as? Int == 6)
+        #expect((atTime["frontends"] as! [[String: Any]]).map { $0["host"] as! String } == ["demo.local"])
+        #expect((atTime["diagnostics"] as! [[String: Any]]).contains {
+            $0["service"] as? String == "demo" && $0["message"] as? String == "no running task: its VIP answers nothing"
+        })
     }
 
     @Test("a bad line 3 is reported on one line, exit 1, and nothing is stored")
-    func appendBadLine() throws {
+    func appendBadLine() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         let file = try cli.write("bad.jsonl", """
@@ -134,22 +154,22 @@ struct CLITests {
             {"id":"b","type":"network.created","data":{"network":{"id":"n2","name":"other"}}}
             {"id":"c","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"runing","desiredState":"running"}}}
             """)
-        let result = try cli.run(["append", file])
+        let result = try await cli.run(["append", file])
         #expect(result.status == 1)
         #expect(result.stderr == "routeledger: invalid event: line 3: data.task.state: unknown task state \"runing\" (expected one of new, pending, assigned, accepted, preparing, ready, starting, running, complete, shutdown, failed, rejected, remove, orphaned, allocated)\n")
         #expect(result.stdout.isEmpty)
-        let events = try cli.run(["events", "--json"])
+        let events = try await cli.run(["events", "--json"])
         #expect(events.status == 0)
         #expect((try json(events.stdout) as! [Any]).isEmpty)
     }
 
     @Test("events --json can be appended again: every event is a duplicate")
-    func exportReimport() throws {
+    func exportReimport() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        #expect(try cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
-        let exported = try cli.run(["events", "--json"]).stdout
-        let result = try cli.run(["append", "--json", "-"], stdin: exported)
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
+        let exported = try await cli.run(["events", "--json"]).stdout
+        let result = try await cli.run(["append", "--json", "-"], stdin: exported)
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try json(result.stdout) as! [String: Any]
         #expect(summary["appended"] as? Int == 0)
@@ -158,67 +178,67 @@ struct CLITests {
     }
 
     @Test("events --seq/--at show the log as it stood then")
-    func eventsAtAPoint() throws {
+    func eventsAtAPoint() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        #expect(try cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
-        let upToFour = try json(try cli.run(["events", "--json", "--after", "1", "--seq", "4"]).stdout) as! [[String: Any]]
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
+        let upToFour = try json(try await cli.run(["events", "--json", "--after", "1", "--seq", "4"]).stdout) as! [[String: Any]]
         #expect(upToFour.map { $0["seq"] as! Int } == [2, 3, 4])
-        let atTime = try json(try cli.run(["events", "--json", "--at", "2026-11-27T10:00:04Z"]).stdout) as! [[String: Any]]
+        let atTime = try json(try await cli.run(["events", "--json", "--at", "2026-11-27T10:00:04Z"]).stdout) as! [[String: Any]]
         #expect(atTime.map { $0["seq"] as! Int } == [1, 2, 3])
     }
 
     @Test("verify: exit 0 on an intact log, exit 1 naming the first bad seq")
-    func verify() throws {
+    func verify() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        #expect(try cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
-        let intact = try cli.run(["verify"])
+        #expect(try await cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
+        let intact = try await cli.run(["verify"])
         #expect(intact.status == 0)
-        #expect(intact.stdout == "ok: 5 events, hash chain intact through seq 5\n")
+        #expect(intact.stdout == "ok: 5 events, hash chain intact through seq 5; reload records follow routing rules v2\n")
         let sqlite = Process()
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         sqlite.arguments = [cli.database, "DROP TRIGGER events_refuse_update; UPDATE events SET id = 'forged' WHERE seq = 4;"]
         try sqlite.run()
         sqlite.waitUntilExit()
         #expect(sqlite.terminationStatus == 0)
-        let tampered = try cli.run(["verify"])
+        let tampered = try await cli.run(["verify"])
         #expect(tampered.status == 1)
         #expect(tampered.stderr.contains("verify failed at seq 4: hash mismatch"))
     }
 
     @Test("usage errors exit 2; user errors exit 1 with one line; --help exits 0")
-    func exitCodes() throws {
+    func exitCodes() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let both = try cli.run(["routes", "--seq", "1", "--at", "2026-11-27T10:00:00Z"])
+        let both = try await cli.run(["routes", "--seq", "1", "--at", "2026-11-27T10:00:00Z"])
         #expect(both.status == 2)
         #expect(both.stderr.contains("give --seq or --at, not both"))
-        let badTime = try cli.run(["routes", "--at", "noon"])
+        let badTime = try await cli.run(["routes", "--at", "noon"])
         #expect(badTime.status == 2)
-        let missing = try cli.run(["routes"])
+        let missing = try await cli.run(["routes"])
         #expect(missing.status == 1)
         #expect(missing.stderr == "routeledger: no database at \(cli.database) (create it with `routeledger init` or `routeledger append`)\n")
         #expect(!FileManager.default.fileExists(atPath: cli.database))
-        let noFile = try cli.run(["append", "/nonexistent.jsonl"])
+        let noFile = try await cli.run(["append", "/nonexistent.jsonl"])
         #expect(noFile.status == 1)
         #expect(noFile.stderr.contains("cannot read /nonexistent.jsonl: no such file"))
-        #expect(try cli.run(["init"]).status == 0)
-        let beyond = try cli.run(["routes", "--seq", "5"])
+        #expect(try await cli.run(["init"]).status == 0)
+        let beyond = try await cli.run(["routes", "--seq", "5"])
         #expect(beyond.status == 1)
         #expect(beyond.stderr == "routeledger: seq 5 is after the last event (0)\n")
-        let help = try cli.run(["routes", "--help"], db: false)
+        let help = try await cli.run(["routes", "--help"], db: false)
         #expect(help.status == 0)
         #expect(help.stdout.contains("--at <time>"))
     }
 
     @Test("human routes output: aligned table with shares as percentages")
-    func humanRoutes() throws {
+    func humanRoutes() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        #expect(try cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
-        #expect(try cli.run(["append", "data/04-canary-vip.jsonl"]).status == 0)
-        let result = try cli.run(["routes"])
+        #expect(try await cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
+        #expect(try await cli.run(["append", "data/04-canary-vip.jsonl"]).status == 0)
+        let result = try await cli.run(["routes"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("""
             HOST       CLUSTER  SERVICE     UPSTREAM        TASK   SHARE  OPTIONS
@@ -230,140 +250,144 @@ struct CLITests {
 
 @Suite("routeledger reload audit commands")
 struct ReloadCLITests {
-    func loaded() throws -> CLI {
+    func loaded() async throws -> CLI {
         let cli = try CLI()
         for file in ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl", "04-canary-vip.jsonl"] {
-            #expect(try cli.run(["append", "data/" + file]).status == 0)
+            #expect(try await cli.run(["append", "data/" + file]).status == 0)
         }
         return cli
     }
 
     @Test("reloads --json lists each version change with its causes; --host filters")
-    func reloads() throws {
-        let cli = try loaded()
+    func reloads() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let all = try json(try cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
-        #expect(all.map { $0["seq"] as! Int } == [5, 7, 17, 18, 19, 20, 22, 24, 29])
+        let all = try json(try await cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        #expect(all.map { $0["seq"] as! Int } == [5, 6, 17, 18, 19, 20, 22, 23, 28])
         #expect(all.allSatisfy { ($0["version"] as! String).count == 64 })
         #expect(all[1]["previousVersion"] as? String == all[0]["version"] as? String)
-        let demo = try json(try cli.run(["reloads", "--json", "--host", "demo.local"]).stdout) as! [[String: Any]]
+        let demo = try json(try await cli.run(["reloads", "--json", "--host", "demo.local"]).stdout) as! [[String: Any]]
         #expect(demo.map { $0["id"] as! Int } == [2])
-        let early = try json(try cli.run(["reloads", "--json", "--until", "2026-11-27T10:00:05Z"]).stdout) as! [[String: Any]]
+        let early = try json(try await cli.run(["reloads", "--json", "--until", "2026-11-27T10:00:05Z"]).stdout) as! [[String: Any]]
         #expect(early.count == 2)
     }
 
     @Test("why names the causing events and the change; explain gives the effect or the reason")
-    func whyAndExplain() throws {
-        let cli = try loaded()
+    func whyAndExplain() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let why = try cli.run(["why", "7"])
+        let why = try await cli.run(["why", "7"])
         #expect(why.status == 0)
         #expect(why.stdout.contains("task shopc1 of svc-shop-canary: running at 10.0.2.31"))
         #expect(why.stdout.contains("shop.local: +10.0.2.31:8080 share 25% → 20%"))
-        let explained = try json(try cli.run(["explain", "11", "--json"]).stdout) as! [String: Any]
+        let explained = try json(try await cli.run(["explain", "11", "--json"]).stdout) as! [String: Any]
         #expect(explained["effect"] as? String == "absorbed")
         #expect(explained["reason"] as? String == "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged")
-        let reload = try json(try cli.run(["explain", "22", "--json"]).stdout) as! [String: Any]
+        let reload = try json(try await cli.run(["explain", "22", "--json"]).stdout) as! [String: Any]
         #expect(reload["effect"] as? String == "reload")
         #expect(reload["reloads"] as? [Int] == [7])
-        let missing = try cli.run(["why", "99"])
+        let missing = try await cli.run(["why", "99"])
         #expect(missing.status == 1)
         #expect(missing.stderr == "routeledger: no reload 99 (the last is 9)\n")
     }
 
     @Test("config --settle coalesces and rebuilds; rebuild --verify agrees")
-    func settleAndVerify() throws {
-        let cli = try loaded()
+    func settleAndVerify() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let set = try cli.run(["config", "--settle", "2s"])
+        let set = try await cli.run(["config", "--settle", "2s"])
         #expect(set.status == 0)
         #expect(set.stdout == "settle 2s, max wait 20s; rebuilt 2 reloads\n")
-        let verify = try cli.run(["rebuild", "--verify"])
+        let verify = try await cli.run(["rebuild", "--verify"])
         #expect(verify.status == 0)
-        #expect(verify.stdout == "ok: 2 reloads match a replay of 29 events\n")
-        let pending = try json(try cli.run(["explain", "29", "--json"]).stdout) as! [String: Any]
+        #expect(verify.stdout == "ok: 2 reloads match a replay of 29 events with routing rules v2\n")
+        // The last change (api-canary created at seq 28) waits for a window no later event closes.
+        let pending = try json(try await cli.run(["explain", "28", "--json"]).stdout) as! [String: Any]
         #expect(pending["effect"] as? String == "pending")
-        #expect(try cli.run(["config", "--settle", "soon"]).status == 2)
+        let task = try json(try await cli.run(["explain", "29", "--json"]).stdout) as! [String: Any]
+        #expect(task["reason"] as? String == "api-canary is in vip mode: task apic1 leaves upstream 10.0.2.50:8080 unchanged")
+        #expect(try await cli.run(["config", "--settle", "soon"]).status == 2)
     }
 
     @Test("diff, timeline and replay tell the same story from three sides")
-    func history() throws {
-        let cli = try loaded()
+    func history() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let diff = try json(try cli.run(["diff", "--from", "10", "--to", "25", "--json"]).stdout) as! [String: Any]
+        let diff = try json(try await cli.run(["diff", "--from", "10", "--to", "25", "--json"]).stdout) as! [String: Any]
         let clusters = diff["clusters"] as! [[String: Any]]
         let change = clusters[0]["diff"] as! [String: Any]
         #expect((change["frontendsAdded"] as! [[String: Any]]).map { $0["host"] as! String } == ["api.local", "shop.local"])
-        let timeline = try json(try cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
+        let timeline = try json(try await cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
         #expect(timeline.map { ($0["upstreams"] as! [String]).count } == [1, 2, 3, 4, 5])
         #expect(timeline.last?["reload"] as? Int == 7)
-        let replay = try json(try cli.run(["replay", "--from", "20", "--to", "23", "--json"]).stdout) as! [[String: Any]]
-        #expect(replay.map { $0["effect"] as! String } == ["reload", "absorbed", "reload", "absorbed"])
+        let replay = try json(try await cli.run(["replay", "--from", "20", "--to", "23", "--json"]).stdout) as! [[String: Any]]
+        // 20: shop4 runs; 21: shop-canary (task mode) has no task yet; 22: its task runs; 23: api (vip mode) is created.
+        #expect(replay.map { $0["effect"] as! String } == ["reload", "absorbed", "reload", "reload"])
         #expect(replay[1]["reason"] as? String == "service shop-canary has no running task yet")
-        let backwards = try cli.run(["replay", "--from", "23", "--to", "20"])
+        let backwards = try await cli.run(["replay", "--from", "23", "--to", "20"])
         #expect(backwards.status == 1)
     }
 
     @Test("render nginx prints the config of a point; its version is the reload's; bad options exit 2")
-    func renderNginx() throws {
-        let cli = try loaded()
+    func renderNginx() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let now = try cli.run(["render", "nginx", "--port", "8080"])
+        let now = try await cli.run(["render", "nginx", "--port", "8080"])
         #expect(now.status == 0, "\(now.stderr)")
         #expect(now.stdout.contains("listen 8080 default_server;"))
         #expect(now.stdout.contains("server_name shop.local;"))
-        let reloads = try json(try cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        let reloads = try json(try await cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
         let last = reloads.last!["version"] as! String
         #expect(now.stdout.contains("# config version: \(last)\n"))
         // Before the first service: no frontends, 503 for every host, and a note saying so.
-        let early = try cli.run(["render", "nginx", "--seq", "3"])
+        let early = try await cli.run(["render", "nginx", "--seq", "3"])
         #expect(early.status == 0)
         #expect(early.stdout.contains("return 503;"))
         #expect(!early.stdout.contains("upstream "))
         #expect(early.stderr.contains("routes nothing at seq 3"))
-        #expect(try cli.run(["render", "nginx", "--port", "0"]).status == 2)
-        #expect(try cli.run(["render", "nginx", "--seq", "999"]).status == 1)
+        #expect(try await cli.run(["render", "nginx", "--port", "0"]).status == 2)
+        #expect(try await cli.run(["render", "nginx", "--seq", "999"]).status == 1)
     }
 
     @Test("why and timeline say which proxies applied or refused a reload")
-    func proxyReports() throws {
-        let cli = try loaded()
+    func proxyReports() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let reloads = try json(try cli.run(["reloads", "--json", "--host", "shop.local"]).stdout) as! [[String: Any]]
+        let reloads = try json(try await cli.run(["reloads", "--json", "--host", "shop.local"]).stdout) as! [[String: Any]]
         let last = reloads.last!, version = last["version"] as! String, id = last["id"] as! Int
         let reports = """
             {"id":"r1","type":"proxy.applied","data":{"cluster":"","version":"\(version)","proxy":"edge-1"}}
             {"id":"r2","type":"proxy.rejected","data":{"cluster":"","version":"\(version)","proxy":"edge-2","error":"nginx: [emerg] test"}}
             {"id":"r3","type":"proxy.applied","data":{"cluster":"edge","version":"\(version)","proxy":"other-cluster"}}
             """
-        #expect(try cli.run(["append", try cli.write("reports.jsonl", reports)]).status == 0)
-        let why = try json(try cli.run(["why", String(id), "--json"]).stdout) as! [String: Any]
+        #expect(try await cli.run(["append", try cli.write("reports.jsonl", reports)]).status == 0)
+        let why = try json(try await cli.run(["why", String(id), "--json"]).stdout) as! [String: Any]
         let proxies = why["proxies"] as! [[String: Any]]
         #expect(proxies.map { $0["proxy"] as! String } == ["edge-1", "edge-2"])
         #expect(proxies.map { $0["outcome"] as! String } == ["applied", "rejected"])
         #expect(proxies[1]["error"] as? String == "nginx: [emerg] test")
-        let human = try cli.run(["why", String(id)]).stdout
+        let human = try await cli.run(["why", String(id)]).stdout
         #expect(human.contains("edge-1 applied (seq 30"))
         #expect(human.contains("edge-2 rejected: nginx: [emerg] test"))
-        let timeline = try json(try cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
+        let timeline = try json(try await cli.run(["timeline", "--host", "shop.local", "--json"]).stdout) as! [[String: Any]]
         #expect(timeline.last?["appliedBy"] as? [String] == ["edge-1"])
         #expect(timeline.first?["appliedBy"] as? [String] == [])
     }
 
     @Test("serve refuses a non-loopback address without a token; agent --once names an unreachable server; bad options exit 2")
-    func serveAndAgentErrors() throws {
-        let cli = try loaded()
+    func serveAndAgentErrors() async throws {
+        let cli = try await loaded()
         defer { cli.cleanUp() }
-        let open = try cli.run(["serve", "--listen", "0.0.0.0:7999"])
+        let open = try await cli.run(["serve", "--listen", "0.0.0.0:7999"])
         #expect(open.status == 1)
         #expect(open.stderr == "routeledger: refusing to listen on 0.0.0.0 without a token: give --token-file PATH, or listen on 127.0.0.1\n")
-        #expect(try cli.run(["serve", "--listen", "nowhere"]).status == 2)
-        #expect(try cli.run(["serve", "--token-file", cli.directory.appendingPathComponent("missing").path]).status == 1)
-        let agent = try cli.run(["agent", "--server", "http://127.0.0.1:9", "--nginx-conf", cli.directory.appendingPathComponent("nginx.conf").path,
+        #expect(try await cli.run(["serve", "--listen", "nowhere"]).status == 2)
+        #expect(try await cli.run(["serve", "--token-file", cli.directory.appendingPathComponent("missing").path]).status == 1)
+        let agent = try await cli.run(["agent", "--server", "http://127.0.0.1:9", "--nginx-conf", cli.directory.appendingPathComponent("nginx.conf").path,
                                  "--once", "--wait", "1s"], db: false)
         #expect(agent.status == 1)
         #expect(agent.stderr.hasPrefix("routeledger: cannot reach http://127.0.0.1:9: "))
         #expect(agent.stderr.split(separator: "\n").count == 1)
-        #expect(try cli.run(["agent", "--server", "127.0.0.1:7420", "--nginx-conf", "x.conf"], db: false).status == 2)
+        #expect(try await cli.run(["agent", "--server", "127.0.0.1:7420", "--nginx-conf", "x.conf"], db: false).status == 2)
     }
 }

@@ -1,6 +1,7 @@
 import DockerStandIn
 import Foundation
 import Testing
+import TestSupport
 
 /// `routeledger ingest docker` as an operator runs it, against the stand-in daemon started by the test.
 @Suite("routeledger ingest docker")
@@ -15,20 +16,20 @@ struct IngestCLITests {
     }
 
     @Test("--once against an unreachable socket: one line on stderr, exit 1, no database created")
-    func unreachable() throws {
+    func unreachable() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
         let socket = cli.directory.appendingPathComponent("no-daemon.sock").path
-        let result = try cli.run(["ingest", "docker", "--once", "--host", "unix://" + socket])
+        let result = try await cli.run(["ingest", "docker", "--once", "--host", "unix://" + socket])
         #expect(result.status == 1)
         #expect(result.stderr == "routeledger: cannot reach the Docker daemon at unix://\(socket): no such socket (is Docker running? --host or DOCKER_HOST names another daemon)\n")
         #expect(result.stdout.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: cli.database))
 
-        let bad = try cli.run(["ingest", "docker", "--once", "--host", "ssh://manager"])
+        let bad = try await cli.run(["ingest", "docker", "--once", "--host", "ssh://manager"])
         #expect(bad.status == 1)
         #expect(bad.stderr.split(separator: "\n").count == 1)
-        #expect(try cli.run(["ingest", "docker", "--interval", "soon"]).status == 2)
+        #expect(try await cli.run(["ingest", "docker", "--interval", "soon"]).status == 2)
     }
 
     @Test("--once lists, appends what changed, and appends nothing for the same cluster again")
@@ -36,20 +37,20 @@ struct IngestCLITests {
         let standIn = try await Self.standIn(serving: "01-create")
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let first = try cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        let first = try await cli.run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "Docker 27.0.1 at \(standIn.host), API 1.47: listed 4 networks, 2 services, 3 tasks; appended 7 events (2 network.created, 2 service.created, 3 task.updated); last seq 7\n")
 
         try standIn.serve(state: Self.states.appendingPathComponent("06-service-removal"))
-        let second = try cli.run(["ingest", "docker", "--once", "--json", "--host", standIn.host])
+        let second = try await cli.run(["ingest", "docker", "--once", "--json", "--host", standIn.host])
         #expect(second.status == 0, "\(second.stderr)")
         let report = try json(second.stdout) as! [String: Any]
         #expect(report["appended"] as? Int == 7)
         #expect(report["duplicates"] as? Int == 0)
 
-        let again = try cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        let again = try await cli.run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(again.stdout.hasSuffix("listed 5 networks, 1 service, 3 tasks; no change; last seq 14\n"))
-        let routes = try json(try cli.run(["routes", "--json"]).stdout) as! [String: Any]
+        let routes = try json(try await cli.run(["routes", "--json"]).stdout) as! [String: Any]
         let frontends = routes["frontends"] as! [[String: Any]]
         #expect(frontends.map { $0["host"] as! String } == ["web.local"])
         #expect((frontends[0]["upstreams"] as! [[String: Any]]).map { $0["address"] as! String } == ["10.0.2.5:8080", "10.0.2.6:8080"])
@@ -72,15 +73,13 @@ struct IngestCLITests {
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        #expect(await standIn.wait(upTo: 30) { output.text.contains("appended 7 events") && standIn.openEventStreams == 1 })
+        #expect(await standIn.wait { output.text.contains("appended 7 events") && standIn.openEventStreams == 1 })
         try standIn.serve(state: Self.states.appendingPathComponent("02-scale-up"))
         standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860}"#)
-        #expect(await standIn.wait(upTo: 30) { output.text.contains("appended 3 events (1 service.updated, 2 task.updated); last seq 10") })
+        #expect(await standIn.wait { output.text.contains("appended 3 events (1 service.updated, 2 task.updated); last seq 10") })
 
         kill(process.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(!process.isRunning, "SIGTERM stops the ingest within 10 s")
+        #expect(await Patience.wait { !process.isRunning }, "SIGTERM stops the ingest (it would otherwise run for ever)")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -27,6 +27,12 @@ let renderCases: [RenderCase] = [
     RenderCase("task-mode", [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "8080"]))] + F.running(3, of: "web", subnet: 1)),
     RenderCase("vip-mode", [.serviceCreated(F.service("api", ["hosts": "api.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
                            + F.running(4, of: "api", subnet: 2)),
+    // The seed: the VIP lives from the service's creation to its deletion, so scaling to zero keeps it.
+    RenderCase("vip-mode-scaled-to-zero", [.serviceCreated(F.service("api", ["hosts": "api.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 1))]
+                                          + F.running(1, of: "api", subnet: 2)
+                                          + [.serviceUpdated(F.service("api", ["hosts": "api.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 0)),
+                                             .taskUpdated(F.task("api-1", of: "api", .shutdown, desired: .shutdown, ip: "10.0.2.1")),
+                                             .taskRemoved("api-1")]),
     RenderCase("canary-task", [.serviceCreated(F.service("shop", ["hosts": "shop.local", "port": "8080"])),
                                .serviceCreated(F.service("shop-canary", ["hosts": "shop.local", "port": "8080"]))]
                               + F.running(4, of: "shop", subnet: 3) + F.running(1, of: "shop-canary", subnet: 4)),
@@ -112,6 +118,14 @@ struct NginxRenderTests {
     func contextRootOnly() {
         let text = renderCases.first { $0.name == "context-root-only" }!.rendered
         #expect(text.contains("        location / {\n            return 404;\n        }\n        location /docs {"))
+    }
+
+    @Test("a vip-mode service scaled to zero keeps its VIP: the same configuration as with its task running")
+    func vipScaledToZero() {
+        let zero = renderCases.first { $0.name == "vip-mode-scaled-to-zero" }!
+        #expect(zero.rendered.contains("server 10.0.2.9:8080;"))
+        let running = ProxyView(cluster: "", projection: Fixture.project(Array(zero.events.dropLast(3))))
+        #expect(zero.view.version == running.version)
     }
 
     @Test("a canary shares one upstream block: 4 + 1 task servers, equal weights")

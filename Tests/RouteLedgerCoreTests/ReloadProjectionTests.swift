@@ -33,14 +33,15 @@ struct ReloadProjectionTests {
         + [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
         + F.running(4, of: "demo", subnet: 2)
 
-    @Test("vip mode: the first running task reloads, the others are absorbed")
-    func vipFirstTask() {
+    @Test("vip mode: creating the service reloads; every task, the first included, is absorbed")
+    func vipCreation() {
         let (_, effects, reloads) = audit(Self.vipDemo)
-        #expect(effects.map(\.isReload) == [false, false, false, false, true, false, false, false])
+        #expect(effects.map(\.isReload) == [false, false, false, true, false, false, false, false])
         #expect(reloads.count == 1)
-        #expect(reloads[0].seq == 5 && reloads[0].causes == [5] && reloads[0].previousVersion == nil)
+        #expect(reloads[0].seq == 4 && reloads[0].causes == [4] && reloads[0].previousVersion == nil)
         #expect(reloads[0].diff.frontendsAdded == [FrontendKey(cluster: "", host: "demo.local")])
         #expect(reloads[0].diff.networksAdded == ["n-demo"])
+        #expect(effects[4].reason == "demo is in vip mode: task demo-1 leaves upstream 10.0.2.9:8080 unchanged")
         #expect(effects[5].reason == "demo is in vip mode: task demo-2 leaves upstream 10.0.2.9:8080 unchanged")
     }
 
@@ -65,13 +66,50 @@ struct ReloadProjectionTests {
         ])
     }
 
-    @Test("vip mode: a reload only when the last running task stops")
+    @Test("vip mode: the last task stopping reloads nothing; removing the service does")
     func vipLastTask() {
-        let events = Self.vipDemo + (1...4).map { .taskUpdated(F.task("demo-\($0)", of: "demo", .running, desired: .shutdown, ip: "10.0.2.\($0)")) }
+        let events = Self.vipDemo
+            + (1...4).map { .taskUpdated(F.task("demo-\($0)", of: "demo", .running, desired: .shutdown, ip: "10.0.2.\($0)")) }
+            + (1...4).map { .taskRemoved(TaskID("demo-\($0)")) }
+            + [.serviceRemoved("s-demo")]
         let (_, effects, reloads) = audit(events)
-        #expect(effects.suffix(4).map(\.isReload) == [false, false, false, true])
+        #expect(effects.suffix(9).map(\.isReload) == [false, false, false, false, false, false, false, false, true])
+        #expect(effects[11].reason == "demo is in vip mode: task demo-4 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(reloads.count == 2)
+        #expect(reloads.last?.causes == [17])
         #expect(reloads.last?.diff.frontendsRemoved == [FrontendKey(cluster: "", host: "demo.local")])
         #expect(reloads.last?.diff.networksRemoved == ["n-demo"])
+    }
+
+    @Test("vip mode: a one-replica service whose task fails and is rescheduled reloads no proxy")
+    func vipReschedule() {
+        let events = Fixture.networks
+            + [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+            + F.running(1, of: "demo", subnet: 2)
+            + [.taskUpdated(F.task("demo-1", of: "demo", .failed, desired: .shutdown, ip: "10.0.2.1")),
+               .taskUpdated(F.task("demo-1b", of: "demo", .starting, ip: "10.0.2.7")),
+               .taskUpdated(F.task("demo-1b", of: "demo", ip: "10.0.2.7")),
+               .taskRemoved("demo-1")]
+        let (_, effects, reloads) = audit(events)
+        #expect(reloads.map(\.seq) == [4])
+        #expect(effects.suffix(5).allSatisfy { !$0.isReload })
+        #expect(effects[5].reason == "demo is in vip mode: task demo-1 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[7].reason == "demo is in vip mode: task demo-1b leaves upstream 10.0.2.9:8080 unchanged")
+    }
+
+    @Test("vip mode: attaching and detaching the route network reloads (the VIP is created and destroyed)")
+    func vipNetworkAttachment() {
+        let events = Fixture.networks
+            + [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], networks: []))]
+            + [.serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+            + F.running(1, of: "demo", subnet: 2)
+            + [.serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], networks: []))]
+        let (_, effects, reloads) = audit(events)
+        #expect(effects.suffix(4).map(\.isReload) == [false, true, false, true])
+        #expect(effects[3].reason == "service demo has no network to route through")
+        #expect(reloads.map(\.seq) == [5, 7])
+        #expect(reloads[0].diff.networksAdded == ["n-demo"])
+        #expect(reloads[1].diff.frontendsRemoved == [FrontendKey(cluster: "", host: "demo.local")])
     }
 
     @Test("task mode: each task change reloads; a drain reloads, the later shutdown and removal do not")

@@ -90,15 +90,45 @@ let routingRules: [RuleCase] = [
              [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
                 + F.running(4, of: "demo", subnet: 2),
              routes: ["demo.local 10.0.2.9:8080 demo 100%"]),
-    RuleCase("vip mode: no running task, no upstream",
+    RuleCase("vip mode: the VIP is routed from the service's creation, before any task runs, with a warning",
              [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9")),
               .taskUpdated(F.task("t1", of: "demo", .starting, ip: "10.0.2.10"))],
-             routes: [], notes: ["demo.local has no running upstream"]),
-    RuleCase("vip mode: the VIP stays while at least one task runs",
+             routes: ["demo.local 10.0.2.9:8080 demo 100%"], notes: ["warning demo backend_mode: no running task: its VIP answers nothing"]),
+    RuleCase("vip mode: the VIP stays when the last task stops (scale to zero), with a warning",
              [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
                 + F.running(2, of: "demo", subnet: 2)
-                + [.taskUpdated(F.task("demo-1", of: "demo", .shutdown, desired: .shutdown, ip: "10.0.2.1"))],
+                + [.taskUpdated(F.task("demo-1", of: "demo", .shutdown, desired: .shutdown, ip: "10.0.2.1")),
+                   .taskUpdated(F.task("demo-2", of: "demo", .shutdown, desired: .shutdown, ip: "10.0.2.2")),
+                   .taskRemoved("demo-1"), .taskRemoved("demo-2"),
+                   .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 0))],
+             routes: ["demo.local 10.0.2.9:8080 demo 100%"], notes: ["warning demo backend_mode: no running task: its VIP answers nothing"]),
+    RuleCase("vip mode: a rescheduled task (the only replica fails, its replacement runs) keeps the VIP; the warning goes",
+             [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+                + F.running(1, of: "demo", subnet: 2)
+                + [.taskUpdated(F.task("demo-1", of: "demo", .failed, desired: .shutdown, ip: "10.0.2.1")),
+                   .taskUpdated(F.task("demo-1b", of: "demo", ip: "10.0.2.7"))],
              routes: ["demo.local 10.0.2.9:8080 demo 100%"]),
+    RuleCase("vip mode: the VIP leaves with its network: detached, no upstream",
+             [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+                + F.running(1, of: "demo", subnet: 2)
+                + [.serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], networks: []))],
+             routes: [], notes: ["the service has no non-ingress network; no upstreams", "demo.local has no running upstream"]),
+    RuleCase("vip mode: the VIP leaves with the service",
+             [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+                + F.running(1, of: "demo", subnet: 2) + [.serviceRemoved("s-demo")],
+             routes: []),
+    RuleCase("vip mode: switching to task mode routes the running tasks instead of the VIP",
+             [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9"))]
+                + F.running(2, of: "demo", subnet: 2)
+                + [.serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080"], vip: "10.0.2.9"))],
+             routes: ["demo.local 10.0.2.1:8080 demo 50%", "demo.local 10.0.2.2:8080 demo 50%"]),
+    RuleCase("vip mode without a VIP on the route network: no upstream, a warning",
+             [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"]))]
+                + F.running(1, of: "demo", subnet: 2),
+             routes: [], notes: ["vip mode, but the service has no VIP on network demo; no upstreams"]),
+    RuleCase("a vip-mode default backend is routed from its creation, before any task runs",
+             [.serviceCreated(F.service("fallback", ["default_backend": "true", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.4"))],
+             routes: ["default 10.0.2.4:8080 fallback 100%"], notes: ["warning fallback backend_mode: no running task: its VIP answers nothing"]),
 
     // Shared frontends
     RuleCase("task-mode canary: one task next to four gets 1/5",

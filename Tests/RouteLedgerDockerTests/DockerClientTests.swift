@@ -4,10 +4,11 @@ import NIOConcurrencyHelpers
 import RouteLedgerCore
 import RouteLedgerDocker
 import Testing
+import TestSupport
 
 @Suite("The Engine API client, against the stand-in daemon")
 struct DockerClientTests {
-    static func client(_ standIn: DockerStandIn, timeout: Duration = .seconds(60), maximumResponseSize: Int = 512 << 20) -> DockerClient {
+    static func client(_ standIn: DockerStandIn, timeout: Duration = Patience.duration, maximumResponseSize: Int = 512 << 20) -> DockerClient {
         DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: timeout, maximumResponseSize: maximumResponseSize)
     }
 
@@ -60,7 +61,7 @@ struct DockerClientTests {
         }
         // The stand-in never answers, so any return is the timeout's. The bound is loose: when other suites keep
         // the (two-thread) cooperative pool busy, the timer's task waits for a thread.
-        #expect(ContinuousClock.now - started < .seconds(60))
+        #expect(ContinuousClock.now - started < Patience.duration, "the daemon never answers: only the timeout ends the request")
         await standIn.stop()
     }
 
@@ -84,12 +85,12 @@ struct DockerClientTests {
                                          onOpen: { opened.withLockedValue { $0 = true } },
                                          onMessage: { message in received.withLockedValue { $0.append("\(message.type) \(message.action)") } })
         }
-        #expect(await standIn.wait(upTo: 30) { standIn.openEventStreams == 1 && opened.withLockedValue { $0 } })
+        #expect(await standIn.wait { standIn.openEventStreams == 1 && opened.withLockedValue { $0 } })
         #expect(standIn.requests.last?.hasPrefix("GET /v1.47/events") == true)
         for line in String(decoding: try Fixtures.bytes("events.jsonl"), as: UTF8.self).split(separator: "\n") {
             standIn.emit(String(line))
         }
-        #expect(await standIn.wait(upTo: 30) { received.withLockedValue { $0.count } == 4 })
+        #expect(await standIn.wait { received.withLockedValue { $0.count } == 4 })
         #expect(received.withLockedValue { $0 } == ["service update", "container start", "network create", "service remove"])
         standIn.dropEventStreams()
         try await watch.value
@@ -103,12 +104,12 @@ struct DockerClientTests {
         let watch = Task {
             try await client.watchEvents(api: DockerAPIVersion(1, 47), types: ["service"], onOpen: {}, onMessage: { _ in })
         }
-        #expect(await standIn.wait(upTo: 30) { standIn.openEventStreams == 1 })
+        #expect(await standIn.wait { standIn.openEventStreams == 1 })
         let started = ContinuousClock.now
         watch.cancel()
         _ = await watch.result
-        #expect(ContinuousClock.now - started < .seconds(30), "far sooner than the stream would end by itself (never)")
-        #expect(await standIn.wait(upTo: 5) { standIn.openEventStreams == 0 })
+        #expect(ContinuousClock.now - started < Patience.duration, "far sooner than the stream would end by itself (never)")
+        #expect(await standIn.wait { standIn.openEventStreams == 0 })
         await standIn.stop()
     }
 }

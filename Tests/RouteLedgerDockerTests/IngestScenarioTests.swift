@@ -5,6 +5,7 @@ import RouteLedgerDocker
 import RouteLedgerIngest
 import RouteLedgerStore
 import Testing
+import TestSupport
 
 /// The scripted cluster states of data/docker/states, served by the stand-in daemon over a unix socket and
 /// ingested round by round into a real event log, as `routeledger ingest docker --once` does.
@@ -29,7 +30,7 @@ struct IngestScenarioTests {
         var clockTime = Timestamp(rfc3339: "2026-11-27T10:10:00Z")!
         func ingest() -> DockerIngest {
             let now = clockTime
-            return DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: .seconds(60)),
+            return DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: Patience.duration),
                                 journal: StoreJournal(log: log), clock: { now })
         }
         func step(_ state: String) async throws -> IngestRound {

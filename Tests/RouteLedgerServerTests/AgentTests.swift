@@ -131,15 +131,13 @@ struct AgentTests {
             "agent", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", fixture.directory.path("nginx.conf"), "--nginx-bin", nginx,
             "--token-file", fixture.directory.path("token"), "--proxy-id", "proxy-r", "--wait", "2s"], logPath: fixture.directory.path("agent.out"))
         defer { agent.stop() }
-        let away = ContinuousClock.now + .seconds(30)
-        while !agent.output.contains("server away, retrying") && ContinuousClock.now < away { try await Task.sleep(for: .milliseconds(50)) }
+        _ = await Patience.wait { agent.output.contains("server away, retrying") }
         #expect(agent.isRunning)
         #expect(agent.output.contains("server away, retrying"))
         let app = try buildApplication(log: fixture.log, configuration: ServerConfiguration(port: port, token: ServerFixture.token))
         let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let running = Task { try await server.run() }
-        let deadline = ContinuousClock.now + .seconds(30)
-        while try fixture.log.events(after: 29).isEmpty && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        _ = try await Patience.wait { try !fixture.log.events(after: 29).isEmpty }
         await server.triggerGracefulShutdown()
         _ = await running.result
         let reports = try fixture.log.events(after: 29)

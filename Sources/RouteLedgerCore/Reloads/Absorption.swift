@@ -23,6 +23,7 @@ enum Absorption {
             return taskReason(task, before: before.task, state: state, routing: routing)
         case .taskRemoved(let id):
             guard let old = before.task else { return "task \(id) is not known" }
+            if let vip = vipReason(old.serviceID, task: id, state: state, routing: routing) { return vip }
             if !old.isRoutable { return "task \(id) was no longer an upstream (\(describe(old)))" }
             return serviceReason(old.serviceID, task: id, state: state, routing: routing) ?? "the proxy view is unchanged"
         case .serviceCreated(let spec):
@@ -36,9 +37,9 @@ enum Absorption {
             return "service \(old.spec.name) had no upstream"
         case .networkCreated(let network):
             if network.ingress { return "network \(network.name) is the ingress network, never used for routing" }
-            return "no published service with running tasks routes through network \(network.name)"
+            return "no published service with upstreams routes through network \(network.name)"
         case .networkRemoved(let id):
-            return "no published service with running tasks routed through network \(id)"
+            return "no published service with upstreams routed through network \(id)"
         case .proxyApplied, .proxyRejected:
             return "a proxy report: it records what a proxy ran and changes no routing"
         }
@@ -46,6 +47,8 @@ enum Absorption {
 
     private static func taskReason(_ task: SwarmTask, before old: SwarmTask?, state: ClusterState,
                                    routing: RoutingProjection) -> String {
+        // In vip mode no task event reaches the proxy, the first and the last one included.
+        if let vip = vipReason(task.serviceID, task: task.id, state: state, routing: routing) { return vip }
         if !task.isRoutable && old?.isRoutable != true {
             return "task \(task.id) is not running (\(describe(task)))"
         }
@@ -67,8 +70,8 @@ enum Absorption {
         }
         switch config.mode {
         case .vip:
-            let vip = route.vip.map { $0.endpoint(port: config.port) } ?? "(no VIP)"
-            return "\(name) is in vip mode: task \(task) leaves upstream \(vip) unchanged"
+            return vipReason(id, task: task, state: state, routing: routing)
+                ?? "\(name) is in vip mode, but has no VIP on network \(state.networks[network]?.name ?? network.rawValue)"
         case .task:
             if let task = state.tasks[task], task.isRoutable, !task.addresses.contains(where: { $0.networkID == network }) {
                 return "task \(task.id) has no address on network \(state.networks[network]?.name ?? network.rawValue)"
@@ -77,11 +80,22 @@ enum Absorption {
         }
     }
 
+    /// Why a task of a vip-mode service with a routed VIP changes nothing; nil for any other service.
+    private static func vipReason(_ id: ServiceID, task: TaskID, state: ClusterState, routing: RoutingProjection) -> String? {
+        guard let route = routing.route(id), let config = route.routing, config.mode == .vip, let vip = route.vip,
+              route.routeNetwork != nil else { return nil }
+        return "\(route.name) is in vip mode: task \(task) leaves upstream \(vip.endpoint(port: config.port)) unchanged"
+    }
+
     private static func publicationReason(_ spec: ServiceSpec, state: ClusterState, routing: RoutingProjection) -> String {
         guard let record = state.services[spec.id] else { return "service \(spec.name) is not known" }
         guard record.routing != nil else { return "service \(spec.name) is not published (\(unpublished(record)))" }
-        if routing.route(spec.id)?.upstreams.isEmpty != false {
-            return "service \(spec.name) has no running task yet"
+        guard let route = routing.route(spec.id), route.routeNetwork != nil else {
+            return "service \(spec.name) has no network to route through"
+        }
+        if route.upstreams.isEmpty {
+            return route.routing?.mode == .vip ? "service \(spec.name) is in vip mode, but has no VIP on its route network"
+                                               : "service \(spec.name) has no running task yet"
         }
         return "the proxy view is unchanged"
     }

@@ -30,7 +30,8 @@ struct ServiceRoute: Sendable, Hashable {
     var vip: NetworkAddress?
     var diagnostics: [Diagnostic]
     var upstreams: [UpstreamTarget] = []
-    /// How many of its tasks are routable (running, desired running); vip mode serves while this is > 0.
+    /// How many of its tasks are routable (running, desired running). In vip mode it never changes the
+    /// upstreams, only whether the "no running task" warning is shown.
     var routableTasks = 0
 
     /// A network the proxy must join because this service sends it traffic, in its service cluster.
@@ -78,30 +79,32 @@ struct ServiceRoute: Sendable, Hashable {
     }
 
     /// Recomputes the upstreams from all the service's tasks.
+    ///
+    /// In vip mode the upstream is the VIP, from the service's publication to its removal (the seed: "a
+    /// persistent endpoint that exists from service creation to service deletion"): tasks only count.
     mutating func recomputeUpstreams(in state: ClusterState) {
         upstreams = []
         routableTasks = 0
-        guard let routing, routeNetwork != nil, let taskIDs = state.taskIDsByService[id] else { return }
-        for taskID in taskIDs {
+        guard let routing, routeNetwork != nil else { return }
+        for taskID in state.taskIDsByService[id] ?? [] {
             guard let task = state.tasks[taskID], task.isRoutable else { continue }
             routableTasks += 1
             if routing.mode == .task, let target = target(for: task) { upstreams.append(target) }
         }
-        if routing.mode == .task {
-            upstreams.sort()
-        } else if routableTasks > 0, let vip {
-            upstreams = [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)]
+        switch routing.mode {
+        case .task: upstreams.sort()
+        case .vip: if let vip { upstreams = [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)] }
         }
+        updateIdleVIPWarning()
     }
 
     /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
     ///
-    /// - Returns: whether the upstreams changed (then the service's frontends are touched).
+    /// - Returns: whether the upstreams changed (then the service's frontends are touched). Never in vip mode.
     mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> Bool {
         guard let routing, routeNetwork != nil else { return false }
         let wasRoutable = old?.isRoutable == true
         let isRoutable = new?.isRoutable == true
-        let wasServing = routableTasks > 0
         routableTasks += (isRoutable ? 1 : 0) - (wasRoutable ? 1 : 0)
         switch routing.mode {
         case .task:
@@ -115,9 +118,23 @@ struct ServiceRoute: Sendable, Hashable {
             }
             return true
         case .vip:
-            guard wasServing != (routableTasks > 0), let vip else { return false }
-            upstreams = routableTasks > 0 ? [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)] : []
-            return true
+            updateIdleVIPWarning()
+            return false
+        }
+    }
+
+    /// The diagnostic of a vip-mode service whose VIP is routed while no task runs behind it.
+    static let idleVIPMessage = "no running task: its VIP answers nothing"
+
+    /// Shows or hides ``idleVIPMessage``: it is for the operator, never part of the proxy view.
+    private mutating func updateIdleVIPWarning() {
+        let shown = routing?.mode == .vip && !upstreams.isEmpty && routableTasks == 0
+        let index = diagnostics.firstIndex { $0.message == Self.idleVIPMessage && $0.label == LabelParser.prefix + "backend_mode" }
+        if shown, index == nil {
+            diagnostics.append(Diagnostic(.warning, service: name, label: LabelParser.prefix + "backend_mode",
+                                          cluster: routing?.cluster, message: Self.idleVIPMessage))
+        } else if !shown, let index {
+            diagnostics.remove(at: index)
         }
     }
 

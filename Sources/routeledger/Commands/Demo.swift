@@ -100,7 +100,7 @@ enum DemoData {
 
     static let stories = [
         "01-default-backend.jsonl": "An overlay network `demo`, then a service labelled default_backend=true, port 8080.\nIts task starts, then runs: only the running task becomes an upstream.",
-        "02-vip-demo.jsonl": "demo runs 4 replicas in vip mode. The proxy sees one upstream, the VIP, from the first\nrunning task on. Scaling to 6, new env and a sticky cookie (ignored in vip mode) change nothing it sees.",
+        "02-vip-demo.jsonl": "demo runs 4 replicas in vip mode. The proxy sees one upstream, the VIP, from the service's\ncreation on, before any task runs: the VIP lives as long as the service. Its tasks, scaling to 6,\nnew env and a sticky cookie (ignored in vip mode) change nothing it sees.",
         "03-canary-task.jsonl": "shop runs 4 tasks in task mode on shop.local; shop-canary joins the same host with 1 task.\nEvery task is an upstream with an equal share.",
         "04-canary-vip.jsonl": "api runs 4 tasks in vip mode on api.local; api-canary joins with 1 task, also in vip mode.\nEach service is one upstream (its VIP), so the canary gets half the requests.",
     ]

@@ -11,7 +11,8 @@ extension RouteLedger {
                 Projections are derived from the events and written in the same transaction as the events \
                 they follow; a rebuild produces identical records. With --verify nothing is written: the log \
                 is replayed and compared with the stored records, and the first difference is reported \
-                (exit 1).
+                (exit 1). Both say which version of the routing rules the records follow; a log whose \
+                records follow another version is rebuilt when it is opened, with a note on stderr.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -26,12 +27,13 @@ extension RouteLedger {
                     Terminal.error("projections differ from a replay of the log: \(difference)")
                     throw ExitCode(1)
                 }
-                print("ok: \(try log.reloads().count) reloads match a replay of \(try log.lastSeq()) events")
+                print("ok: \(try log.reloads().count) reloads match a replay of \(try log.lastSeq()) events with routing rules v\(try log.rulesVersion())")
                 return
             }
             let start = Date()
             let count = try log.rebuild()
-            print(String(format: "rebuilt %d reloads from %lld events in %.2f s", count, try log.lastSeq(), Date().timeIntervalSince(start)))
+            print(String(format: "rebuilt %d reloads from %lld events in %.2f s with routing rules v%d", count, try log.lastSeq(),
+                         Date().timeIntervalSince(start), try log.rulesVersion()))
         }
     }
 
