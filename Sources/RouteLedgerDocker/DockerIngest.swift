@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 import RouteLedgerCore
 
 /// The event log as the ingest sees it. The CLI implements it over the store; this module does not import it.
@@ -124,7 +125,7 @@ public struct DockerIngest: Sendable {
     }
 
     /// The folded state the ingest compares listings with, and the log position it reflects.
-    struct Mirror {
+    struct Mirror: Sendable {
         var state: ClusterState
         var position: Seq
     }
@@ -144,6 +145,19 @@ public struct DockerIngest: Sendable {
     func round(_ api: DockerAPIVersion, _ mirror: inout Mirror?) async throws -> IngestRound {
         let listing = try await client.listing(api: api)
         let observedAt = clock()
+        // Folding, reconciling and appending are blocking SQLite and CPU work: on NIO's blocking-I/O threads,
+        // never on the cooperative pool (as many threads as cores). Once started, an append completes.
+        let (current, round) = try await NIOThreadPool.singleton.runIfActive { [journal, mirror] in
+            try Self.record(listing, observedAt: observedAt, since: mirror, in: journal)
+        }
+        mirror = current
+        return round
+    }
+
+    /// Folds what the log gained since `mirror`, reconciles `listing` with it, appends the events that
+    /// reconciling gives, and folds them.
+    private static func record(_ listing: DockerListing, observedAt: Timestamp, since mirror: Mirror?,
+                               in journal: any IngestJournal) throws -> (Mirror, IngestRound) {
         var current: Mirror
         if let mirror {
             current = mirror
@@ -158,9 +172,8 @@ public struct DockerIngest: Sendable {
             append = try journal.append(events)
             current.position = try journal.fold(after: current.position, into: &current.state)
         }
-        mirror = current
-        return IngestRound(listed: (listing.networks.count, listing.services.count, listing.tasks.count), events: events,
-                           append: append, skipped: listing.skipped)
+        return (current, IngestRound(listed: (listing.networks.count, listing.services.count, listing.tasks.count),
+                                     events: events, append: append, skipped: listing.skipped))
     }
 
     // MARK: - Following the cluster

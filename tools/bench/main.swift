@@ -260,6 +260,7 @@ let decodeSeconds = try measure { events = try decodeAll(bytes) }
 var stateRates: [Double] = []
 var projectionRates: [Double] = []
 var reloadRates: [Double] = []
+var reloadCount = 0
 for _ in 1...arguments.runs {
     var state = ClusterState()
     let stateSeconds = measure { for event in events { state.apply(event.event, seq: event.seq) } }
@@ -267,7 +268,7 @@ for _ in 1...arguments.runs {
     let projectionSeconds = measure { for event in events { projection.apply(event) } }
     precondition(projection.state.seq == Seq(events.count))
     var reloads = ReloadProjection(tracksEffects: false)
-    var reloadCount = 0
+    reloadCount = 0
     let reloadSeconds = measure { for event in events { reloadCount += reloads.apply(event).reloads.count } }
     precondition(reloadCount > 0)
     reloadRates.append(Double(events.count) / reloadSeconds)
@@ -290,3 +291,4 @@ print(String(format: "| decode into RecordedEvent array | %.0f events/s | |", Do
 print(String(format: "| fold, cluster state only | %.0f events/s | |", median(stateRates)))
 print(String(format: "| fold, state + incremental routing projection | %.0f events/s | >= 1,000,000 |", median(projectionRates)))
 print(String(format: "| fold, state + routing + reload projection (versions, diffs; no reasons) | %.0f events/s | |", median(reloadRates)))
+print("| reloads in the log (routing rules v\(RoutingRules.version)) | \(reloadCount) of \(events.count) events | |")
