@@ -291,6 +291,28 @@ struct ReloadCLITests {
         #expect(missing.stderr == "routeledger: no reload 99 (the last is 9)\n")
     }
 
+    @Test("a database written with routing rules v1: the first command rebuilds it with one note on stderr, the next says nothing")
+    func rulesUpgrade() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        // The sqlite3 dump of a database that routeledger 960db3f (rules v1) wrote from the four scenarios.
+        let dump = CLI.repository.appendingPathComponent("Tests/RouteLedgerStoreTests/Fixtures/rules-v1-scenarios.sql").path
+        let loaded = try await offPool { try Command.run("/bin/sh", ["-c", "/usr/bin/sqlite3 '\(cli.database)' < '\(dump)'"]) }
+        #expect(loaded.status == 0, "\(loaded.output)")
+
+        let first = try await cli.run(["reloads", "--host", "demo.local", "--json"])
+        #expect(first.status == 0)
+        let note = first.stderr.split(separator: "\n")
+        #expect(note.count == 1)
+        #expect(note.first?.hasPrefix("routeledger: note: \(cli.database): reload records and snapshots followed routing rules v1 (vip mode routed a service's VIP while at least one of its tasks ran); rebuilt them from 29 events with rules v2 in ") == true)
+        #expect(note.first?.hasSuffix(" s") == true)
+        #expect((try json(first.stdout) as! [[String: Any]]).map { $0["seq"] as! Int } == [6], "demo.local is routed from its creation")
+
+        let second = try await cli.run(["verify"])
+        #expect(second.stderr == "")
+        #expect(second.stdout.hasSuffix("reload records follow routing rules v2\n"))
+    }
+
     @Test("config --settle coalesces and rebuilds; rebuild --verify agrees")
     func settleAndVerify() async throws {
         let cli = try await loaded()
