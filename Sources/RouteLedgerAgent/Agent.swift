@@ -29,11 +29,14 @@ public struct AgentConfiguration: Sendable {
     public var initialBackoff: Duration
     /// The longest retry delay.
     public var maxBackoff: Duration
+    /// How much longer than `wait` a long-poll may take before the server counts as away (a report may take
+    /// 10 s more than this).
+    public var requestGrace: Duration
 
     /// Creates a configuration with the documented defaults.
     public init(server: String, cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
                 proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil, listenAddress: String? = nil,
-                initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30)) {
+                initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30), requestGrace: Duration = .seconds(5)) {
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.cluster = cluster.isEmpty ? "_" : cluster
         self.configFile = configFile
@@ -45,6 +48,7 @@ public struct AgentConfiguration: Sendable {
         self.listenAddress = listenAddress
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
+        self.requestGrace = requestGrace
     }
 
     /// The cluster's name in reports (`""` for the default cluster).
@@ -161,7 +165,7 @@ public actor Agent {
         var request = HTTPClientRequest(url: url)
         let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
         if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }
-        let response = try await client.execute(request, timeout: .seconds(configuration.wait.components.seconds + 5))
+        let response = try await client.execute(request, timeout: TimeAmount(configuration.wait + configuration.requestGrace))
         let body = try await response.body.collect(upTo: 64 << 20)
         switch response.status {
         case .notModified:
@@ -244,7 +248,7 @@ public actor Agent {
         request.headers.add(name: "Content-Type", value: "application/x-ndjson")
         request.body = .bytes(ByteBuffer(string: pendingReports.joined(separator: "\n") + "\n"))
         do {
-            let response = try await client.execute(request, timeout: .seconds(15))
+            let response = try await client.execute(request, timeout: TimeAmount(configuration.requestGrace + .seconds(10)))
             let body = try await response.body.collect(upTo: 1 << 20)
             if (200..<300).contains(response.status.code) {
                 pendingReports.removeAll()

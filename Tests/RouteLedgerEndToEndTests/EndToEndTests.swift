@@ -57,7 +57,7 @@ struct Stack {
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.body = .bytes(ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: TimeAmount(Patience.duration))
         let body = try await response.body.collect(upTo: 1 << 20)
         #expect((200..<300).contains(response.status.code), "POST /v1/events: \(String(buffer: body))")
     }
@@ -77,7 +77,7 @@ struct Stack {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(nginxPort)/")
         request.headers.add(name: "Host", value: host)
         if let cookie { request.headers.add(name: "Cookie", value: cookie) }
-        let response = try await client.execute(request, timeout: .seconds(10))
+        let response = try await client.execute(request, timeout: TimeAmount(Patience.duration))
         let body = try await response.body.collect(upTo: 1 << 16)
         var headers: [String: String] = [:]
         for (name, value) in response.headers { headers[name.lowercased()] = value }
@@ -146,7 +146,7 @@ struct EndToEndTests {
             processes.append(try BackgroundProcess(routeledger, ["serve", "--db", stack.database, "--listen", "127.0.0.1:\(stack.serverPort)",
                                                                  "--token-file", directory.path("token"), "--poll", "50ms"],
                                                    logPath: directory.path("serve.out")))
-            try await waitUntil("the server answers /healthz", seconds: 30) {
+            try await waitUntil("the server answers /healthz", seconds: Patience.seconds) {
                 (try? await stack.client.execute(HTTPClientRequest(url: "\(stack.server)/healthz"), timeout: .seconds(2)).status) == .ok
             }
             processes.append(try BackgroundProcess(routeledger, ["agent", "--server", stack.server, "--nginx-conf", conf, "--nginx-bin", wrapper,
@@ -154,7 +154,7 @@ struct EndToEndTests {
                                                                  "--port", String(stack.nginxPort), "--address", "127.0.0.1", "--wait", "5s", "--log-level", "debug"],
                                                    logPath: directory.path("agent.out")))
             for address in taskAddresses + ["127.0.2.1", "127.0.2.2"] {
-                try await waitUntil("backend \(address) listens", seconds: 30) {
+                try await waitUntil("backend \(address) listens", seconds: Patience.seconds) {
                     let request = HTTPClientRequest(url: "http://\(address):\(stack.backendPort)/")
                     return (try? await stack.client.execute(request, timeout: .seconds(2)).status) == .ok
                 }
@@ -166,11 +166,11 @@ struct EndToEndTests {
                     let before = try log.reloads().last?.id ?? 0
                     try await stack.post([line])
                     guard let reload = try log.reloads().last, reload.id != before else { continue }
-                    try await waitUntil("the agent applies reload \(reload.id)", seconds: 30) {
+                    try await waitUntil("the agent applies reload \(reload.id)", seconds: Patience.seconds) {
                         (try? log.proxyReports(for: reload).contains { $0.applied && $0.report.proxy == "e2e-proxy" }) == true
                     }
                     // nginx reloads in the background: wait until its responses name the new version.
-                    try await waitUntil("nginx serves reload \(reload.id)", seconds: 30) {
+                    try await waitUntil("nginx serves reload \(reload.id)", seconds: Patience.seconds) {
                         (try? await stack.get(host: "probe.invalid").headers["x-server-info"])?.contains(String(reload.version.prefix(12))) == true
                     }
                 }

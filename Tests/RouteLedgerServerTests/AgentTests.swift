@@ -49,7 +49,7 @@ struct AgentTests {
             let file = ConfigFile(path: fixture.directory.path("nginx.conf"))
             let agent = Agent(configuration: AgentConfiguration(
                 server: "http://127.0.0.1:\(port)", configFile: file, nginx: NginxControl(binary: nginx),
-                token: ServerFixture.token, proxyID: "proxy-a", wait: .seconds(1)))
+                token: ServerFixture.token, proxyID: "proxy-a", wait: .seconds(1), requestGrace: Patience.duration))
             func post(_ lines: [String]) async throws {
                 let response = try await client.execute(uri: "/v1/events", method: .post, headers: authorized,
                                                         body: ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
@@ -114,7 +114,7 @@ struct AgentTests {
         let port = try freeLoopbackPort()
         let agent = Agent(configuration: AgentConfiguration(
             server: "http://127.0.0.1:\(port)", configFile: ConfigFile(path: directory.path("nginx.conf")),
-            nginx: NginxControl(binary: "/bin/false"), proxyID: "proxy-b", wait: .seconds(1)))
+            nginx: NginxControl(binary: "/bin/false"), proxyID: "proxy-b", wait: .seconds(1), requestGrace: Patience.duration))
         guard case .serverAway = await agent.step() else { Issue.record("expected serverAway"); return }
         #expect(!FileManager.default.fileExists(atPath: directory.path("nginx.conf")))
     }
