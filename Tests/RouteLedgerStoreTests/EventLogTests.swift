@@ -143,7 +143,9 @@ struct EventLogTests {
         let db = TemporaryDatabase()
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
-        #expect(try log.verify() == VerifyReport(events: 3, lastSeq: 3, firstBad: nil))
+        let intact = try log.verify()
+        #expect(intact.isIntact && intact.events == 3 && intact.lastSeq == 3)
+        #expect(intact.lastHash == (try log.events(after: 2).first?.hash))
 
         // Someone with the sqlite3 shell drops the trigger and edits history.
         let queue = try DatabaseQueue(path: db.path)
@@ -154,6 +156,36 @@ struct EventLogTests {
         let report = try log.verify()
         #expect(report.firstBad?.seq == 2)
         #expect(report.firstBad?.reason.contains("hash mismatch") == true)
+    }
+
+    @Test("an anchor (SEQ:HASH recorded elsewhere) shows what the chain cannot: an end cut off, a log rewritten")
+    func anchors() throws {
+        let db = TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
+        let report = try log.verify()
+        let lastHash = try #require(report.lastHash)
+        let anchor = try #require(LogAnchor("3:" + lastHash))
+        #expect(try log.verify(anchors: [anchor]).isIntact)
+
+        // A log that ends before the anchor: its chain is intact, but the anchor's event is gone.
+        let short = TemporaryDatabase()
+        _ = try short.open().append(contentsOf: lines(network("a"), network("b")))
+        let cut = try short.open().verify(anchors: [anchor])
+        #expect(cut.firstBad == nil && !cut.isIntact)
+        #expect(cut.failedAnchor?.anchor == anchor)
+        #expect(cut.failedAnchor?.reason == "the log ends at seq 2: events were cut off from its end")
+
+        // A log rewritten from the start: intact chain, other hashes.
+        let other = TemporaryDatabase()
+        _ = try other.open().append(contentsOf: lines(network("a"), network("x"), network("c")))
+        let rewritten = try other.open().verify(anchors: [anchor])
+        #expect(rewritten.failedAnchor?.reason.hasSuffix("it is not the log the anchor was recorded from (rewritten at or before seq 3)") == true)
+
+        #expect(LogAnchor("3:abc") == nil)
+        #expect(LogAnchor("0:" + String(repeating: "a", count: 64)) == nil)
+        #expect(LogAnchor("x:" + String(repeating: "a", count: 64)) == nil)
+        #expect(LogAnchor("7:" + String(repeating: "A", count: 64))?.hash == String(repeating: "a", count: 64))
     }
 
     @Test("verify notices a removed event")
