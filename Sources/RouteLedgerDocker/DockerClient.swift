@@ -109,7 +109,11 @@ public struct DockerClient: Sendable {
         let request = "GET /v\(api)/events"
         let endpoint = self.endpoint
         let opened = NIOLockedValueBox(false)
-        let channel = try await withDeadline(request) { try await connect() }
+        // Not inside `withDeadline`: a channel connected after the deadline's task (or a cancellation) won
+        // would be dropped by the task group unclosed (NIOAsyncWriter traps on that in debug builds, and it
+        // leaks the connection). The bootstrap's connect timeout bounds the connect; `executeThenClose` below
+        // always runs, so the channel is closed whatever happens next.
+        let channel = try await connect()
         // The head must come within the timeout; after it, the stream may stay quiet for as long as the cluster does.
         let timeout = self.timeout
         let watchdog = Task {

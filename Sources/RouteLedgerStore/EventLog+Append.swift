@@ -61,7 +61,7 @@ extension EventLog {
     private func write(_ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
         let recordedAt = clock()
         do {
-            let (result, projection) = try pool.writeWithoutTransaction { db in
+            let (result, projection) = try writerLock.withLock { try pool.writeWithoutTransaction { db in
                 var outcome: (AppendResult, ReloadProjection)?
                 try db.inTransaction(.immediate) {
                     var batch = try AppendBatch(db, recordedAt: recordedAt, cache: cache)
@@ -70,7 +70,7 @@ extension EventLog {
                     return .commit
                 }
                 return outcome!
-            }
+            } }
             // Only a committed projection is kept for the next append.
             cache.store(projection, at: result.lastSeq)
             logger.debug("appended", metadata: ["appended": "\(result.appended)", "duplicates": "\(result.duplicates)",

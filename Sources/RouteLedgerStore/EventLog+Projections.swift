@@ -184,10 +184,12 @@ extension EventLog {
     private func writeProjections(_ body: (Database) throws -> Void) throws {
         cache.invalidate()
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try body(db)
-                    return .commit
+            try writerLock.withLock {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try body(db)
+                        return .commit
+                    }
                 }
             }
         } catch {

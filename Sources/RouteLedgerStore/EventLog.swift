@@ -21,13 +21,17 @@ public struct StoreOptions: Sendable {
     /// Whether large appends run the reload projection on a second thread while storing (on by default;
     /// off: one thread).
     public var parallelProjection: Bool
+    /// How long a writer waits for the other writers of the database before it gives up (``WriterLock``).
+    public var lockTimeout: TimeInterval
 
     /// Creates options with durable defaults.
-    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true, parallelProjection: Bool = true) {
+    public init(synchronous: Synchronous = .full, busyTimeout: TimeInterval = 5, create: Bool = true, parallelProjection: Bool = true,
+                lockTimeout: TimeInterval = 300) {
         self.synchronous = synchronous
         self.busyTimeout = busyTimeout
         self.create = create
         self.parallelProjection = parallelProjection
+        self.lockTimeout = lockTimeout
     }
 }
 
@@ -41,6 +45,8 @@ public struct EventLog: Sendable {
     let parallelProjection: Bool
     /// The reload projection as of the last append of this process, reused by the next one.
     let cache = ProjectionCache()
+    /// Makes this database's writers, in every process, wait their turn.
+    let writerLock: WriterLock
     /// The rebuild opening the log made because its projections followed other routing rules; nil when none
     /// was needed. Tell the operator: reload records they saw before have changed.
     public private(set) var projectionUpgrade: ProjectionUpgrade?
@@ -133,8 +139,9 @@ public struct EventLog: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
+            writerLock = try WriterLock(database: path, timeout: options.lockTimeout)
             let migrator = Self.migrator
-            try pool.read { db in
+            let current = try pool.read { db in
                 if try migrator.hasBeenSuperseded(db) {
                     let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
                     throw StoreError.newerSchema(path: path, unknownMigrations: unknown)
@@ -143,8 +150,10 @@ public struct EventLog: Sendable {
                 if !tables.isEmpty && !tables.contains("grdb_migrations") {
                     throw StoreError.notRouteLedger(path: path, reason: "it holds other tables (\(tables.prefix(3).joined(separator: ", ")))")
                 }
+                return try migrator.hasCompletedMigrations(db)
             }
-            try migrator.migrate(pool)
+            // A log already migrated is not written here, so readers never wait for the writers.
+            if !current { try writerLock.withLock { try migrator.migrate(pool) } }
             projectionUpgrade = try catchUpProjections()
         } catch {
             throw Self.map(error, path: path)

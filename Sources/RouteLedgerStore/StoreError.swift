@@ -1,3 +1,4 @@
+import Foundation
 import RouteLedgerCore
 
 /// Everything the event log can refuse or fail at, in words an operator can act on.
@@ -18,10 +19,17 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case newerSchema(path: String, unknownMigrations: [String])
     /// The database is locked by another writer for longer than the busy timeout.
     case busy(path: String)
+    /// Another RouteLedger writer held the writer lock for all of `waited` seconds; `holder` is who it said it
+    /// was (pid, command, since when).
+    case writerBusy(path: String, waited: TimeInterval, holder: String?)
     /// Any other SQLite failure.
     case database(path: String, message: String)
     /// A stored event cannot be read back (the log is damaged; run `verify`).
     case corrupt(seq: Seq, reason: String)
+
+    private static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
+    }
 
     public var description: String {
         switch self {
@@ -40,6 +48,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path) was written by a newer RouteLedger (unknown migrations: \(unknown.joined(separator: ", "))); upgrade routeledger to read it"
         case .busy(let path):
             return "\(path) is locked by another writer; try again"
+        case .writerBusy(let path, let waited, let holder):
+            let who = holder.map { "by \($0)" } ?? "by another writer"
+            return "\(path) stayed locked \(who) for the \(Self.seconds(waited)) this writer waited (--lock-timeout); nothing was written"
         case .database(let path, let message):
             return "\(path): \(message)"
         case .corrupt(let seq, let reason):

@@ -69,6 +69,18 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Log level on stderr.", valueName: "level"))
     var logLevel: Logger.Level = .warning
 
+    @Option(name: .long, help: ArgumentHelp(
+        "How long a write waits for the database's other writers, e.g. 30s, 5m.",
+        discussion: "Writers (append, ingest, serve, rebuild, config) take turns through DATABASE.lock; one that waits longer gives up, naming the holder, and writes nothing.",
+        valueName: "duration"))
+    var lockTimeout: String = "5m"
+
+    func validate() throws {
+        guard let nanoseconds = DurationText.nanoseconds(lockTimeout), nanoseconds > 0 else {
+            throw ValidationError("--lock-timeout \"\(lockTimeout)\" is not a duration above 0 (e.g. 30s, 5m)")
+        }
+    }
+
     /// The database path after defaults.
     var databasePath: String {
         db ?? ProcessInfo.processInfo.environment["ROUTELEDGER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "routeledger.db"
@@ -79,7 +91,9 @@ struct GlobalOptions: ParsableArguments {
         LogSetup.bootstrapOnce(level: logLevel)
         var logger = Logger(label: "routeledger")
         logger.logLevel = logLevel
-        let log = try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create), logger: logger)
+        let waits = Double(DurationText.nanoseconds(lockTimeout) ?? 300_000_000_000) / 1e9
+        let log = try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create, lockTimeout: waits),
+                               logger: logger)
         if let upgrade = log.projectionUpgrade { Terminal.note("\(log.path): \(upgrade)") }
         return log
     }

@@ -219,6 +219,78 @@ struct CLITests {
         #expect(tampered.stderr.contains("verify failed at seq 4: hash mismatch"))
     }
 
+    @Test("four concurrent append processes of 2,000 events each all succeed, each batch whole and in one piece")
+    func concurrentWriters() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try await cli.run(["init"]).status == 0)
+        var files: [String] = []
+        for writer in 1...4 {
+            let lines = (1...2_000).map { i in
+                #"{"id":"w\#(writer)-\#(i)","type":"network.created","time":"2026-11-27T10:00:00Z","data":{"network":{"id":"n-\#(writer)-\#(i)","name":"w\#(writer)n\#(i)"}}}"#
+            }
+            files.append(try cli.write("writer\(writer).jsonl", lines.joined(separator: "\n") + "\n"))
+        }
+        let results = try await withThrowingTaskGroup(of: CLI.Result.self) { group in
+            for file in files { group.addTask { try await cli.run(["append", file]) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        let events = try json(try await cli.run(["events", "--json"]).stdout) as! [[String: Any]]
+        #expect(events.map { $0["seq"] as! Int } == Array(1...8_000))
+        for writer in 1...4 {
+            let seqs = events.filter { ($0["id"] as! String).hasPrefix("w\(writer)-") }.map { $0["seq"] as! Int }
+            #expect(seqs.count == 2_000 && seqs.last! - seqs.first! == 1_999, "writer \(writer)'s batch is one piece")
+        }
+        #expect(try await cli.run(["verify"]).status == 0)
+    }
+
+    @Test("a writer waits for a long append by another process, longer than SQLite's 5 s busy timeout would")
+    func waitsForLongWriter() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let big = cli.directory.appendingPathComponent("big.jsonl").path
+        let generated = try await SimulatorCLITests.run(["--events", "100000", "--seed", "9", "--id-prefix", "big-", "--out", big])
+        #expect(generated.status == 0)
+        let small = try cli.write("small.jsonl", #"{"id":"small","type":"network.created","data":{"network":{"id":"n-small","name":"small"}}}"# + "\n")
+        async let long = cli.run(["append", big])
+        // Once the long append holds the lock (`flock -n` cannot take it), the small one starts and waits.
+        #expect(try await Patience.wait { try await offPool { try Command.run("/usr/bin/flock", ["-n", cli.database + ".lock", "true"]).status } != 0 })
+        let started = ContinuousClock.now
+        let waited = try await cli.run(["append", small, "--json"])
+        let took = ContinuousClock.now - started
+        #expect(try await long.status == 0)
+        #expect(waited.status == 0, "\(waited.stderr)")
+        #expect(try json(waited.stdout) as? [String: Int] == ["appended": 1, "duplicates": 0, "lastSeq": 100_001])
+        print("waitsForLongWriter: the small append waited \(took)")
+    }
+
+    @Test("a writer that waits past --lock-timeout gives up with one line and writes nothing")
+    func lockTimeout() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let file = try cli.write("one.jsonl", #"{"id":"n1","type":"network.created","data":{"network":{"id":"n1","name":"one"}}}"# + "\n")
+        // Another holder of the lock file (util-linux flock), for longer than this writer waits.
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--no-fork", cli.database + ".lock", "sleep", "60"]
+        try holder.run()
+        defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
+        // Held once `flock -n` cannot take it.
+        #expect(try await Patience.wait { try await offPool { try Command.run("/usr/bin/flock", ["-n", cli.database + ".lock", "true"]).status } != 0 })
+        let started = ContinuousClock.now
+        var waited = try await cli.run(["append", file, "--lock-timeout", "1s"])
+        #expect(ContinuousClock.now - started >= .seconds(1))
+        #expect(waited.status == 1)
+        #expect(waited.stderr == "routeledger: \(cli.database) stayed locked by another writer for the 1 s this writer waited (--lock-timeout); nothing was written\n")
+        // Readers never wait for the writers.
+        waited = try await cli.run(["events", "--json", "--lock-timeout", "1s"])
+        #expect(waited.status == 0 && waited.stdout == "[]\n")
+        #expect(try await cli.run(["append", file, "--lock-timeout", "0"]).status == 2)
+    }
+
     @Test("usage errors exit 2; user errors exit 1 with one line; --help exits 0")
     func exitCodes() async throws {
         let cli = try CLI()
@@ -322,7 +394,7 @@ struct ReloadCLITests {
 
         let second = try await cli.run(["verify"])
         #expect(second.stderr == "")
-        #expect(second.stdout.hasSuffix("reload records follow routing rules v2\n"))
+        #expect(second.stdout.split(separator: "\n").first?.hasSuffix("reload records follow routing rules v2") == true)
     }
 
     @Test("config --settle coalesces and rebuilds; rebuild --verify agrees")

@@ -112,4 +112,21 @@ struct DockerClientTests {
         #expect(await standIn.wait { standIn.openEventStreams == 0 })
         await standIn.stop()
     }
+
+    @Test("a watch cancelled while it connects closes its connection (no channel is dropped unclosed)")
+    func cancelWhileConnecting() async throws {
+        let standIn = try await startStandIn()
+        let client = Self.client(standIn)
+        // Cancelled at once, the connect is usually still in flight: a channel it yields must still be closed
+        // (dropping it unclosed traps in NIOAsyncWriter's deinit in debug builds and leaks the connection).
+        for _ in 1...100 {
+            let watch = Task {
+                try await client.watchEvents(api: DockerAPIVersion(1, 47), types: ["service"], onOpen: {}, onMessage: { _ in })
+            }
+            watch.cancel()
+            _ = await watch.result
+        }
+        #expect(await standIn.wait { standIn.openEventStreams == 0 })
+        await standIn.stop()
+    }
 }

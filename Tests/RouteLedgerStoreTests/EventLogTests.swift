@@ -188,6 +188,25 @@ struct EventLogTests {
         #expect(LogAnchor("7:" + String(repeating: "A", count: 64))?.hash == String(repeating: "a", count: 64))
     }
 
+    @Test("a writer waits for the writer lock, and past its timeout gives up naming the holder, writing nothing")
+    func writerLock() throws {
+        let db = TemporaryDatabase()
+        let log = try EventLog(path: db.path, options: StoreOptions(lockTimeout: 0.3))
+        let other = try WriterLock(database: db.path, timeout: 10)
+        _ = try other.withLock {
+            #expect {
+                try log.append(contentsOf: lines(network("a")))
+            } throws: { error in
+                guard case StoreError.writerBusy(let path, let waited, let holder) = error else { return false }
+                return path == db.path && waited == 0.3 && holder?.hasPrefix("pid \(getpid()) (") == true
+            }
+        }
+        #expect(try log.lastSeq() == 0)
+        #expect(try log.append(contentsOf: lines(network("a"))).lastSeq == 1, "the lock is free again")
+        #expect(StoreError.writerBusy(path: "/x.db", waited: 300, holder: "pid 7 (routeledger append) since 2026-11-29T12:00:00Z").description
+                == "/x.db stayed locked by pid 7 (routeledger append) since 2026-11-29T12:00:00Z for the 300 s this writer waited (--lock-timeout); nothing was written")
+    }
+
     @Test("verify notices a removed event")
     func verifyDetectsGap() throws {
         let db = TemporaryDatabase()
