@@ -277,6 +277,7 @@ struct CLITests {
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
         holder.arguments = ["--no-fork", cli.database + ".lock", "sleep", "60"]
         try holder.run()
+        try Reaper.watch(holder.processIdentifier)
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         // Held once `flock -n` cannot take it.
         #expect(try await Patience.wait { try await offPool { try Command.run("/usr/bin/flock", ["-n", cli.database + ".lock", "true"]).status } != 0 })

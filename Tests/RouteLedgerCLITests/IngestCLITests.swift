@@ -71,6 +71,7 @@ struct IngestCLITests {
         let output = OutputCollector()
         out.fileHandleForReading.readabilityHandler = { handle in output.add(handle.availableData) }
         try process.run()
+        try Reaper.watch(process.processIdentifier)
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         #expect(await standIn.wait { output.text.contains("appended 7 events") && standIn.openEventStreams == 1 })

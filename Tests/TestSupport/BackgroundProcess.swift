@@ -23,6 +23,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         try process.run()
         pid = process.processIdentifier
         self.logPath = logPath
+        try Reaper.watch(pid)
     }
 
     /// Whether it still runs.
@@ -41,6 +42,26 @@ public final class BackgroundProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             process.waitUntilExit()
         }
+    }
+}
+
+/// Stops a test's child processes when the test process dies without stopping them (a crash, a kill): a
+/// `defer` or `stop()` never runs then, and a server would outlive the suite.
+public enum Reaper {
+    /// Starts a small shell beside `pid` that, once this test process is gone, sends the child SIGTERM and,
+    /// 2 s later, SIGKILL (nginx's workers leave with their master). It exits by itself when the child does.
+    public static func watch(_ pid: Int32) throws {
+        let script = """
+            while kill -0 \(getpid()) 2>/dev/null; do kill -0 \(pid) 2>/dev/null || exit 0; sleep 0.5; done
+            kill -TERM \(pid) 2>/dev/null; sleep 2; kill -KILL \(pid) 2>/dev/null
+            """
+        let reaper = Process()
+        reaper.executableURL = URL(fileURLWithPath: "/bin/sh")
+        reaper.arguments = ["-c", script]
+        reaper.standardInput = FileHandle.nullDevice
+        reaper.standardOutput = FileHandle.nullDevice
+        reaper.standardError = FileHandle.nullDevice
+        try reaper.run()
     }
 }
 
