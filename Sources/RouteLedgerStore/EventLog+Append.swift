@@ -61,16 +61,11 @@ extension EventLog {
     private func write(_ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
         let recordedAt = clock()
         do {
-            let (result, projection) = try writerLock.withLock { try pool.writeWithoutTransaction { db in
-                var outcome: (AppendResult, ReloadProjection)?
-                try db.inTransaction(.immediate) {
-                    var batch = try AppendBatch(db, recordedAt: recordedAt, cache: cache)
-                    try body(&batch)
-                    outcome = try batch.finish()
-                    return .commit
-                }
-                return outcome!
-            } }
+            let (result, projection) = try writeTransaction { db in
+                var batch = try AppendBatch(db, recordedAt: recordedAt, cache: cache)
+                try body(&batch)
+                return try batch.finish()
+            }
             // Only a committed projection is kept for the next append.
             cache.store(projection, at: result.lastSeq)
             logger.debug("appended", metadata: ["appended": "\(result.appended)", "duplicates": "\(result.duplicates)",

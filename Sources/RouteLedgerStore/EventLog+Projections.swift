@@ -184,14 +184,7 @@ extension EventLog {
     private func writeProjections(_ body: (Database) throws -> Void) throws {
         cache.invalidate()
         do {
-            try writerLock.withLock {
-                try pool.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        try body(db)
-                        return .commit
-                    }
-                }
-            }
+            try writeTransaction(body)
         } catch {
             throw Self.map(error, path: path)
         }

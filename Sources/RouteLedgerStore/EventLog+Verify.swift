@@ -70,7 +70,7 @@ extension EventLog {
             var expected: Seq = 1
             var lastLogTime = Int64.min
             var count = 0
-            let wanted = Dictionary(anchors.map { ($0.seq, $0) }, uniquingKeysWith: { first, _ in first })
+            let anchored = Set(anchors.map(\.seq))
             var held: [Seq: String] = [:]
             while let row = try rows.next() {
                 let seq: Seq = row["seq"]
@@ -100,7 +100,7 @@ extension EventLog {
                     data: Array(data.utf8), meta: meta.map { Array($0.utf8) })
                 let stored = [UInt8](row["hash"] as Data)
                 if stored != hash { return bad("hash mismatch: the event or one before it was changed") }
-                if wanted[seq] != nil { held[seq] = hash.hexString }
+                if anchored.contains(seq) { held[seq] = hash.hexString }
                 previous = hash
                 lastLogTime = logTime
                 expected += 1

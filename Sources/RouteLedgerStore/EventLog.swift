@@ -161,6 +161,21 @@ public struct EventLog: Sendable {
         logger.debug("opened event log", metadata: ["path": "\(path)", "synchronous": "\(synchronous)"])
     }
 
+    /// Runs `body` in one `BEGIN IMMEDIATE` transaction, committed when it returns, once this writer's turn
+    /// has come (``WriterLock``): every write of the log goes through here.
+    func writeTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writerLock.withLock {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
     /// The wall clock, for `recordedAt` and events without a time.
     @Sendable public static func systemClock() -> Timestamp {
         var spec = timespec()

@@ -73,6 +73,12 @@ struct CLI {
                       stderr: String(decoding: stderrData, as: UTF8.self))
     }
 
+    /// Whether another process holds the database's writer lock (`flock -n` cannot take it).
+    func writerLockIsHeld() async throws -> Bool {
+        let lock = database + ".lock"
+        return try await offPool { try Command.run("/usr/bin/flock", ["-n", lock, "true"]).status } != 0
+    }
+
     func write(_ name: String, _ text: String) throws -> String {
         let url = directory.appendingPathComponent(name)
         try Data(text.utf8).write(to: url)
@@ -256,7 +262,7 @@ struct CLITests {
         let small = try cli.write("small.jsonl", #"{"id":"small","type":"network.created","data":{"network":{"id":"n-small","name":"small"}}}"# + "\n")
         async let long = cli.run(["append", big])
         // Once the long append holds the lock (`flock -n` cannot take it), the small one starts and waits.
-        #expect(try await Patience.wait { try await offPool { try Command.run("/usr/bin/flock", ["-n", cli.database + ".lock", "true"]).status } != 0 })
+        #expect(try await Patience.wait { try await cli.writerLockIsHeld() })
         let started = ContinuousClock.now
         let waited = try await cli.run(["append", small, "--json"])
         let took = ContinuousClock.now - started
@@ -280,7 +286,7 @@ struct CLITests {
         try Reaper.watch(holder.processIdentifier)
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         // Held once `flock -n` cannot take it.
-        #expect(try await Patience.wait { try await offPool { try Command.run("/usr/bin/flock", ["-n", cli.database + ".lock", "true"]).status } != 0 })
+        #expect(try await Patience.wait { try await cli.writerLockIsHeld() })
         let started = ContinuousClock.now
         var waited = try await cli.run(["append", file, "--lock-timeout", "1s"])
         #expect(ContinuousClock.now - started >= .seconds(1))

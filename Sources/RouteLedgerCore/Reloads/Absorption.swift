@@ -70,8 +70,8 @@ enum Absorption {
         }
         switch config.mode {
         case .vip:
-            return vipReason(id, task: task, state: state, routing: routing)
-                ?? "\(name) is in vip mode, but has no VIP on network \(state.networks[network]?.name ?? network.rawValue)"
+            // With a VIP, the callers gave ``vipReason`` already.
+            return "\(name) is in vip mode, but has no VIP on network \(state.networks[network]?.name ?? network.rawValue)"
         case .task:
             if let task = state.tasks[task], task.isRoutable, !task.addresses.contains(where: { $0.networkID == network }) {
                 return "task \(task.id) has no address on network \(state.networks[network]?.name ?? network.rawValue)"

@@ -101,7 +101,7 @@ extension RoutingView {
         var defaults: [String: [ServiceRoute]] = [:]
         var diagnostics: [Diagnostic] = []
         for route in routes {
-            diagnostics += route.diagnostics
+            diagnostics += route.reportedDiagnostics
             guard let routing = route.routing else { continue }
             for key in routing.frontendKeys { members[key, default: []].append(route) }
             if routing.isDefaultBackend { defaults[routing.cluster, default: []].append(route) }

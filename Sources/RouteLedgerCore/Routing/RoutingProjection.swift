@@ -94,7 +94,7 @@ public struct RoutingProjection: Sendable {
     /// The routing now.
     public var view: RoutingView {
         var diagnostics: [Diagnostic] = []
-        for route in routes.values { diagnostics += route.diagnostics }
+        for route in routes.values { diagnostics += route.reportedDiagnostics }
         var frontends: [Frontend] = []
         for key in members.keys.sorted() {
             let (frontend, notes) = frontend(key)

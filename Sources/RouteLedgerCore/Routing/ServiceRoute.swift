@@ -28,6 +28,7 @@ struct ServiceRoute: Sendable, Hashable {
     var routeNetwork: NetworkID?
     /// The VIP on the route network (vip mode).
     var vip: NetworkAddress?
+    /// What its labels and networks give the operator to know (the spec's part; see ``reportedDiagnostics``).
     var diagnostics: [Diagnostic]
     var upstreams: [UpstreamTarget] = []
     /// How many of its tasks are routable (running, desired running). In vip mode it never changes the
@@ -95,7 +96,6 @@ struct ServiceRoute: Sendable, Hashable {
         case .task: upstreams.sort()
         case .vip: if let vip { upstreams = [UpstreamTarget(address: vip.endpoint(port: routing.port), task: nil)] }
         }
-        updateIdleVIPWarning()
     }
 
     /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
@@ -118,24 +118,16 @@ struct ServiceRoute: Sendable, Hashable {
             }
             return true
         case .vip:
-            updateIdleVIPWarning()
             return false
         }
     }
 
-    /// The diagnostic of a vip-mode service whose VIP is routed while no task runs behind it.
-    static let idleVIPMessage = "no running task: its VIP answers nothing"
-
-    /// Shows or hides ``idleVIPMessage``: it is for the operator, never part of the proxy view.
-    private mutating func updateIdleVIPWarning() {
-        let shown = routing?.mode == .vip && !upstreams.isEmpty && routableTasks == 0
-        let index = diagnostics.firstIndex { $0.message == Self.idleVIPMessage && $0.label == LabelParser.prefix + "backend_mode" }
-        if shown, index == nil {
-            diagnostics.append(Diagnostic(.warning, service: name, label: LabelParser.prefix + "backend_mode",
-                                          cluster: routing?.cluster, message: Self.idleVIPMessage))
-        } else if !shown, let index {
-            diagnostics.remove(at: index)
-        }
+    /// Every diagnostic of the service now: its ``diagnostics``, and for a vip-mode service whose VIP is
+    /// routed while no task runs behind it, a warning (for the operator, never part of the proxy view).
+    var reportedDiagnostics: [Diagnostic] {
+        guard let routing, routing.mode == .vip, !upstreams.isEmpty, routableTasks == 0 else { return diagnostics }
+        return diagnostics + [Diagnostic(.warning, service: name, label: LabelParser.prefix + "backend_mode",
+                                         cluster: routing.cluster, message: "no running task: its VIP answers nothing")]
     }
 
     /// The task-mode upstream of a task: its address on the route network.
