@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // Pure: events, fold, labels, routing, reloads. No I/O, no clock, no randomness.
@@ -29,13 +31,17 @@ let package = Package(
         .target(
             name: "RouteLedgerCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        // The SQLite event log.
+        // The event log: the logic both engines share, and a storage engine each for SQLite and PostgreSQL.
         .target(
             name: "RouteLedgerStore",
             dependencies: [
                 "RouteLedgerCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

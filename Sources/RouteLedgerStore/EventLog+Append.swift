@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// What an append did.
@@ -20,13 +19,19 @@ extension EventLog {
     /// - Parameter progress: called with the number of events processed so far, every 10,000 events.
     /// - Throws: ``StoreError`` naming the line (or index), field and reason of the first bad event.
     public func append(contentsOf bytes: [UInt8], progress: ((Int) -> Void)? = nil) throws -> AppendResult {
-        if parallelProjection && bytes.count >= Self.parallelThreshold {
-            return try appendProjectingAside(bytes, progress: progress)
-        }
-        return try write { batch in
+        let aside = parallelProjection && bytes.count >= Self.parallelThreshold
+        return try write(projectingAside: aside) { batch in
             try bytes.withUnsafeBytes { buffer in
                 try JSONParser.forEachDocument(in: buffer, reading: { reader, location in
-                    try batch.append(try EventDecoder.decode(&reader, at: location))
+                    let event: IncomingEvent
+                    do {
+                        event = try EventDecoder.decode(&reader, at: location)
+                    } catch {
+                        // The events before a bad one are checked first: the error names the first bad event.
+                        try batch.flush()
+                        throw error
+                    }
+                    try batch.append(event)
                     if let progress, batch.processed % 10_000 == 0 { progress(batch.processed) }
                 })
             }
@@ -36,33 +41,21 @@ extension EventLog {
     /// Inputs at least this large (bytes) have their reload projection run on a second thread.
     static let parallelThreshold = 64 * 1024
 
-    /// The same append, with the reload projection running on a second thread (``ProjectionPipeline``).
-    private func appendProjectingAside(_ bytes: [UInt8], progress: ((Int) -> Void)?) throws -> AppendResult {
-        try write { batch in
-            let pipeline = batch.projectAside()
-            defer { pipeline.close() }
-            try bytes.withUnsafeBytes { buffer in
-                try JSONParser.forEachDocument(in: buffer, reading: { reader, location in
-                    try batch.append(try EventDecoder.decode(&reader, at: location), projectingWith: pipeline)
-                    if let progress, batch.processed % 10_000 == 0 { progress(batch.processed) }
-                })
-            }
-            try batch.finishProjecting(pipeline)
-        }
-    }
-
     /// Appends already validated events atomically.
     public func append(_ events: [IncomingEvent]) throws -> AppendResult {
-        try write { batch in
+        try write(projectingAside: false) { batch in
             for event in events { try batch.append(event) }
         }
     }
 
-    private func write(_ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
+    private func write(projectingAside: Bool, _ body: (inout AppendBatch) throws -> Void) throws -> AppendResult {
         let recordedAt = clock()
+        let blockSize = engine.appendBlockSize
         do {
-            let (result, projection) = try writeTransaction { db in
-                var batch = try AppendBatch(db, recordedAt: recordedAt, cache: cache)
+            let (result, projection) = try writeTransaction { connection in
+                var batch = try AppendBatch(connection, recordedAt: recordedAt, cache: cache, blockSize: blockSize)
+                if projectingAside { batch.projectAside() }
+                defer { batch.closePipeline() }
                 try body(&batch)
                 return try batch.finish()
             }
@@ -72,151 +65,148 @@ extension EventLog {
                                                 "lastSeq": "\(result.lastSeq)"])
             return result
         } catch {
-            throw Self.map(error, path: path)
+            throw engine.map(error)
         }
     }
 }
 
-/// One append transaction: the chain head, the prepared insert, and what was stored so far.
+/// One append transaction: the chain head, the events decoded but not yet stored, and what was stored so far.
+///
+/// Events are stored in blocks: the block's ids are looked up in one query (a stored id is a duplicate or a
+/// conflict, never a new row), the new events are numbered and chained here, and stored in one call of the
+/// engine. The reload projection follows every stored event, on this thread or, for large appends, on a
+/// second one (``ProjectionPipeline``); its records go in the same transaction.
 struct AppendBatch {
-    private let db: Database
-    private let insert: RawStatement
+    private let connection: any StoreConnection
     private let recordedAt: Timestamp
+    private let blockSize: Int
     private var seq: Seq
     private var logTime: Timestamp
     private var hash: [UInt8]
     /// The hash input, reused from event to event.
     private var scratch: [UInt8] = []
-    /// The reload projection, advanced with every stored event; its records go in the same transaction.
+    /// Decoded events waiting for their block to be stored.
+    private var block: [IncomingEvent] = []
+    /// The reload projection, advanced with every stored event; nil while a pipeline holds it.
     private var projection: ReloadProjection
-    /// Stored events not yet handed to the projection thread (large appends only).
-    private var pending: [RecordedEvent] = []
-    private let reloads: ReloadWriter
+    private var pipeline: ProjectionPipeline?
     private var snapshots: SnapshotWriter
     private(set) var result: AppendResult
+    /// Input events decoded so far.
+    private(set) var processed = 0
 
-    var processed: Int { result.positions.count }
-
-    init(_ db: Database, recordedAt: Timestamp, cache: ProjectionCache) throws {
-        self.db = db
+    init(_ connection: any StoreConnection, recordedAt: Timestamp, cache: ProjectionCache, blockSize: Int) throws {
+        self.connection = connection
         self.recordedAt = recordedAt
-        insert = try RawStatement(db, """
-            INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        if let head = try Row.fetchOne(db, sql: "SELECT seq, log_time, hash FROM events ORDER BY seq DESC LIMIT 1") {
-            seq = head["seq"]
-            logTime = Timestamp(nanosecondsSinceEpoch: head["log_time"])
-            hash = [UInt8](head["hash"] as Data)
+        self.blockSize = blockSize
+        if let head = try connection.rows("SELECT seq, log_time, hash FROM events ORDER BY seq DESC LIMIT 1", []).first {
+            seq = try head.int(0)
+            logTime = Timestamp(nanosecondsSinceEpoch: try head.int(1))
+            hash = try head.bytes(2)
         } else {
             seq = 0
             logTime = Timestamp(nanosecondsSinceEpoch: .min)
             hash = EventHash.genesis
         }
         result = AppendResult(appended: 0, duplicates: 0, positions: [], lastSeq: seq)
-        projection = try EventLog.projection(db, cache: cache, head: seq)
-        reloads = try ReloadWriter(db)
-        snapshots = try SnapshotWriter(db)
+        projection = try EventLog.projection(connection, cache: cache, head: seq)
+        snapshots = try SnapshotWriter(connection)
     }
 
-    /// Records the projection checkpoint; returns what was appended and the projection after it.
-    func finish() throws -> (AppendResult, ReloadProjection) {
-        try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [seq])
+    /// Starts projecting this batch's events on a second thread (see ``ProjectionPipeline``).
+    mutating func projectAside() {
+        pipeline = ProjectionPipeline(projection: projection, snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
+        projection = ReloadProjection(settings: projection.settings, tracksEffects: false)
+    }
+
+    /// Stops the projection thread, if any (after a failure; ``finish()`` has already stopped it otherwise).
+    func closePipeline() { pipeline?.close() }
+
+    mutating func append(_ event: IncomingEvent) throws {
+        block.append(event)
+        processed += 1
+        if block.count >= blockSize { try flush() }
+    }
+
+    /// Stores the events decoded so far; returns what was appended and the projection after it.
+    mutating func finish() throws -> (AppendResult, ReloadProjection) {
+        try flush()
+        if let pipeline {
+            let (outputs, final) = pipeline.finish()
+            try write(outputs)
+            projection = final
+        }
+        try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", .integer(seq))
         return (result, projection)
     }
 
-    mutating func append(_ event: IncomingEvent) throws {
-        guard let recorded = try store(event) else { return }
-        for reload in projection.apply(recorded).reloads { try reloads.insert(reload) }
-        try snapshots.consider(projection, at: recorded.seq)
-    }
-
-    // MARK: - The projection on a second thread
-
-    /// Starts projecting this batch's events on a second thread (see ``ProjectionPipeline``).
-    mutating func projectAside() -> ProjectionPipeline {
-        let moved = projection
-        projection = ReloadProjection(settings: moved.settings, tracksEffects: false)
-        return ProjectionPipeline(projection: moved, snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
-    }
-
-    /// Stores `event` and queues it for the projection thread; writes what the projection has finished.
-    mutating func append(_ event: IncomingEvent, projectingWith pipeline: ProjectionPipeline) throws {
-        guard let recorded = try store(event) else { return }
-        pending.append(recorded)
-        if pending.count == ProjectionPipeline.blockSize {
-            pipeline.submit(pending)
-            pending.removeAll(keepingCapacity: true)
-            try write(pipeline.ready())
+    /// Stores the decoded events: duplicates resolved, new ones numbered, chained, inserted and projected.
+    mutating func flush() throws {
+        guard !block.isEmpty else { return }
+        let events = block.map { event -> (IncomingEvent, String) in (event, event.id ?? UUID().uuidString.lowercased()) }
+        block.removeAll(keepingCapacity: true)
+        var known = try connection.storedEvents(ids: events.compactMap { $0.0.id })
+        var rows: [EventRow] = []
+        var recorded: [RecordedEvent] = []
+        rows.reserveCapacity(events.count)
+        for (event, id) in events {
+            let type = event.type.rawValue
+            if let stored = known[id] {
+                try resolveDuplicate(id: id, type: type, data: event.data, stored: stored, location: event.location)
+                continue
+            }
+            let time = event.time ?? recordedAt
+            let nextSeq = seq + 1
+            let nextLogTime = max(time, logTime)
+            let nextHash = EventHash.chain(previous: hash, seq: nextSeq, id: id, type: type, time: time,
+                                           logTime: nextLogTime, recordedAt: recordedAt, data: event.data, meta: event.meta,
+                                           scratch: &scratch)
+            rows.append(EventRow(seq: nextSeq, id: id, type: type, time: time.nanosecondsSinceEpoch,
+                                 logTime: nextLogTime.nanosecondsSinceEpoch, recordedAt: recordedAt.nanosecondsSinceEpoch,
+                                 data: event.data, meta: event.meta, hash: nextHash))
+            if event.id != nil { known[id] = (nextSeq, type, String(decoding: event.data, as: UTF8.self)) }
+            seq = nextSeq
+            logTime = nextLogTime
+            hash = nextHash
+            result.appended += 1
+            result.positions.append(nextSeq)
+            result.lastSeq = nextSeq
+            recorded.append(RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event))
         }
+        try connection.insert(events: rows)
+        try project(recorded)
     }
 
-    /// Waits for the projection of the last events, writes it, and takes the projection back.
-    mutating func finishProjecting(_ pipeline: ProjectionPipeline) throws {
-        pipeline.submit(pending)
-        pending.removeAll()
-        let (outputs, final) = pipeline.finish()
-        try write(outputs)
-        projection = final
+    private mutating func project(_ recorded: [RecordedEvent]) throws {
+        if let pipeline {
+            pipeline.submit(recorded)
+            try write(pipeline.ready())
+            return
+        }
+        var reloads: [ReloadRow] = []
+        for event in recorded {
+            reloads += projection.apply(event).reloads.map(ReloadRow.init)
+            try snapshots.consider(projection, at: event.seq)
+        }
+        try connection.insert(reloads: reloads)
     }
 
     private mutating func write(_ outputs: [ProjectionPipeline.Output]) throws {
         for output in outputs {
-            for row in output.rows { try reloads.insert(row) }
+            try connection.insert(reloads: output.rows)
             for snapshot in output.snapshots { try snapshots.insert(snapshot.bytes, at: snapshot.seq) }
         }
     }
 
-    /// Inserts `event` as the next event and advances the chain; nil for a duplicate (counted, not stored).
-    private mutating func store(_ event: IncomingEvent) throws -> RecordedEvent? {
-        let id = event.id ?? UUID().uuidString.lowercased()
-        let type = event.type.rawValue
-        let data = event.data
-        let meta = event.meta
-        let time = event.time ?? recordedAt
-        let nextSeq = seq + 1
-        let nextLogTime = max(time, logTime)
-        let nextHash = EventHash.chain(previous: hash, seq: nextSeq, id: id, type: type, time: time,
-                                       logTime: nextLogTime, recordedAt: recordedAt, data: data, meta: meta,
-                                       scratch: &scratch)
-        insert.bind(1, nextSeq)
-        insert.bind(2, text: id)
-        insert.bind(3, text: type)
-        insert.bind(4, time.nanosecondsSinceEpoch)
-        insert.bind(5, nextLogTime.nanosecondsSinceEpoch)
-        insert.bind(6, recordedAt.nanosecondsSinceEpoch)
-        insert.bind(7, text: data)
-        if let meta { insert.bind(8, text: meta) } else { insert.bindNull(8) }
-        insert.bind(9, blob: nextHash)
-        let code = insert.run()
-        if code == SQLITE_CONSTRAINT_UNIQUE_CODE {
-            try resolveDuplicate(id: id, type: type, data: data, location: event.location)
-            return nil
-        }
-        guard code == 0 else { throw insert.error(code) }
-        seq = nextSeq
-        logTime = nextLogTime
-        hash = nextHash
-        result.appended += 1
-        result.positions.append(nextSeq)
-        result.lastSeq = nextSeq
-        return RecordedEvent(seq: nextSeq, id: id, time: time, logTime: nextLogTime, event: event.event)
-    }
-
     /// Same id, same type and data (JSON-equal: member order and spacing aside): a no-op returning the
     /// stored position. Otherwise a conflict.
-    private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], location: DocumentLocation?) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, type, data FROM events WHERE id = ?", arguments: [id]) else {
-            throw StoreError.database(path: db.description, message: "unique constraint failed for event id \(id), but no such event is stored")
-        }
-        let storedSeq: Seq = row["seq"]
-        let storedType: String = row["type"]
-        let storedData: String = row["data"]
-        guard storedType == type, Array(storedData.utf8) == data || Self.sameJSON(storedData, data) else {
-            throw StoreError.conflict(id: id, storedSeq: storedSeq, location: location)
+    private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], stored: (seq: Seq, type: String, data: String),
+                                           location: DocumentLocation?) throws {
+        guard stored.type == type, Array(stored.data.utf8) == data || Self.sameJSON(stored.data, data) else {
+            throw StoreError.conflict(id: id, storedSeq: stored.seq, location: location)
         }
         result.duplicates += 1
-        result.positions.append(storedSeq)
+        result.positions.append(stored.seq)
     }
 }
 
@@ -226,6 +216,3 @@ extension AppendBatch {
         return a.isEquivalent(to: b)
     }
 }
-
-/// SQLITE_CONSTRAINT_UNIQUE: (SQLITE_CONSTRAINT | (8<<8)).
-private let SQLITE_CONSTRAINT_UNIQUE_CODE: Int32 = 19 | (8 << 8)

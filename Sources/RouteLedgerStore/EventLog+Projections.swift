@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// The reload projection this process last left at a position, so that the next append continues from it
@@ -56,79 +55,89 @@ public struct ProjectionUpgrade: Sendable, Hashable, CustomStringConvertible {
 extension EventLog {
     /// The reload settings the projections were built with.
     public func reloadSettings() throws -> ReloadSettings {
-        try read { db in try Self.settings(db) }
+        try read { connection in try Self.settings(connection) }
     }
 
     /// Changes the reload settings and rebuilds the projections with them, in one transaction.
     public func setReloadSettings(_ settings: ReloadSettings) throws {
-        try writeProjections { db in
-            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'settle'", arguments: [settings.settle])
-            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'maxWait'", arguments: [settings.maxWait])
-            try rebuildProjections(db)
+        try writeProjections { connection in
+            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'settle'", .integer(settings.settle))
+            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'maxWait'", .integer(settings.maxWait))
+            try rebuildProjections(connection)
         }
     }
 
     /// How many events apart snapshots are taken.
     public func snapshotInterval() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000 }
+        try read { connection in Int(try Self.snapshotEvery(connection)) }
     }
 
     /// Changes how many events apart snapshots are taken, and rebuilds the projections with it.
     public func setSnapshotInterval(_ events: Int) throws {
-        try writeProjections { db in
-            try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'snapshotEvery'", arguments: [max(1, events)])
-            try rebuildProjections(db)
+        try writeProjections { connection in
+            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'snapshotEvery'", .integer(Int64(max(1, events))))
+            try rebuildProjections(connection)
         }
     }
 
     /// Recomputes every projection from the log, in one transaction. Returns the number of reloads.
     @discardableResult
     public func rebuild() throws -> Int {
-        try writeProjections { db in try rebuildProjections(db) }
-        return try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM reloads") ?? 0 }
+        try writeProjections { connection in try rebuildProjections(connection) }
+        return try read { connection in Int(try connection.int("SELECT count(*) FROM reloads") ?? 0) }
     }
 
     /// Replays the whole log and compares the reloads it gives with the stored ones.
     ///
     /// - Returns: the first difference, in words, or nil when every stored record matches.
     public func verifyProjections() throws -> String? {
-        try read { db in
-            var projection = ReloadProjection(settings: try Self.settings(db), tracksEffects: false)
-            let stored = try Row.fetchCursor(db, sql: "SELECT * FROM reloads ORDER BY id")
-            var expected: [ReloadRow] = []
-            var checked = 0
-            func compare() throws -> String? {
-                for row in expected {
-                    guard let storedRow = try stored.next() else { return "reload \(row.id) is missing from the store" }
-                    let actual = ReloadRow(storedRow)
-                    if actual != row { return "reload \(row.id) differs: stored \(actual.summary), replay gives \(row.summary)" }
-                    checked += 1
+        try read { connection in
+            var projection = ReloadProjection(settings: try Self.settings(connection), tracksEffects: false)
+            // The stored records are read a page at a time beside the replay: memory stays bounded.
+            var page: [ReloadRow] = []
+            var next = 0
+            var lastID: Int64 = 0
+            func nextStored() throws -> ReloadRow? {
+                if next == page.count {
+                    page = try connection.rows("SELECT \(reloadColumns) FROM reloads WHERE id > ? ORDER BY id LIMIT 1000",
+                                               [.integer(lastID)]).map(ReloadRow.init)
+                    next = 0
+                    guard let last = page.last else { return nil }
+                    lastID = Int64(last.id)
                 }
-                expected.removeAll(keepingCapacity: true)
-                return nil
+                next += 1
+                return page[next - 1]
             }
-            let checkpoint = try Self.checkpoint(db)
-            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
-                                             arguments: [checkpoint])
-            while let row = try events.next() {
-                expected += projection.apply(try Self.recordedEvent(row)).reloads.map(ReloadRow.init)
-                if let difference = try compare() { return difference }
+            var difference: String?
+            let checkpoint = try Self.checkpoint(connection)
+            try connection.stream("SELECT \(recordedEventColumns) FROM events WHERE seq <= ? ORDER BY seq", [.integer(checkpoint)]) { row in
+                for expected in projection.apply(try Self.recordedEvent(row)).reloads.map(ReloadRow.init) {
+                    guard let actual = try nextStored() else {
+                        difference = "reload \(expected.id) is missing from the store"
+                        return false
+                    }
+                    if actual != expected {
+                        difference = "reload \(expected.id) differs: stored \(actual.summary), replay gives \(expected.summary)"
+                        return false
+                    }
+                }
+                return true
             }
-            if let extra = try stored.next() { return "reload \(ReloadRow(extra).id) is stored but the replay gives no such reload" }
-            return try Self.verifySnapshots(db)
+            if let difference { return difference }
+            if let extra = try nextStored() { return "reload \(extra.id) is stored but the replay gives no such reload" }
+            return try Self.verifySnapshots(connection)
         }
     }
 
     /// Replays the log and compares the snapshots it would take with the stored ones.
-    private static func verifySnapshots(_ db: Database) throws -> String? {
-        let stored = try Row.fetchAll(db, sql: "SELECT seq, state FROM snapshots ORDER BY seq")
-        var projection = ReloadProjection(settings: try settings(db), tracksEffects: false)
-        let every = max(1, try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000)
+    private static func verifySnapshots(_ connection: any StoreConnection) throws -> String? {
+        let stored = try connection.rows("SELECT seq, state FROM snapshots ORDER BY seq", []).map { (try $0.int(0), try $0.bytes(1)) }
+        var projection = ReloadProjection(settings: try settings(connection), tracksEffects: false)
+        let every = try snapshotEvery(connection)
         var expected: [(Seq, [UInt8])] = []
         var last: Seq = 0
-        let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq <= ? ORDER BY seq",
-                                         arguments: [try checkpoint(db)])
-        while let row = try events.next() {
+        try connection.forEach("SELECT \(recordedEventColumns) FROM events WHERE seq <= ? ORDER BY seq",
+                               [.integer(try checkpoint(connection))]) { row in
             let event = try recordedEvent(row)
             _ = projection.apply(event)
             if event.seq - last >= every, let bytes = projection.snapshot() {
@@ -136,10 +145,9 @@ extension EventLog {
                 last = event.seq
             }
         }
-        for (i, row) in stored.enumerated() {
-            let seq: Seq = row["seq"]
+        for (i, (seq, state)) in stored.enumerated() {
             guard i < expected.count, expected[i].0 == seq else { return "snapshot at seq \(seq) is not one a replay takes" }
-            if [UInt8](row["state"] as Data) != expected[i].1 { return "snapshot at seq \(seq) differs from a replay" }
+            if state != expected[i].1 { return "snapshot at seq \(seq) differs from a replay" }
         }
         if stored.count < expected.count { return "snapshot at seq \(expected[stored.count].0) is missing" }
         return nil
@@ -147,7 +155,7 @@ extension EventLog {
 
     /// The version of the routing rules the stored projections follow (``RoutingRules``).
     public func rulesVersion() throws -> Int {
-        try read { db in try Self.rulesVersion(db) }
+        try read { connection in try Self.rulesVersion(connection) }
     }
 
     /// Brings the projections up to the end of the log (after a migration from a schema without them) and to
@@ -155,17 +163,17 @@ extension EventLog {
     ///
     /// - Returns: the rebuild that rules of another version made necessary, when the log holds events.
     func catchUpProjections() throws -> ProjectionUpgrade? {
-        let (behind, rules, last) = try read { db in
-            let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
-            return (try Self.checkpoint(db) < last, try Self.rulesVersion(db), last)
+        let (behind, rules, last) = try read { connection in
+            let last = try Self.lastSeq(connection)
+            return (try Self.checkpoint(connection) < last, try Self.rulesVersion(connection), last)
         }
         if rules != RoutingRules.version {
             let start = ContinuousClock.now
             var rebuilt = false
-            try writeProjections { db in
+            try writeProjections { connection in
                 // Another process may have rebuilt them while this one waited for the write lock.
-                guard try Self.rulesVersion(db) != RoutingRules.version else { return }
-                try rebuildProjections(db)
+                guard try Self.rulesVersion(connection) != RoutingRules.version else { return }
+                try rebuildProjections(connection)
                 rebuilt = true
             }
             guard rebuilt, last > 0 else { return nil }
@@ -176,54 +184,59 @@ extension EventLog {
         }
         if behind {
             logger.info("building projections for events appended before they existed")
-            try writeProjections { db in try rebuildProjections(db) }
+            try writeProjections { connection in try rebuildProjections(connection) }
         }
         return nil
     }
 
-    private func writeProjections(_ body: (Database) throws -> Void) throws {
+    private func writeProjections(_ body: (any StoreConnection) throws -> Void) throws {
         cache.invalidate()
-        do {
-            try writeTransaction(body)
-        } catch {
-            throw Self.map(error, path: path)
-        }
+        try writeTransaction(body)
     }
 
-    static func settings(_ db: Database) throws -> ReloadSettings {
-        let settle = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'settle'") ?? 0
-        let maxWait = try Int64.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'maxWait'") ?? 0
-        return ReloadSettings(settle: settle, maxWait: maxWait)
+    static func lastSeq(_ connection: any StoreConnection) throws -> Seq {
+        try connection.int("SELECT max(seq) FROM events") ?? 0
+    }
+
+    static func settings(_ connection: any StoreConnection) throws -> ReloadSettings {
+        ReloadSettings(settle: try state(connection, "settle") ?? 0, maxWait: try state(connection, "maxWait") ?? 0)
     }
 
     /// The rules version the stored projections follow; projections stored before versions were kept
     /// (no row) follow version 1.
-    static func rulesVersion(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'rulesVersion'") ?? 1
+    static func rulesVersion(_ connection: any StoreConnection) throws -> Int {
+        Int(try state(connection, "rulesVersion") ?? 1)
     }
 
-    static func checkpoint(_ db: Database) throws -> Seq {
-        try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'checkpoint'") ?? 0
+    static func checkpoint(_ connection: any StoreConnection) throws -> Seq {
+        try state(connection, "checkpoint") ?? 0
+    }
+
+    static func snapshotEvery(_ connection: any StoreConnection) throws -> Seq {
+        max(1, try state(connection, "snapshotEvery") ?? 10_000)
+    }
+
+    private static func state(_ connection: any StoreConnection, _ key: String) throws -> Int64? {
+        try connection.int("SELECT value FROM projection_state WHERE key = ?", .text(key))
     }
 
     /// Recomputes the reload records and snapshots inside the caller's write transaction. Events are read and
     /// decoded on one thread (``ReplayPipeline``), folded on another (``ProjectionPipeline``), and written on
     /// this one.
-    private func rebuildProjections(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM reloads")
-        try db.execute(sql: "DELETE FROM snapshots")
-        let writer = try ReloadWriter(db)
-        var snapshots = try SnapshotWriter(db)
-        let last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+    private func rebuildProjections(_ connection: any StoreConnection) throws {
+        try connection.execute("DELETE FROM reloads")
+        try connection.execute("DELETE FROM snapshots")
+        var snapshots = try SnapshotWriter(connection)
+        let last = try Self.lastSeq(connection)
         // Three stages: the reader decodes, the projection folds, this thread writes.
-        let reader = ReplayPipeline(pool: pool, path: path, after: 0, through: last)
+        let reader = ReplayPipeline(engine: engine, after: 0, through: last)
         defer { reader.close() }
-        let projector = ProjectionPipeline(projection: ReloadProjection(settings: try Self.settings(db), tracksEffects: false),
+        let projector = ProjectionPipeline(projection: ReloadProjection(settings: try Self.settings(connection), tracksEffects: false),
                                            snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
         defer { projector.close() }
         func write(_ outputs: [ProjectionPipeline.Output]) throws {
             for output in outputs {
-                for row in output.rows { try writer.insert(row) }
+                try connection.insert(reloads: output.rows)
                 for snapshot in output.snapshots { try snapshots.insert(snapshot.bytes, at: snapshot.seq) }
             }
         }
@@ -239,23 +252,25 @@ extension EventLog {
             }
         }
         try write(projector.finish().0)
-        try db.execute(sql: "UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", arguments: [last])
-        try db.execute(sql: "INSERT OR REPLACE INTO projection_state (key, value) VALUES ('rulesVersion', ?)",
-                       arguments: [RoutingRules.version])
+        try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'checkpoint'", .integer(last))
+        try connection.execute("""
+            INSERT INTO projection_state (key, value) VALUES ('rulesVersion', ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """, .integer(Int64(RoutingRules.version)))
     }
 
     /// The projection as of the end of the log, inside a write transaction: from this process's cache, caught
     /// up with events other writers appended since (their projection rows are already stored).
-    static func projection(_ db: Database, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
-        let current = try settings(db)
-        var (projection, seq) = try cache.take() ?? startingPoint(db, atOrBefore: head, tracksEffects: false)
+    static func projection(_ connection: any StoreConnection, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
+        let current = try settings(connection)
+        var (projection, seq) = try cache.take() ?? startingPoint(connection, atOrBefore: head, tracksEffects: false)
         if seq > head || projection.settings != current {
-            (projection, seq) = try startingPoint(db, atOrBefore: head, tracksEffects: false)
+            (projection, seq) = try startingPoint(connection, atOrBefore: head, tracksEffects: false)
         }
         if seq < head {
-            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
-                                             arguments: [seq])
-            while let row = try events.next() { _ = projection.apply(try recordedEvent(row)) }
+            try connection.forEach("SELECT \(recordedEventColumns) FROM events WHERE seq > ? ORDER BY seq", [.integer(seq)]) { row in
+                _ = projection.apply(try recordedEvent(row))
+            }
         }
         return projection
     }
@@ -264,47 +279,45 @@ extension EventLog {
 extension EventLog {
     /// The reload projection to start a replay from: the latest readable snapshot at or before `seq`, or
     /// the empty projection.
-    static func startingPoint(_ db: Database, atOrBefore seq: Seq, tracksEffects: Bool) throws -> (ReloadProjection, Seq) {
-        let settings = try settings(db)
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC",
-                                       arguments: [seq])
-        while let row = try rows.next() {
-            guard (row["format"] as Int) == ClusterState.snapshotVersion,
-                  let projection = try? ReloadProjection(snapshot: [UInt8](row["state"] as Data), settings: settings,
-                                                         tracksEffects: tracksEffects) else { continue }
-            return (projection, row["seq"])
+    static func startingPoint(_ connection: any StoreConnection, atOrBefore seq: Seq, tracksEffects: Bool) throws -> (ReloadProjection, Seq) {
+        let settings = try settings(connection)
+        let found = try latestSnapshot(connection, atOrBefore: seq) { state in
+            try ReloadProjection(snapshot: state, settings: settings, tracksEffects: tracksEffects)
         }
-        return (ReloadProjection(settings: settings, tracksEffects: tracksEffects), 0)
+        return found ?? (ReloadProjection(settings: settings, tracksEffects: tracksEffects), 0)
     }
-}
 
-extension EventLog {
     /// The routing to start a routing query from: the latest readable snapshot at or before `seq`.
-    static func routingStartingPoint(_ db: Database, atOrBefore seq: Seq) throws -> (RoutingProjection, Seq) {
-        let rows = try Row.fetchCursor(db, sql: "SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC",
-                                       arguments: [seq])
-        while let row = try rows.next() {
-            guard (row["format"] as Int) == ClusterState.snapshotVersion,
-                  let routing = try? ReloadProjection.routing(fromSnapshot: [UInt8](row["state"] as Data)) else { continue }
-            return (routing, row["seq"])
+    static func routingStartingPoint(_ connection: any StoreConnection, atOrBefore seq: Seq) throws -> (RoutingProjection, Seq) {
+        try latestSnapshot(connection, atOrBefore: seq, ReloadProjection.routing(fromSnapshot:)) ?? (RoutingProjection(), 0)
+    }
+
+    /// The newest snapshot at or before `seq` that `load` can read (of this build's format), loaded.
+    private static func latestSnapshot<T>(_ connection: any StoreConnection, atOrBefore seq: Seq,
+                                          _ load: ([UInt8]) throws -> T) throws -> (T, Seq)? {
+        var found: (T, Seq)?
+        try connection.stream("SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC", [.integer(seq)]) { row in
+            guard try row.int(1) == Int64(ClusterState.snapshotVersion), let loaded = try? load(try row.bytes(2)) else { return true }
+            found = (loaded, try row.int(0))
+            return false
         }
-        return (RoutingProjection(), 0)
+        return found
     }
 }
 
 /// Writes a snapshot every `snapshotEvery` events (at the first event after that where no settle window is
 /// open).
 struct SnapshotWriter {
-    private let db: Database
+    private let connection: any StoreConnection
     /// The snapshot interval, in events.
     let every: Seq
     /// The position of the newest snapshot.
     private(set) var last: Seq
 
-    init(_ db: Database) throws {
-        self.db = db
-        every = max(1, try Seq.fetchOne(db, sql: "SELECT value FROM projection_state WHERE key = 'snapshotEvery'") ?? 10_000)
-        last = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM snapshots") ?? 0
+    init(_ connection: any StoreConnection) throws {
+        self.connection = connection
+        every = try EventLog.snapshotEvery(connection)
+        last = try connection.int("SELECT max(seq) FROM snapshots") ?? 0
     }
 
     mutating func consider(_ projection: ReloadProjection, at seq: Seq) throws {
@@ -314,38 +327,9 @@ struct SnapshotWriter {
 
     /// Stores a snapshot taken elsewhere (by the projection thread of a large append).
     mutating func insert(_ bytes: [UInt8], at seq: Seq) throws {
-        try db.execute(sql: "INSERT INTO snapshots (seq, format, state) VALUES (?, ?, ?)",
-                       arguments: [seq, ClusterState.snapshotVersion, Data(bytes)])
+        try connection.execute("INSERT INTO snapshots (seq, format, state) VALUES (?, ?, ?)",
+                               .integer(seq), .integer(Int64(ClusterState.snapshotVersion)), .blob(bytes))
         last = seq
-    }
-}
-
-/// Inserts reload records (through the C API: this runs for about every other event of a busy cluster).
-struct ReloadWriter {
-    private let statement: RawStatement
-
-    init(_ db: Database) throws {
-        statement = try RawStatement(db, """
-            INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-    }
-
-    func insert(_ reload: Reload) throws {
-        try insert(ReloadRow(reload))
-    }
-
-    func insert(_ row: ReloadRow) throws {
-        statement.bind(1, Int64(row.id))
-        statement.bind(2, text: row.cluster)
-        statement.bind(3, row.seq)
-        statement.bind(4, row.logTime)
-        if let previous = row.previousVersion { statement.bind(5, text: previous) } else { statement.bindNull(5) }
-        statement.bind(6, text: row.version)
-        statement.bind(7, text: row.causes)
-        statement.bind(8, text: row.diff)
-        let code = statement.run()
-        guard code == 0 else { throw statement.error(code) }
     }
 }
 
@@ -374,15 +358,16 @@ struct ReloadRow: Equatable {
         diff = String(decoding: bytes, as: UTF8.self)
     }
 
-    init(_ row: Row) {
-        id = row["id"]
-        cluster = row["cluster"]
-        seq = row["seq"]
-        logTime = row["log_time"]
-        previousVersion = row["previous_version"]
-        version = row["version"]
-        causes = row["causes"]
-        diff = row["diff"]
+    /// A row selected as ``reloadColumns``.
+    init(_ row: any StoreRow) throws {
+        id = Int(try row.int(0))
+        cluster = try row.text(1)
+        seq = try row.int(2)
+        logTime = try row.int(3)
+        previousVersion = try row.optionalText(4)
+        version = try row.text(5)
+        causes = try row.text(6)
+        diff = try row.text(7)
     }
 
     var summary: String { "(cluster \"\(cluster)\", seq \(seq), version \(version.prefix(12)), causes \(causes))" }

@@ -1,4 +1,3 @@
-import GRDB
 import RouteLedgerCore
 
 /// A proxy's report that it ran, or refused, a configuration version.
@@ -24,26 +23,29 @@ extension EventLog {
     /// The proxy reports about `reload`'s version: those after the reload and before the cluster's next
     /// reload to the same version (a version can come back, e.g. when a change is undone).
     public func proxyReports(for reload: StoredReload) throws -> [ProxyReportRecord] {
-        try read { db in
-            let until = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM reloads WHERE cluster = ? AND version = ? AND seq > ?",
-                                           arguments: [reload.cluster, reload.version, reload.seq]) ?? .max
-            let rows = try Row.fetchAll(db, sql: """
+        try read { connection in
+            let until = try connection.int("SELECT min(seq) FROM reloads WHERE cluster = ? AND version = ? AND seq > ?",
+                                           .text(reload.cluster), .text(reload.version), .integer(reload.seq)) ?? .max
+            // The partial index finds the proxy reports; their cluster and version are read from the payload here,
+            // in Swift, so that both engines answer alike (SQLite's json_extract has no PostgreSQL twin).
+            var records: [ProxyReportRecord] = []
+            try connection.forEach("""
                 SELECT seq, log_time, type, data FROM events
                 WHERE type IN ('proxy.applied', 'proxy.rejected') AND seq > ? AND seq < ?
-                  AND json_extract(data, '$.cluster') = ? AND json_extract(data, '$.version') = ?
                 ORDER BY seq
-                """, arguments: [reload.seq, until, reload.cluster, reload.version])
-            return try rows.compactMap { row in
-                let seq: Seq = row[0]
-                let type: String = row[2]
-                let data: String = row[3]
-                guard let eventType = EventType(rawValue: type) else { return nil }
-                switch try EventDecoder.payload(type: eventType, data: data) {
-                case .proxyApplied(let report): return ProxyReportRecord(seq: seq, logTime: Timestamp(nanosecondsSinceEpoch: row[1]), applied: true, report: report)
-                case .proxyRejected(let report): return ProxyReportRecord(seq: seq, logTime: Timestamp(nanosecondsSinceEpoch: row[1]), applied: false, report: report)
-                default: return nil
+                """, [.integer(reload.seq), .integer(until)]) { row in
+                let seq = try row.int(0)
+                let logTime = Timestamp(nanosecondsSinceEpoch: try row.int(1))
+                guard let type = EventType(rawValue: try row.text(2)) else { return }
+                let record: ProxyReportRecord
+                switch try EventDecoder.payload(type: type, data: try row.text(3)) {
+                case .proxyApplied(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, applied: true, report: report)
+                case .proxyRejected(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, applied: false, report: report)
+                default: return
                 }
+                if record.report.cluster == reload.cluster && record.report.version == reload.version { records.append(record) }
             }
+            return records
         }
     }
 }

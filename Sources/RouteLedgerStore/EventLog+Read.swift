@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// An event as stored, with everything the log keeps about it.
@@ -27,29 +26,27 @@ public struct StoredEvent: Sendable, Hashable {
 extension EventLog {
     /// The position of the last event (0 when the log is empty).
     public func lastSeq() throws -> Seq {
-        try read { db in try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0 }
+        try read { connection in try Self.lastSeq(connection) }
     }
 
     /// Stored events after position `after`, at most `limit`, in log order.
     public func events(after: Seq = 0, limit: Int? = nil) throws -> [StoredEvent] {
-        try read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events
-                WHERE seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [after, limit ?? -1])
+        try read { connection in
             var events: [StoredEvent] = []
-            while let row = try rows.next() { events.append(try Self.storedEvent(row)) }
+            try connection.stream("SELECT \(storedEventColumns) FROM events WHERE seq > ? ORDER BY seq", [.integer(after)]) { row in
+                if let limit, events.count >= limit { return false }
+                events.append(try Self.storedEvent(row))
+                return true
+            }
             return events
         }
     }
 
     /// Feeds the typed events after `first` through `last` (default: all) to `body`, in log order.
     public func replay(after first: Seq = 0, through last: Seq? = nil, _ body: (RecordedEvent) throws -> Void) throws {
-        try read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq
-                """, arguments: [first, last ?? .max])
-            while let row = try rows.next() {
+        try read { connection in
+            try connection.forEach("SELECT \(recordedEventColumns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                   [.integer(first), .integer(last ?? .max)]) { row in
                 try body(try Self.recordedEvent(row))
             }
         }
@@ -59,13 +56,12 @@ extension EventLog {
     ///
     /// Log time never goes back, so a binary search over positions finds it without an index.
     public func seq(atOrBefore time: Timestamp) throws -> Seq {
-        try read { db in
+        try read { connection in
             var low: Seq = 0
-            var high = try Seq.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
-            let statement = try db.cachedStatement(sql: "SELECT log_time FROM events WHERE seq = ?")
+            var high = try Self.lastSeq(connection)
             while low < high {
                 let middle = low + (high - low + 1) / 2
-                let logTime = try Int64.fetchOne(statement, arguments: [middle]) ?? .max
+                let logTime = try connection.int("SELECT log_time FROM events WHERE seq = ?", .integer(middle)) ?? .max
                 if logTime <= time.nanosecondsSinceEpoch { low = middle } else { high = middle - 1 }
             }
             return low
@@ -74,47 +70,40 @@ extension EventLog {
 
     /// The log time of the event at `seq`, when stored.
     public func logTime(of seq: Seq) throws -> Timestamp? {
-        try read { db in
-            try Int64.fetchOne(db, sql: "SELECT log_time FROM events WHERE seq = ?", arguments: [seq])
-                .map(Timestamp.init(nanosecondsSinceEpoch:))
+        try read { connection in
+            try connection.int("SELECT log_time FROM events WHERE seq = ?", .integer(seq)).map(Timestamp.init(nanosecondsSinceEpoch:))
         }
     }
 
-    static func storedEvent(_ row: Row) throws -> StoredEvent {
-        let seq: Seq = row["seq"]
-        let typeName: String = row["type"]
+    /// An event selected as ``storedEventColumns``.
+    static func storedEvent(_ row: any StoreRow) throws -> StoredEvent {
+        let seq = try row.int(0)
+        let typeName = try row.text(2)
         guard let type = EventType(rawValue: typeName) else {
             throw StoreError.corrupt(seq: seq, reason: "unknown type \(typeName)")
         }
         return StoredEvent(
-            seq: seq, id: row["id"], type: type,
-            time: Timestamp(nanosecondsSinceEpoch: row["time"]),
-            logTime: Timestamp(nanosecondsSinceEpoch: row["log_time"]),
-            recordedAt: Timestamp(nanosecondsSinceEpoch: row["recorded_at"]),
-            data: row["data"], meta: row["meta"], hash: [UInt8](row["hash"] as Data).hexString)
+            seq: seq, id: try row.text(1), type: type,
+            time: Timestamp(nanosecondsSinceEpoch: try row.int(3)),
+            logTime: Timestamp(nanosecondsSinceEpoch: try row.int(4)),
+            recordedAt: Timestamp(nanosecondsSinceEpoch: try row.int(5)),
+            data: try row.text(6), meta: try row.optionalText(7), hash: try row.bytes(8).hexString)
     }
 
-    static func recordedEvent(_ row: Row) throws -> RecordedEvent {
-        let seq: Seq = row["seq"]
-        let typeName: String = row["type"]
+    /// An event selected as ``recordedEventColumns``, decoded.
+    static func recordedEvent(_ row: any StoreRow) throws -> RecordedEvent {
+        let seq = try row.int(0)
+        let typeName = try row.text(2)
         guard let type = EventType(rawValue: typeName) else {
             throw StoreError.corrupt(seq: seq, reason: "unknown type \(typeName)")
         }
         let event: ClusterEvent
         do {
-            event = try EventDecoder.payload(type: type, data: row["data"] as String)
+            event = try EventDecoder.payload(type: type, data: try row.text(5))
         } catch {
             throw StoreError.corrupt(seq: seq, reason: "\(error)")
         }
-        return RecordedEvent(seq: seq, id: row["id"], time: Timestamp(nanosecondsSinceEpoch: row["time"]),
-                             logTime: Timestamp(nanosecondsSinceEpoch: row["log_time"]), event: event)
-    }
-
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw Self.map(error, path: path)
-        }
+        return RecordedEvent(seq: seq, id: try row.text(1), time: Timestamp(nanosecondsSinceEpoch: try row.int(3)),
+                             logTime: Timestamp(nanosecondsSinceEpoch: try row.int(4)), event: event)
     }
 }

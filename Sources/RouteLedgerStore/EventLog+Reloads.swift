@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// A reload as stored.
@@ -36,8 +35,9 @@ public struct StoredReload: Sendable, Hashable {
         return false
     }
 
-    init(_ row: Row) throws {
-        let stored = ReloadRow(row)
+    /// A row selected as ``reloadColumns``.
+    init(_ row: any StoreRow) throws {
+        let stored = try ReloadRow(row)
         id = stored.id
         cluster = stored.cluster
         seq = stored.seq
@@ -83,23 +83,28 @@ public struct EventExplanation: Sendable {
 extension EventLog {
     /// Stored reloads matching `filter`, in id order.
     public func reloads(_ filter: ReloadFilter = ReloadFilter()) throws -> [StoredReload] {
-        try read { db in
+        try read { connection in
             var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            if let since = filter.since { conditions.append("log_time >= ?"); arguments.append(since.nanosecondsSinceEpoch) }
-            if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(until.nanosecondsSinceEpoch) }
-            if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(cluster) }
-            if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(seq) }
+            var arguments: [SQLValue] = []
+            if let since = filter.since { conditions.append("log_time >= ?"); arguments.append(.integer(since.nanosecondsSinceEpoch)) }
+            if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(.integer(until.nanosecondsSinceEpoch)) }
+            if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
+            if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(.integer(seq)) }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM reloads \(whereClause) ORDER BY id",
-                                        arguments: StatementArguments(arguments))
-            return try rows.map(StoredReload.init).filter { reload in filter.host.map(reload.touches) ?? true }
+            var reloads: [StoredReload] = []
+            try connection.forEach("SELECT \(reloadColumns) FROM reloads \(whereClause) ORDER BY id", arguments) { row in
+                let reload = try StoredReload(row)
+                if filter.host.map(reload.touches) ?? true { reloads.append(reload) }
+            }
+            return reloads
         }
     }
 
     /// One stored reload.
     public func reload(id: Int) throws -> StoredReload? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM reloads WHERE id = ?", arguments: [id]).map(StoredReload.init) }
+        try read { connection in
+            try connection.rows("SELECT \(reloadColumns) FROM reloads WHERE id = ?", [.integer(Int64(id))]).first.map(StoredReload.init)
+        }
     }
 
     /// What the event at `seq` did: part of which reloads, or absorbed and why.
@@ -107,18 +112,18 @@ extension EventLog {
     /// Computed by replaying the log up to the point where the effect is known (effects are not stored:
     /// recomputing them is deterministic, and storing one row per event would halve append throughput).
     public func explain(seq: Seq) throws -> EventExplanation? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq = ?",
-                                             arguments: [seq]) else { return nil }
-            let event = try Self.storedEvent(row)
-            var (projection, start) = try Self.startingPoint(db, atOrBefore: seq - 1, tracksEffects: true)
-            let events = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? ORDER BY seq",
-                                             arguments: [start])
-            while let row = try events.next() {
-                let step = projection.apply(try Self.recordedEvent(row))
-                if let effect = step.effects[seq] { return EventExplanation(event: event, effect: effect) }
+        try read { connection in
+            guard let row = try connection.rows("SELECT \(storedEventColumns) FROM events WHERE seq = ?", [.integer(seq)]).first else {
+                return nil
             }
-            return EventExplanation(event: event, effect: nil)
+            let event = try Self.storedEvent(row)
+            var (projection, start) = try Self.startingPoint(connection, atOrBefore: seq - 1, tracksEffects: true)
+            var effect: EventEffect?
+            try connection.stream("SELECT \(recordedEventColumns) FROM events WHERE seq > ? ORDER BY seq", [.integer(start)]) { row in
+                effect = projection.apply(try Self.recordedEvent(row)).effects[seq]
+                return effect == nil
+            }
+            return EventExplanation(event: event, effect: effect)
         }
     }
 }

@@ -1,4 +1,3 @@
-import GRDB
 import RouteLedgerCore
 
 /// One event of a replayed range, with what it did.
@@ -14,16 +13,14 @@ public struct ReplayedEvent: Sendable {
 extension EventLog {
     /// Replays the log and reports, for each event in `range`, its effect and the reloads recorded with it.
     public func replay(range: ClosedRange<Seq>) throws -> [ReplayedEvent] {
-        try read { db in
-            var (projection, start) = try Self.startingPoint(db, atOrBefore: range.lowerBound - 1, tracksEffects: true)
+        try read { connection in
+            var (projection, start) = try Self.startingPoint(connection, atOrBefore: range.lowerBound - 1, tracksEffects: true)
             var replayed: [ReplayedEvent] = []
             var index: [Seq: Int] = [:]
             var unresolved = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events WHERE seq > ? ORDER BY seq",
-                                           arguments: [start])
-            while let row = try rows.next() {
+            try connection.stream("SELECT \(storedEventColumns) FROM events WHERE seq > ? ORDER BY seq", [.integer(start)]) { row in
                 let stored = try Self.storedEvent(row)
-                if stored.seq > range.upperBound && unresolved == 0 { break }
+                if stored.seq > range.upperBound && unresolved == 0 { return false }
                 let step = projection.apply(RecordedEvent(seq: stored.seq, id: stored.id, time: stored.time, logTime: stored.logTime,
                                                           event: try stored.clusterEvent))
                 if range.contains(stored.seq) {
@@ -36,6 +33,7 @@ extension EventLog {
                     replayed[i].effect = effect
                     unresolved -= 1
                 }
+                return true
             }
             return replayed
         }

@@ -31,7 +31,7 @@ extension EventLog {
     /// The routing projection folded through `point` (events 1 … point.seq): the latest snapshot at or
     /// before it, and the events after that snapshot.
     public func projection(through point: LogPoint) throws -> RoutingProjection {
-        var (projection, seq) = try read { db in try Self.routingStartingPoint(db, atOrBefore: point.seq) }
+        var (projection, seq) = try read { connection in try Self.routingStartingPoint(connection, atOrBefore: point.seq) }
         try replay(after: seq, through: point.seq) { projection.apply($0) }
         return projection
     }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// A hash an operator recorded for a position (`verify --expect SEQ:HASH`): a hash chain alone cannot show
@@ -61,51 +60,53 @@ extension EventLog {
     /// its type, and the SHA-256 chain. Stops at the first bad event. Then, when the chain is intact, that
     /// the log holds each of `anchors`.
     public func verify(anchors: [LogAnchor] = []) throws -> VerifyReport {
-        try read { db in
-            try db.execute(sql: "PRAGMA quick_check")
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, id, type, time, log_time, recorded_at, data, meta, hash FROM events ORDER BY seq
-                """)
+        if let problem = try engine.integrityProblem() {
+            throw StoreError.database(path: path, message: "the database file is damaged: \(problem)")
+        }
+        return try read { connection in
             var previous = EventHash.genesis
             var expected: Seq = 1
             var lastLogTime = Int64.min
             var count = 0
             let anchored = Set(anchors.map(\.seq))
             var held: [Seq: String] = [:]
-            while let row = try rows.next() {
-                let seq: Seq = row["seq"]
-                func bad(_ reason: String) -> VerifyReport {
-                    VerifyReport(events: count, lastSeq: expected - 1, firstBad: (seq, reason),
-                                 lastHash: count > 0 ? previous.hexString : nil)
+            var firstBad: VerifyReport?
+            try connection.stream("SELECT \(storedEventColumns) FROM events ORDER BY seq", []) { row in
+                let seq = try row.int(0)
+                func bad(_ reason: String) -> Bool {
+                    firstBad = VerifyReport(events: count, lastSeq: expected - 1, firstBad: (seq, reason),
+                                            lastHash: count > 0 ? previous.hexString : nil)
+                    return false
                 }
                 if seq != expected { return bad("expected seq \(expected): events are missing before it") }
-                let typeName: String = row["type"]
+                let typeName = try row.text(2)
                 guard let type = EventType(rawValue: typeName) else { return bad("unknown type \(typeName)") }
-                let data: String = row["data"]
-                let meta: String? = row["meta"]
+                let data = try row.text(6)
+                let meta = try row.optionalText(7)
                 do {
                     _ = try EventDecoder.payload(type: type, data: data)
                 } catch {
                     return bad("data is not a valid \(typeName) payload: \(error)")
                 }
-                let time: Int64 = row["time"]
-                let logTime: Int64 = row["log_time"]
+                let time = try row.int(3)
+                let logTime = try row.int(4)
                 if logTime != max(time, lastLogTime) {
                     return bad("logTime is not max(time, previous logTime)")
                 }
                 let hash = EventHash.chain(
-                    previous: previous, seq: seq, id: row["id"], type: typeName,
+                    previous: previous, seq: seq, id: try row.text(1), type: typeName,
                     time: Timestamp(nanosecondsSinceEpoch: time), logTime: Timestamp(nanosecondsSinceEpoch: logTime),
-                    recordedAt: Timestamp(nanosecondsSinceEpoch: row["recorded_at"]),
+                    recordedAt: Timestamp(nanosecondsSinceEpoch: try row.int(5)),
                     data: Array(data.utf8), meta: meta.map { Array($0.utf8) })
-                let stored = [UInt8](row["hash"] as Data)
-                if stored != hash { return bad("hash mismatch: the event or one before it was changed") }
+                if try row.bytes(8) != hash { return bad("hash mismatch: the event or one before it was changed") }
                 if anchored.contains(seq) { held[seq] = hash.hexString }
                 previous = hash
                 lastLogTime = logTime
                 expected += 1
                 count += 1
+                return true
             }
+            if let firstBad { return firstBad }
             let lastSeq = expected - 1
             var report = VerifyReport(events: count, lastSeq: lastSeq, firstBad: nil, lastHash: count > 0 ? previous.hexString : nil)
             for anchor in anchors {

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import RouteLedgerCore
 
 /// Reads and decodes stored events on a second thread, in blocks, while the caller folds the blocks before
 /// them: a rebuild's reading and decoding (about a quarter of its time) overlaps its projection.
 ///
-/// The reader uses its own connection of the pool (WAL: a consistent snapshot). A writer that holds the
+/// The reader uses a connection of its own (a consistent snapshot). A writer that holds the
 /// write lock and passes `through` = the last seq it sees gets exactly those events, since nobody else can
 /// append while it holds the lock. Blocks arrive in order; an error arrives after every block before it.
 final class ReplayPipeline: @unchecked Sendable {
@@ -24,9 +23,9 @@ final class ReplayPipeline: @unchecked Sendable {
     private var finished = false
 
     /// Starts reading the events after `first` through `last` on a new thread.
-    init(pool: DatabasePool, path: String, after first: Seq, through last: Seq) {
+    init(engine: any StorageEngine, after first: Seq, through last: Seq) {
         let thread = Thread { [self] in
-            produce(pool: pool, path: path, first: first, last: last)
+            produce(engine: engine, first: first, last: last)
         }
         thread.name = "routeledger.replay"
         thread.start()
@@ -51,14 +50,13 @@ final class ReplayPipeline: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func produce(pool: DatabasePool, path: String, first: Seq, last: Seq) {
+    private func produce(engine: any StorageEngine, first: Seq, last: Seq) {
         do {
-            try pool.read { db in
-                let rows = try Row.fetchCursor(db, sql: "SELECT seq, id, type, time, log_time, data FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
-                                               arguments: [first, last])
+            try engine.read { connection in
                 var block: [RecordedEvent] = []
                 block.reserveCapacity(Self.blockSize)
-                while let row = try rows.next() {
+                try connection.forEach("SELECT \(recordedEventColumns) FROM events WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                       [.integer(first), .integer(last)]) { row in
                     block.append(try EventLog.recordedEvent(row))
                     if block.count == Self.blockSize {
                         guard put(.events(block)) else { throw CancellationError() }
@@ -69,10 +67,8 @@ final class ReplayPipeline: @unchecked Sendable {
             }
             _ = put(.end)
         } catch is CancellationError {
-        } catch let error as StoreError {
-            _ = put(.failed(error))
         } catch {
-            _ = put(.failed(EventLog.map(error, path: path)))
+            _ = put(.failed(engine.map(error)))
         }
         condition.lock()
         finished = true

@@ -3,7 +3,7 @@ import RouteLedgerCore
 
 /// Everything the event log can refuse or fail at, in words an operator can act on.
 ///
-/// SQLite errors are mapped here at the boundary; raw driver errors never leak upward.
+/// SQLite and PostgreSQL errors are mapped here at the engines' boundary; raw driver errors never leak upward.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The input is not valid JSON (line or index, byte, reason). Nothing was stored.
     case syntax(DocumentError)
@@ -11,6 +11,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidEvent(EventValidationError)
     /// An event reuses a stored id with other content. Nothing was stored.
     case conflict(id: String, storedSeq: Seq, location: DocumentLocation?)
+    /// `--db` names no usable log location (a PostgreSQL URL that does not parse, say).
+    case badLocation(String)
     /// No database file at the path (read commands never create one).
     case missingDatabase(path: String)
     /// The file is not a RouteLedger database.
@@ -22,7 +24,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Another RouteLedger writer held the writer lock for all of `waited` seconds; `holder` is who it said it
     /// was (pid, command, since when).
     case writerBusy(path: String, waited: TimeInterval, holder: String?)
-    /// Any other SQLite failure.
+    /// Any other failure of the database, in its words.
     case database(path: String, message: String)
     /// A stored event cannot be read back (the log is damaged; run `verify`).
     case corrupt(seq: Seq, reason: String)
@@ -40,6 +42,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .conflict(let id, let storedSeq, let location):
             let at = location.map { "\($0): " } ?? ""
             return "\(at)event id \"\(id)\" is already stored at seq \(storedSeq) with a different type or data; nothing was appended"
+        case .badLocation(let reason):
+            return reason
         case .missingDatabase(let path):
             return "no database at \(path) (create it with `routeledger init` or `routeledger append`)"
         case .notRouteLedger(let path, let reason):

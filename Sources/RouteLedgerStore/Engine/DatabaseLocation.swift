@@ -1,0 +1,122 @@
+import Foundation
+
+/// What `--db` names: a SQLite file, or a PostgreSQL database by URL.
+public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case postgres(PostgresURL)
+
+    /// `postgres://…` or `postgresql://…` is PostgreSQL; anything else is a file path.
+    ///
+    /// - Throws: ``StoreError/badLocation(_:)`` for a PostgreSQL URL that cannot be used, naming what is wrong.
+    public init(_ text: String) throws {
+        if PostgresURL.isPostgres(text) {
+            self = .postgres(try PostgresURL(text))
+        } else {
+            self = .sqlite(path: text)
+        }
+    }
+}
+
+/// A PostgreSQL connection URL: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=/socket/dir&sslmode=MODE]`.
+///
+/// The password may instead come from `$PGPASSWORD` (then it is not in the command line, where `ps` shows
+/// it). The password never appears in ``description``, which messages and logs use.
+public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    /// How the connection uses TLS (libpq's `sslmode`, without the client-certificate modes).
+    public enum SSLMode: String, Sendable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, without checking its certificate (libpq's default).
+        case prefer
+        /// TLS, without checking the certificate.
+        case require
+        /// TLS, with the certificate checked against the system's CAs, not the host name.
+        case verifyCA = "verify-ca"
+        /// TLS, with the certificate and the host name checked.
+        case verifyFull = "verify-full"
+    }
+
+    public var user: String
+    public var password: String?
+    /// The TCP host, or nil with ``socketDirectory``.
+    public var host: String?
+    public var port: Int
+    public var database: String
+    /// A directory holding the server's unix socket (`?host=/dir`, libpq's form): then `.s.PGSQL.PORT` in it.
+    public var socketDirectory: String?
+    public var sslMode: SSLMode
+
+    static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// Parses a URL; `environment` supplies `PGPASSWORD` when the URL has no password.
+    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let shown = Self.redacted(text)
+        func bad(_ reason: String) -> StoreError { .badLocation("\(shown): \(reason)") }
+        guard let components = URLComponents(string: text), let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme) else {
+            throw bad("not a URL of the form postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
+        }
+        guard let user = components.user?.removingPercentEncoding, !user.isEmpty else {
+            throw bad("names no user (postgres://USER@HOST/DATABASE)")
+        }
+        let database = String(components.path.dropFirst()).removingPercentEncoding ?? ""
+        guard !database.isEmpty, !database.contains("/") else { throw bad("names no database (postgres://USER@HOST/DATABASE)") }
+        self.user = user
+        self.database = database
+        password = components.password?.removingPercentEncoding ?? environment["PGPASSWORD"]
+        port = components.port ?? 5432
+        guard (1...65535).contains(port) else { throw bad("port \(port) is out of range") }
+        let host = components.host?.removingPercentEncoding ?? ""
+        self.host = host.isEmpty ? nil : host
+        socketDirectory = nil
+        sslMode = .prefer
+        for item in components.queryItems ?? [] {
+            let value = item.value ?? ""
+            switch item.name {
+            case "host":
+                guard value.hasPrefix("/") else { throw bad("host=\(value) must be an absolute socket directory (use the URL's host part for a host name)") }
+                socketDirectory = value
+            case "sslmode":
+                guard let mode = SSLMode(rawValue: value) else {
+                    throw bad("sslmode=\(value) is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                sslMode = mode
+            case "port":
+                guard let port = Int(value), (1...65535).contains(port) else { throw bad("port=\(value) is not a port") }
+                self.port = port
+            default:
+                throw bad("unknown parameter \(item.name) (known: host, port, sslmode)")
+            }
+        }
+        guard self.host != nil || socketDirectory != nil else { throw bad("names no host (postgres://USER@HOST/DATABASE, or ?host=/socket/dir)") }
+        if socketDirectory != nil { sslMode = .disable }
+    }
+
+    /// Where the server is, for messages: `HOST:PORT` or the socket's path.
+    public var endpoint: String {
+        if let socketDirectory { return "\(socketDirectory)/.s.PGSQL.\(port)" }
+        return "\(host ?? ""):\(port)"
+    }
+
+    /// The URL without the password.
+    public var description: String {
+        var text = "postgres://\(user)@\(host ?? "")"
+        if host != nil && port != 5432 { text += ":\(port)" }
+        text += "/\(database)"
+        var query: [String] = []
+        if let socketDirectory { query.append("host=\(socketDirectory)"); if port != 5432 { query.append("port=\(port)") } }
+        if sslMode != .prefer && socketDirectory == nil { query.append("sslmode=\(sslMode.rawValue)") }
+        return query.isEmpty ? text : text + "?" + query.joined(separator: "&")
+    }
+
+    /// `text` with any password replaced by `***`, for messages about a URL that does not parse.
+    static func redacted(_ text: String) -> String {
+        guard let schemeEnd = text.range(of: "://") else { return text }
+        let rest = text[schemeEnd.upperBound...]
+        guard let at = rest.lastIndex(of: "@") else { return text }
+        let userInfo = rest[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return text }
+        return String(text[..<colon]) + ":***" + String(rest[at...])
+    }
+}

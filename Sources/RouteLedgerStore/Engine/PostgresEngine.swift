@@ -1,0 +1,448 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import RouteLedgerCore
+
+/// The log on a PostgreSQL server (PostgresNIO), for a log that outlives one machine.
+///
+/// Writers serialize on a transaction-scoped advisory lock (``writerLockKey``), taken first in every write
+/// transaction and released by COMMIT or ROLLBACK, or by the server when the client's connection dies. Under
+/// it a writer reads the head and numbers the next events itself: a PostgreSQL sequence would leave gaps
+/// on rollback, and `seq` is gapless. Readers run in REPEATABLE READ, READ ONLY transactions and never wait.
+///
+/// The store's API is synchronous (the CLI, and the server's blocking-work threads, call it), so each call
+/// runs the driver's futures on NIO's event loops and waits for them on the calling thread.
+struct PostgresEngine: StorageEngine {
+    /// The advisory lock every writer of every RouteLedger log takes ("RLEDGER" in ASCII). One key per
+    /// database: a server's logs live in separate databases.
+    static let writerLockKey: Int64 = 0x524C_4544_4745_52
+    /// Schema migrations, by the same names as SQLite's; this engine creates them in one step.
+    static let migrations = ["v1-createEventLog", "v2-reloadProjection", "v3-snapshots", "v4-proxyReportIndex"]
+
+    let url: PostgresURL
+    let location: String
+    private let connections: PostgresConnections
+    private let lockTimeout: TimeInterval
+    /// Multi-row INSERTs of this many events (9 parameters each, under the protocol's 65,535).
+    var appendBlockSize: Int { 1000 }
+
+    init(url: PostgresURL, options: StoreOptions, logger: Logger) throws {
+        self.url = url
+        location = url.description
+        lockTimeout = options.lockTimeout
+        connections = try PostgresConnections(url: url, synchronousCommit: options.synchronous == .full, logger: logger)
+        do {
+            try migrate(create: options.create)
+        } catch {
+            throw map(error)
+        }
+    }
+
+    func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
+        try connections.with { connection in
+            try connection.run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            let result = try body(connection)
+            try connection.run("COMMIT")
+            return result
+        }
+    }
+
+    func write<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
+        try connections.with { connection in
+            try connection.run("BEGIN")
+            try takeWriterLock(connection)
+            let result = try body(connection)
+            try connection.run("COMMIT")
+            return result
+        }
+    }
+
+    /// Waits for the writer lock up to the lock timeout; names the holder when it expires.
+    private func takeWriterLock(_ connection: PostgresStoreConnection) throws {
+        let milliseconds = max(1, Int(lockTimeout * 1000))
+        try connection.run("SET LOCAL lock_timeout = \(milliseconds)")
+        do {
+            try connection.run("SELECT pg_advisory_xact_lock(\(Self.writerLockKey))")
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
+            try connection.run("ROLLBACK")
+            throw StoreError.writerBusy(path: location, waited: lockTimeout, holder: try writerLockHolder(connection))
+        }
+        try connection.run("SET LOCAL lock_timeout = 0")
+    }
+
+    /// Who holds the writer lock: its backend's pid, application name (which names the RouteLedger process and
+    /// host), client address and since when.
+    private func writerLockHolder(_ connection: PostgresStoreConnection) throws -> String? {
+        let key = Self.writerLockKey
+        let rows = try connection.rows("""
+            SELECT a.pid, a.application_name, coalesce(host(a.client_addr), 'local socket'),
+                   to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND l.classid = ? AND l.objid = ? AND l.objsubid = 1
+            """, [.integer(key >> 32), .integer(key & 0xFFFF_FFFF)])
+        guard let row = rows.first else { return nil }
+        let application = try row.optionalText(1) ?? ""
+        return "backend pid \(try row.int(0)) (\(application.isEmpty ? "unnamed client" : application)) from \(try row.text(2)) since \(try row.optionalText(3) ?? "?")"
+    }
+
+    func integrityProblem() throws -> String? { nil }
+
+    func map(_ error: any Error) -> StoreError {
+        switch error {
+        case let error as StoreError:
+            return error
+        case let error as DocumentError:
+            return .syntax(error)
+        case let error as EventValidationError:
+            return .invalidEvent(error)
+        case let error as PSQLError:
+            return .database(path: location, message: Self.describe(error, endpoint: url.endpoint))
+        default:
+            return .database(path: location, message: "\(error)")
+        }
+    }
+
+    /// One line for a driver error: the server's message when it sent one, else what failed on the way.
+    static func describe(_ error: PSQLError, endpoint: String) -> String {
+        if let info = error.serverInfo, let message = info[.message] {
+            let state = info[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        switch error.code {
+        case .connectionError:
+            return "cannot connect to \(endpoint): \(error.underlying.map(Self.reason) ?? "connection failed")"
+        case .serverClosedConnection, .uncleanShutdown:
+            return "the server at \(endpoint) closed the connection\(error.underlying.map { ": \(Self.reason($0))" } ?? "")"
+        case .sslUnsupported:
+            return "the server at \(endpoint) does not offer TLS (sslmode=disable or prefer connects without it)"
+        case .authMechanismRequiresPassword:
+            return "the server at \(endpoint) asks for a password: put it in the URL or in $PGPASSWORD"
+        default:
+            return "\(error.code) talking to \(endpoint)\(error.underlying.map { ": \(Self.reason($0))" } ?? "")"
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { return reason(first.error) }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "timed out" }
+        return "\(error)"
+    }
+
+    /// Creates the schema on an empty database; refuses a database that holds other tables or a newer schema.
+    private func migrate(create: Bool) throws {
+        try connections.with { connection in
+            try connection.run("BEGIN")
+            // Two processes creating the schema at once: the second waits, then finds it made.
+            try takeWriterLock(connection)
+            let tables = try connection.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", []).map { try $0.text(0) }
+            if tables.contains("routeledger_migrations") {
+                let applied = Set(try connection.rows("SELECT identifier FROM routeledger_migrations", []).map { try $0.text(0) })
+                let unknown = applied.subtracting(Self.migrations).sorted()
+                if !unknown.isEmpty { throw StoreError.newerSchema(path: location, unknownMigrations: unknown) }
+                guard applied == Set(Self.migrations) else {
+                    throw StoreError.notRouteLedger(path: location, reason: "its schema is incomplete (migrations \(applied.sorted().joined(separator: ", ")))")
+                }
+                try connection.run("COMMIT")
+                return
+            }
+            if !tables.isEmpty {
+                throw StoreError.notRouteLedger(path: location, reason: "it holds other tables (\(tables.sorted().prefix(3).joined(separator: ", ")))")
+            }
+            guard create else { throw StoreError.missingDatabase(path: location) }
+            try connection.run(Self.schema)
+            for migration in Self.migrations {
+                try connection.execute("INSERT INTO routeledger_migrations (identifier) VALUES (?)", .text(migration))
+            }
+            try connection.run("COMMIT")
+        }
+    }
+
+    /// The schema: the SQLite schema's tables and columns, in PostgreSQL's types.
+    static let schema = """
+        CREATE TABLE routeledger_migrations (identifier TEXT PRIMARY KEY);
+        CREATE TABLE events (
+            seq BIGINT PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            time BIGINT NOT NULL,
+            log_time BIGINT NOT NULL,
+            recorded_at BIGINT NOT NULL,
+            data TEXT NOT NULL,
+            meta TEXT,
+            hash BYTEA NOT NULL
+        );
+        CREATE FUNCTION routeledger_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'events are immutable: % refused', TG_OP;
+        END
+        $$;
+        CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable();
+        CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable();
+        CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_events_immutable();
+        CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected');
+        CREATE TABLE reloads (
+            id BIGINT PRIMARY KEY,
+            cluster TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            log_time BIGINT NOT NULL,
+            previous_version TEXT,
+            version TEXT NOT NULL,
+            causes TEXT NOT NULL,
+            diff TEXT NOT NULL
+        );
+        CREATE INDEX reloads_log_time ON reloads (log_time);
+        CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+        INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0), ('snapshotEvery', 10000);
+        CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, format INTEGER NOT NULL, state BYTEA NOT NULL);
+        """
+}
+
+/// Open connections to one database, reused across calls; a connection that met an error is closed, not
+/// reused, so the next call after a server restart connects anew.
+final class PostgresConnections: @unchecked Sendable {
+    private let url: PostgresURL
+    private let configuration: PostgresConnection.Configuration
+    private let synchronousCommit: Bool
+    private let logger: Logger
+    private let lock = NSLock()
+    private var idle: [PostgresConnection] = []
+    private var nextID = 0
+    private static let maxIdle = 4
+
+    init(url: PostgresURL, synchronousCommit: Bool, logger: Logger) throws {
+        self.url = url
+        self.synchronousCommit = synchronousCommit
+        self.logger = logger
+        var configuration: PostgresConnection.Configuration
+        if let directory = url.socketDirectory {
+            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(url.port)", username: url.user, password: url.password, database: url.database)
+        } else {
+            configuration = .init(host: url.host ?? "", port: url.port, username: url.user, password: url.password, database: url.database,
+                                  tls: try Self.tls(url.sslMode))
+        }
+        configuration.options.connectTimeout = .seconds(10)
+        self.configuration = configuration
+    }
+
+    deinit {
+        for connection in idle { connection.close().whenComplete { _ in } }
+    }
+
+    private static func tls(_ mode: PostgresURL.SSLMode) throws -> PostgresConnection.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        switch mode {
+        case .disable: return .disable
+        case .prefer, .require: tls.certificateVerification = .none
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification
+        case .verifyFull: tls.certificateVerification = .fullVerification
+        }
+        let context = try NIOSSLContext(configuration: tls)
+        return mode == .prefer ? .prefer(context) : .require(context)
+    }
+
+    /// Runs `body` on an open connection; rolls back and drops the connection when it throws.
+    func with<T>(_ body: (PostgresStoreConnection) throws -> T) throws -> T {
+        let connection = try take()
+        let store = PostgresStoreConnection(connection, logger: logger)
+        do {
+            let result = try body(store)
+            give(connection)
+            return result
+        } catch {
+            // Whatever state the failed transaction left, a new connection starts clean.
+            try? connection.close().wait()
+            throw error
+        }
+    }
+
+    private func take() throws -> PostgresConnection {
+        lock.lock()
+        if let connection = idle.popLast(), !connection.isClosed {
+            lock.unlock()
+            return connection
+        }
+        nextID += 1
+        let id = nextID
+        lock.unlock()
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                                                        id: id, logger: logger).wait()
+        let store = PostgresStoreConnection(connection, logger: logger)
+        let host = ProcessInfo.processInfo.hostName
+        let name = "routeledger pid \(getpid()) on \(host)".prefix(63)
+        try store.execute("SELECT set_config('application_name', ?, false)", .text(String(name)))
+        try store.run("SET standard_conforming_strings = on")
+        try store.run("SET synchronous_commit = \(synchronousCommit ? "on" : "off")")
+        return connection
+    }
+
+    private func give(_ connection: PostgresConnection) {
+        lock.lock()
+        defer { lock.unlock() }
+        if idle.count < Self.maxIdle && !connection.isClosed {
+            idle.append(connection)
+        } else {
+            connection.close().whenComplete { _ in }
+        }
+    }
+}
+
+/// One PostgreSQL connection inside a transaction: the shared SQL with `?` turned into `$1, $2, …`.
+final class PostgresStoreConnection: StoreConnection {
+    private let connection: PostgresConnection
+    private let logger: Logger
+    private var cursors = 0
+    /// Rows a scan fetches per round trip.
+    static let fetchSize = 2000
+
+    init(_ connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// Runs SQL without parameters (several statements allowed).
+    func run(_ sql: String) throws {
+        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+    }
+
+    func execute(_ sql: String, _ arguments: [SQLValue]) throws {
+        _ = try query(sql, arguments)
+    }
+
+    func rows(_ sql: String, _ arguments: [SQLValue]) throws -> [any StoreRow] {
+        try query(sql, arguments).map { PostgresStoreRow(row: $0.makeRandomAccess()) }
+    }
+
+    /// A server-side cursor, fetched a page at a time: memory stays bounded on a log of millions of events.
+    /// DECLARE takes no parameters, so the arguments go in as literals.
+    func stream(_ sql: String, _ arguments: [SQLValue], _ body: (any StoreRow) throws -> Bool) throws {
+        cursors += 1
+        let name = "routeledger_scan_\(cursors)"
+        var parts = sql.split(separator: "?", omittingEmptySubsequences: false)
+        precondition(parts.count == arguments.count + 1, "placeholders and arguments differ in number")
+        var text = String(parts.removeFirst())
+        for (argument, part) in zip(arguments, parts) { text += Self.literal(argument) + part }
+        try run("DECLARE \(name) NO SCROLL CURSOR FOR \(text)")
+        while true {
+            let page = try connection.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(Self.fetchSize) FROM \(name)"), logger: logger).wait()
+            var count = 0
+            for row in page {
+                count += 1
+                guard try body(PostgresStoreRow(row: row.makeRandomAccess())) else {
+                    try run("CLOSE \(name)")
+                    return
+                }
+            }
+            if count < Self.fetchSize { break }
+        }
+        try run("CLOSE \(name)")
+    }
+
+    func storedEvents(ids: [String]) throws -> [String: (seq: Seq, type: String, data: String)] {
+        guard !ids.isEmpty else { return [:] }
+        var binds = PostgresBindings()
+        binds.append(ids)
+        let result = try connection.query(PostgresQuery(unsafeSQL: "SELECT id, seq, type, data FROM events WHERE id = ANY($1)", binds: binds),
+                                          logger: logger).wait()
+        var found: [String: (seq: Seq, type: String, data: String)] = [:]
+        for row in result {
+            let (id, seq, type, data) = try row.decode((String, Int64, String, String).self)
+            found[id] = (seq, type, data)
+        }
+        return found
+    }
+
+    func insert(events: [EventRow]) throws {
+        guard !events.isEmpty else { return }
+        var binds = PostgresBindings(capacity: events.count * 9)
+        var values: [String] = []
+        values.reserveCapacity(events.count)
+        for (i, event) in events.enumerated() {
+            let base = i * 9
+            values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5),$\(base + 6),$\(base + 7),$\(base + 8),$\(base + 9))")
+            binds.append(event.seq)
+            binds.append(event.id)
+            binds.append(event.type)
+            binds.append(event.time)
+            binds.append(event.logTime)
+            binds.append(event.recordedAt)
+            binds.append(String(decoding: event.data, as: UTF8.self))
+            binds.append(event.meta.map { String(decoding: $0, as: UTF8.self) })
+            binds.append(ByteBuffer(bytes: event.hash))
+        }
+        let sql = "INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash) VALUES " + values.joined(separator: ",")
+        _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+    }
+
+    func insert(reloads: [ReloadRow]) throws {
+        for start in stride(from: 0, to: reloads.count, by: 1000) {
+            let block = reloads[start..<min(start + 1000, reloads.count)]
+            var binds = PostgresBindings(capacity: block.count * 8)
+            var values: [String] = []
+            for (i, row) in block.enumerated() {
+                let base = i * 8
+                values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5),$\(base + 6),$\(base + 7),$\(base + 8))")
+                binds.append(Int64(row.id))
+                binds.append(row.cluster)
+                binds.append(row.seq)
+                binds.append(row.logTime)
+                binds.append(row.previousVersion)
+                binds.append(row.version)
+                binds.append(row.causes)
+                binds.append(row.diff)
+            }
+            let sql = "INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff) VALUES "
+                + values.joined(separator: ",")
+            _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+        }
+    }
+
+    private func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
+        var binds = PostgresBindings(capacity: arguments.count)
+        var text = ""
+        var index = 0
+        for character in sql {
+            if character == "?" {
+                index += 1
+                text += "$\(index)"
+            } else {
+                text.append(character)
+            }
+        }
+        precondition(index == arguments.count, "placeholders and arguments differ in number")
+        for argument in arguments {
+            switch argument {
+            case .integer(let value): binds.append(value)
+            case .text(let value): binds.append(value)
+            case .blob(let value): binds.append(ByteBuffer(bytes: value))
+            case .null: binds.appendNull()
+            }
+        }
+        return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+    }
+
+    /// A value as an SQL literal (standard_conforming_strings is on for every connection: only quotes escape).
+    private static func literal(_ value: SQLValue) -> String {
+        switch value {
+        case .integer(let value): return String(value)
+        case .text(let value): return "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+        case .blob(let value): return "'\\x" + value.hexString + "'::bytea"
+        case .null: return "NULL"
+        }
+    }
+}
+
+/// A row of a PostgreSQL result.
+struct PostgresStoreRow: StoreRow {
+    let row: PostgresRandomAccessRow
+
+    func int(_ column: Int) throws -> Int64 { try row[column].decode(Int64.self) }
+    func optionalInt(_ column: Int) throws -> Int64? { try row[column].decode(Int64?.self) }
+    func text(_ column: Int) throws -> String { try row[column].decode(String.self) }
+    func optionalText(_ column: Int) throws -> String? { try row[column].decode(String?.self) }
+    func bytes(_ column: Int) throws -> [UInt8] { Array(buffer: try row[column].decode(ByteBuffer.self)) }
+}
