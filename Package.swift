@@ -128,7 +128,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "tools/feedbench"),
-        // What several test targets share: finding and running nginx, running programs, waiting with patience.
+        // What several test targets share: finding and running nginx and PostgreSQL, running programs, waiting
+        // with patience.
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport"),
@@ -150,7 +151,7 @@ let package = Package(
             exclude: ["Golden"]),
         .testTarget(
             name: "RouteLedgerStoreTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator",
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]),
         .testTarget(

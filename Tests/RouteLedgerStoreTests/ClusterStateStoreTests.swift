@@ -6,18 +6,18 @@ import Testing
 
 @Suite("The folded cluster, read from the store")
 struct ClusterStateStoreTests {
-    @Test("an empty log gives the empty state at position 0")
-    func empty() throws {
-        let db = TemporaryDatabase()
+    @Test("an empty log gives the empty state at position 0", arguments: Engine.all)
+    func empty(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let (state, seq) = try log.clusterState()
         #expect(seq == 0)
         #expect(state == ClusterState())
     }
 
-    @Test("clusterState equals the fold of the whole log, snapshots or not", arguments: [10_000, 150])
-    func equalsFold(snapshotEvery: Int) throws {
-        let db = TemporaryDatabase()
+    @Test("clusterState equals the fold of the whole log, snapshots or not", arguments: Engine.all, [10_000, 150])
+    func equalsFold(engine: Engine, snapshotEvery: Int) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(snapshotEvery)
         _ = try log.append(contentsOf: ChurnSimulator.lines(1_000, ChurnConfiguration(seed: 5, services: 12)))
@@ -28,9 +28,9 @@ struct ClusterStateStoreTests {
         #expect(state == ClusterState.fold(events))
     }
 
-    @Test("fold(after:into:) catches up with events another writer appended, and reports the last position")
-    func catchUp() throws {
-        let db = TemporaryDatabase()
+    @Test("fold(after:into:) catches up with events another writer appended, and reports the last position", arguments: Engine.all)
+    func catchUp(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let reader = try db.open()
         let writer = try db.open()
         let input = ChurnSimulator.lines(600, ChurnConfiguration(seed: 9, services: 8))

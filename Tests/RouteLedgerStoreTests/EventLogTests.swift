@@ -1,25 +1,87 @@
 import Foundation
 import GRDB
 import RouteLedgerCore
+import TestSupport
 import Testing
 @testable import RouteLedgerStore
 
-/// A database file of its own for one test, removed when the test ends.
+/// The engines every store test runs on: SQLite always; PostgreSQL when its programs are installed (and
+/// always with CI=true, where a server that cannot start fails the tests).
+enum Engine: String, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static var all: [Engine] { PostgresServer.shouldRun ? [.sqlite, .postgres] : [.sqlite] }
+
+    var testDescription: String { self == .sqlite ? "SQLite" : "PostgreSQL" }
+}
+
+/// A log of its own for one test: a SQLite file (removed when the test ends) or a fresh database on the
+/// shared throwaway PostgreSQL server.
 final class TemporaryDatabase {
+    let engine: Engine
+    /// The file path or the URL, as `--db` takes it.
     let path: String
 
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-test-\(UUID().uuidString).db").path
+    init(_ engine: Engine = .sqlite) throws {
+        self.engine = engine
+        switch engine {
+        case .sqlite:
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-test-\(UUID().uuidString).db").path
+        case .postgres:
+            path = try PostgresServer.shared().createDatabase()
+        }
     }
 
     deinit {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        guard engine == .sqlite else { return }
+        for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: path + suffix) }
     }
 
     /// Opens the log with a fixed clock, so recording times are known.
-    func open(create: Bool = true, now: Int64 = 1_000_000_000_000_000_000) throws -> EventLog {
-        try EventLog(path: path, options: StoreOptions(create: create), clock: { Timestamp(nanosecondsSinceEpoch: now) })
+    func open(create: Bool = true, now: Int64 = 1_000_000_000_000_000_000, lockTimeout: TimeInterval = 300) throws -> EventLog {
+        try EventLog(path: path, options: StoreOptions(create: create, lockTimeout: lockTimeout), clock: { Timestamp(nanosecondsSinceEpoch: now) })
     }
+
+    /// Runs SQL beside RouteLedger, as the database's owner would: with the sqlite3 shell, or psql as a
+    /// superuser. With `bypassingImmutability`, the triggers that refuse changes to events are off for it
+    /// (SQLite: dropped; PostgreSQL: `session_replication_role = replica` for this session only).
+    func execute(_ sql: String, bypassingImmutability: Bool = false) throws {
+        switch engine {
+        case .sqlite:
+            try DatabaseQueue(path: path).writeWithoutTransaction { db in
+                if bypassingImmutability {
+                    try db.execute(sql: "DROP TRIGGER IF EXISTS events_refuse_update; DROP TRIGGER IF EXISTS events_refuse_delete")
+                }
+                try db.execute(sql: sql)
+            }
+        case .postgres:
+            let prefix = bypassingImmutability ? "SET session_replication_role = replica; " : ""
+            try PostgresServer.shared().psql(PostgresServer.database(of: path), prefix + sql)
+        }
+    }
+
+    /// The rows of a query, each as its columns' text joined by `|` (the same query gives the same text on
+    /// one engine; blobs are hex on SQLite and `\\x…` on PostgreSQL).
+    func query(_ sql: String) throws -> [String] {
+        switch engine {
+        case .sqlite:
+            return try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(db, sql: sql).map { row in
+                    row.databaseValues.map { value -> String in
+                        if case .blob(let data) = value.storage { return [UInt8](data).hexString }
+                        return value.isNull ? "" : "\(value)"
+                    }.joined(separator: "|")
+                }
+            }
+        case .postgres:
+            let output = try PostgresServer.shared().psql(PostgresServer.database(of: path), sql)
+            return output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
+        }
+    }
+
+    /// The table holding the applied migrations' names.
+    var migrationsTable: String { engine == .sqlite ? "grdb_migrations" : "routeledger_migrations" }
 }
 
 /// JSON Lines for tests.
@@ -32,9 +94,9 @@ func network(_ id: String, time: String? = nil) -> String {
 
 @Suite("SQLite event log")
 struct EventLogTests {
-    @Test("positions are gapless across batches")
-    func gaplessSeq() throws {
-        let db = TemporaryDatabase()
+    @Test("positions are gapless across batches", arguments: Engine.all)
+    func gaplessSeq(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let first = try log.append(contentsOf: lines(network("a"), network("b")))
         let second = try log.append(contentsOf: lines(network("c")))
@@ -43,9 +105,9 @@ struct EventLogTests {
         #expect(try log.events().map(\.seq) == [1, 2, 3])
     }
 
-    @Test("a bad line 3 leaves nothing stored and the error names line 3")
-    func atomicBatch() throws {
-        let db = TemporaryDatabase()
+    @Test("a bad line 3 leaves nothing stored and the error names line 3", arguments: Engine.all)
+    func atomicBatch(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("before")))
         let bad = #"{"id":"x","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"runing","desiredState":"running"}}}"#
@@ -59,9 +121,9 @@ struct EventLogTests {
         #expect(try log.events().map(\.id) == ["before"])
     }
 
-    @Test("a syntax error in a JSON array names the index")
-    func arraySyntaxError() throws {
-        let db = TemporaryDatabase()
+    @Test("a syntax error in a JSON array names the index", arguments: Engine.all)
+    func arraySyntaxError(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let input = "[\(network("a")), \(network("b")), {\"id\": }]"
         #expect {
@@ -73,9 +135,9 @@ struct EventLogTests {
         #expect(try log.lastSeq() == 0)
     }
 
-    @Test("an unknown type is refused, not stored")
-    func unknownType() throws {
-        let db = TemporaryDatabase()
+    @Test("an unknown type is refused, not stored", arguments: Engine.all)
+    func unknownType(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         #expect {
             try log.append(contentsOf: lines(#"{"type":"service.exploded","data":{}}"#))
@@ -86,9 +148,9 @@ struct EventLogTests {
         #expect(try log.lastSeq() == 0)
     }
 
-    @Test("re-appending the same events is a no-op returning the stored positions")
-    func idempotentReappend() throws {
-        let db = TemporaryDatabase()
+    @Test("re-appending the same events is a no-op returning the stored positions", arguments: Engine.all)
+    func idempotentReappend(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let input = lines(network("a"), network("b"))
         let first = try log.append(contentsOf: input)
@@ -101,9 +163,9 @@ struct EventLogTests {
         #expect(try log.lastSeq() == 2)
     }
 
-    @Test("the same id with other content is a conflict, and the batch is refused")
-    func conflictingDuplicate() throws {
-        let db = TemporaryDatabase()
+    @Test("the same id with other content is a conflict, and the batch is refused", arguments: Engine.all)
+    func conflictingDuplicate(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a")))
         let changed = #"{"id":"a","type":"network.created","data":{"network":{"id":"n-a","name":"renamed"}}}"#
@@ -113,9 +175,9 @@ struct EventLogTests {
         #expect(try log.lastSeq() == 1)
     }
 
-    @Test("a duplicate inside one batch is detected too")
-    func duplicateWithinBatch() throws {
-        let db = TemporaryDatabase()
+    @Test("a duplicate inside one batch is detected too", arguments: Engine.all)
+    func duplicateWithinBatch(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let result = try log.append(contentsOf: lines(network("a"), network("a")))
         #expect(result.appended == 1)
@@ -123,44 +185,44 @@ struct EventLogTests {
         #expect(result.positions == [1, 1])
     }
 
-    @Test("UPDATE and DELETE are refused by triggers")
-    func immutability() throws {
-        let db = TemporaryDatabase()
+    @Test("UPDATE and DELETE are refused by triggers", arguments: Engine.all)
+    func immutability(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a")))
-        let queue = try DatabaseQueue(path: db.path)
-        #expect { try queue.write { try $0.execute(sql: "UPDATE events SET data = '{}' WHERE seq = 1") } } throws: { error in
-            (error as? DatabaseError)?.message?.contains("events are immutable: UPDATE refused") == true
+        #expect { try db.execute("UPDATE events SET data = '{}' WHERE seq = 1") } throws: { error in
+            "\(error)".contains("events are immutable: UPDATE refused")
         }
-        #expect { try queue.write { try $0.execute(sql: "DELETE FROM events") } } throws: { error in
-            (error as? DatabaseError)?.message?.contains("events are immutable: DELETE refused") == true
+        #expect { try db.execute("DELETE FROM events") } throws: { error in
+            "\(error)".contains("events are immutable: DELETE refused")
+        }
+        if engine == .postgres {
+            #expect { try db.execute("TRUNCATE events CASCADE") } throws: { error in
+                "\(error)".contains("events are immutable: TRUNCATE refused")
+            }
         }
         #expect(try log.events().count == 1)
     }
 
-    @Test("verify passes on an intact log and names the first modified event")
-    func verifyDetectsTampering() throws {
-        let db = TemporaryDatabase()
+    @Test("verify passes on an intact log and names the first modified event", arguments: Engine.all)
+    func verifyDetectsTampering(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
         let intact = try log.verify()
         #expect(intact.isIntact && intact.events == 3 && intact.lastSeq == 3)
         #expect(intact.lastHash == (try log.events(after: 2).first?.hash))
 
-        // Someone with the sqlite3 shell drops the trigger and edits history.
-        let queue = try DatabaseQueue(path: db.path)
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER events_refuse_update")
-            try db.execute(sql: #"UPDATE events SET data = '{"network":{"id":"n-b","name":"evil"}}' WHERE seq = 2"#)
-        }
+        // Someone with the sqlite3 shell, or a PostgreSQL superuser, turns the triggers off and edits history.
+        try db.execute(#"UPDATE events SET data = '{"network":{"id":"n-b","name":"evil"}}' WHERE seq = 2"#, bypassingImmutability: true)
         let report = try log.verify()
         #expect(report.firstBad?.seq == 2)
         #expect(report.firstBad?.reason.contains("hash mismatch") == true)
     }
 
-    @Test("an anchor (SEQ:HASH recorded elsewhere) shows what the chain cannot: an end cut off, a log rewritten")
-    func anchors() throws {
-        let db = TemporaryDatabase()
+    @Test("an anchor (SEQ:HASH recorded elsewhere) shows what the chain cannot: an end cut off, a log rewritten", arguments: Engine.all)
+    func anchors(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
         let report = try log.verify()
@@ -169,7 +231,7 @@ struct EventLogTests {
         #expect(try log.verify(anchors: [anchor]).isIntact)
 
         // A log that ends before the anchor: its chain is intact, but the anchor's event is gone.
-        let short = TemporaryDatabase()
+        let short = try TemporaryDatabase(engine)
         _ = try short.open().append(contentsOf: lines(network("a"), network("b")))
         let cut = try short.open().verify(anchors: [anchor])
         #expect(cut.firstBad == nil && !cut.isIntact)
@@ -177,7 +239,7 @@ struct EventLogTests {
         #expect(cut.failedAnchor?.reason == "the log ends at seq 2: events were cut off from its end")
 
         // A log rewritten from the start: intact chain, other hashes.
-        let other = TemporaryDatabase()
+        let other = try TemporaryDatabase(engine)
         _ = try other.open().append(contentsOf: lines(network("a"), network("x"), network("c")))
         let rewritten = try other.open().verify(anchors: [anchor])
         #expect(rewritten.failedAnchor?.reason.hasSuffix("it is not the log the anchor was recorded from (rewritten at or before seq 3)") == true)
@@ -188,18 +250,31 @@ struct EventLogTests {
         #expect(LogAnchor("7:" + String(repeating: "A", count: 64))?.hash == String(repeating: "a", count: 64))
     }
 
-    @Test("a writer waits for the writer lock, and past its timeout gives up naming the holder, writing nothing")
-    func writerLock() throws {
-        let db = TemporaryDatabase()
-        let log = try EventLog(path: db.path, options: StoreOptions(lockTimeout: 0.3))
-        let other = try WriterLock(database: db.path, timeout: 10)
-        _ = try other.withLock {
-            #expect {
-                try log.append(contentsOf: lines(network("a")))
-            } throws: { error in
+    @Test("a writer waits for the writer lock, and past its timeout gives up naming the holder, writing nothing", arguments: Engine.all)
+    func writerLock(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
+        let log = try db.open(lockTimeout: 0.3)
+        func busy(_ holderIs: @escaping (String) -> Bool) -> (any Error) -> Bool {
+            { error in
                 guard case StoreError.writerBusy(let path, let waited, let holder) = error else { return false }
-                return path == db.path && waited == 0.3 && holder?.hasPrefix("pid \(getpid()) (") == true
+                return path == db.path && waited == 0.3 && holder.map(holderIs) == true
             }
+        }
+        switch engine {
+        case .sqlite:
+            let other = try WriterLock(database: db.path, timeout: 10)
+            _ = try other.withLock {
+                #expect(performing: { try log.append(contentsOf: lines(network("a"))) }, throws: busy { $0.hasPrefix("pid \(getpid()) (") })
+            }
+        case .postgres:
+            // psql holds the advisory lock in an open transaction, as another host's writer would.
+            let server = try PostgresServer.shared()
+            let database = PostgresServer.database(of: db.path)
+            let holder = try server.holdAdvisoryLock(PostgresEngine.writerLockKey, database: database)
+            defer { holder.release() }
+            #expect(performing: { try log.append(contentsOf: lines(network("a"))) }, throws: busy { holder in
+                holder.hasPrefix("backend pid ") && holder.contains("(psql) from 127.0.0.1 since ")
+            })
         }
         #expect(try log.lastSeq() == 0)
         #expect(try log.append(contentsOf: lines(network("a"))).lastSeq == 1, "the lock is free again")
@@ -207,22 +282,18 @@ struct EventLogTests {
                 == "/x.db stayed locked by pid 7 (routeledger append) since 2026-11-29T12:00:00Z for the 300 s this writer waited (--lock-timeout); nothing was written")
     }
 
-    @Test("verify notices a removed event")
-    func verifyDetectsGap() throws {
-        let db = TemporaryDatabase()
+    @Test("verify notices a removed event", arguments: Engine.all)
+    func verifyDetectsGap(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
-        let queue = try DatabaseQueue(path: db.path)
-        try queue.write { db in
-            try db.execute(sql: "DROP TRIGGER events_refuse_delete")
-            try db.execute(sql: "DELETE FROM events WHERE seq = 2")
-        }
+        try db.execute("DELETE FROM events WHERE seq = 2", bypassingImmutability: true)
         #expect(try log.verify().firstBad?.seq == 3)
     }
 
-    @Test("reopening keeps the log and continues its chain")
-    func reopen() throws {
-        let db = TemporaryDatabase()
+    @Test("reopening keeps the log and continues its chain", arguments: Engine.all)
+    func reopen(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         do {
             let log = try db.open()
             _ = try log.append(contentsOf: lines(network("a")))
@@ -234,25 +305,33 @@ struct EventLogTests {
         #expect(try reopened.lastSeq() == 2)
     }
 
-    @Test("read commands never create a database")
-    func missingDatabase() throws {
-        let db = TemporaryDatabase()
+    @Test("read commands never create a log", arguments: Engine.all)
+    func missingDatabase(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         #expect(throws: StoreError.missingDatabase(path: db.path)) { try db.open(create: false) }
-        #expect(!FileManager.default.fileExists(atPath: db.path))
+        if engine == .sqlite { #expect(!FileManager.default.fileExists(atPath: db.path)) }
+        if engine == .postgres { #expect(try db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == ["0"]) }
     }
 
-    @Test("a database written by a newer schema is refused")
-    func newerSchema() throws {
-        let db = TemporaryDatabase()
+    @Test("a database written by a newer schema is refused", arguments: Engine.all)
+    func newerSchema(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         _ = try db.open()
-        let queue = try DatabaseQueue(path: db.path)
-        try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-future')") }
+        try db.execute("INSERT INTO \(db.migrationsTable) (identifier) VALUES ('v9-future')")
         #expect(throws: StoreError.newerSchema(path: db.path, unknownMigrations: ["v9-future"])) { try db.open() }
+    }
+
+    @Test("a database holding other tables is refused, and left alone", arguments: Engine.all)
+    func otherTables(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
+        try db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)")
+        #expect(throws: StoreError.notRouteLedger(path: db.path, reason: "it holds other tables (invoices)")) { try db.open() }
+        #expect(try db.query("SELECT id FROM invoices") == ["1"])
     }
 
     @Test("a file that is not SQLite is refused with a clear error")
     func notADatabase() throws {
-        let db = TemporaryDatabase()
+        let db = try TemporaryDatabase(.sqlite)
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: db.path))
         #expect { try db.open() } throws: { error in
             guard case StoreError.notRouteLedger(let path, let reason) = error else { return false }
@@ -260,9 +339,9 @@ struct EventLogTests {
         }
     }
 
-    @Test("log time never goes back; a missing time is the recording time")
-    func logTime() throws {
-        let db = TemporaryDatabase()
+    @Test("log time never goes back; a missing time is the recording time", arguments: Engine.all)
+    func logTime(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open(now: Timestamp(rfc3339: "2026-11-27T09:20:00Z")!.nanosecondsSinceEpoch)
         _ = try log.append(contentsOf: lines(
             network("a", time: "2026-11-27T10:00:03Z"),
@@ -277,9 +356,9 @@ struct EventLogTests {
         #expect(try log.seq(atOrBefore: Timestamp(rfc3339: "2030-01-01T00:00:00Z")!) == 4)
     }
 
-    @Test("an event without an id gets a unique one; meta is stored as given")
-    func assignedIDsAndMeta() throws {
-        let db = TemporaryDatabase()
+    @Test("an event without an id gets a unique one; meta is stored as given", arguments: Engine.all)
+    func assignedIDsAndMeta(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let noID = #"{"type":"network.removed","data":{"networkId":"n1"},"meta":{"source":"docker","correlation":"deploy-42"}}"#
         _ = try log.append(contentsOf: lines(noID, noID))
@@ -290,9 +369,9 @@ struct EventLogTests {
         #expect(events[0].meta == #"{"source":"docker","correlation":"deploy-42"}"#)
     }
 
-    @Test("the routing at a past position is the fold of the events up to it")
-    func routingAtAPoint() throws {
-        let db = TemporaryDatabase()
+    @Test("the routing at a past position is the fold of the events up to it", arguments: Engine.all)
+    func routingAtAPoint(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(
             #"{"id":"n","type":"network.created","data":{"network":{"id":"n1","name":"demo"}}}"#,
@@ -311,9 +390,9 @@ struct EventLogTests {
         (1...count).map { network("\(prefix)\($0)") }
     }
 
-    @Test("a large append projects on a second thread and stores everything in order")
-    func largeAppend() throws {
-        let db = TemporaryDatabase()
+    @Test("a large append projects on a second thread and stores everything in order", arguments: Engine.all)
+    func largeAppend(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let events = Self.many(12_000)
         #expect(events.joined(separator: "\n").utf8.count >= EventLog.parallelThreshold)
@@ -326,9 +405,9 @@ struct EventLogTests {
         #expect(try log.verify().isIntact)
     }
 
-    @Test("a large append with a bad line near its end stores nothing and names the line")
-    func largeAtomicBatch() throws {
-        let db = TemporaryDatabase()
+    @Test("a large append with a bad line near its end stores nothing and names the line", arguments: Engine.all)
+    func largeAtomicBatch(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         var events = Self.many(3_000)
         events[2_876] = #"{"type":"network.created","data":{"network":{"id":"","name":"x"}}}"#
@@ -341,9 +420,9 @@ struct EventLogTests {
         #expect(try log.lastSeq() == 0)
     }
 
-    @Test("a large append with a conflicting id stores nothing")
-    func largeConflict() throws {
-        let db = TemporaryDatabase()
+    @Test("a large append with a conflicting id stores nothing", arguments: Engine.all)
+    func largeConflict(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("n5")))
         var events = Self.many(3_000)
@@ -356,10 +435,10 @@ struct EventLogTests {
         #expect(try log.append(contentsOf: Array(Self.many(3_000, prefix: "m").joined(separator: "\n").utf8)).appended == 3_000)
     }
 
-    @Test("single-threaded and two-thread appends store identical logs")
-    func parallelProjectionMatchesSingleThread() throws {
+    @Test("single-threaded and two-thread appends store identical logs", arguments: Engine.all)
+    func parallelProjectionMatchesSingleThread(engine: Engine) throws {
         let input = Array(Self.many(2_000).joined(separator: "\n").utf8)
-        let a = TemporaryDatabase(), b = TemporaryDatabase()
+        let a = try TemporaryDatabase(engine), b = try TemporaryDatabase(engine)
         let ahead = try a.open()
         let single = try EventLog(path: b.path, options: StoreOptions(parallelProjection: false),
                                   clock: { Timestamp(nanosecondsSinceEpoch: 1_000_000_000_000_000_000) })

@@ -18,16 +18,14 @@ func scenarios() throws -> [UInt8] {
 
 /// All stored reload rows, as text, in id order.
 func storedRows(_ db: TemporaryDatabase) throws -> [String] {
-    try DatabaseQueue(path: db.path).read { db in
-        try Row.fetchAll(db, sql: "SELECT * FROM reloads ORDER BY id").map { "\($0)" }
-    }
+    try db.query("SELECT * FROM reloads ORDER BY id")
 }
 
 @Suite("Reload projection in the store")
 struct ProjectionStoreTests {
-    @Test("reloads are written with the events, and match the pure projection")
-    func inlineMatchesCore() throws {
-        let db = TemporaryDatabase()
+    @Test("reloads are written with the events, and match the pure projection", arguments: Engine.all)
+    func inlineMatchesCore(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let input = try scenarios()
         _ = try log.append(contentsOf: input)
@@ -45,12 +43,12 @@ struct ProjectionStoreTests {
         #expect(try log.reloads(ReloadFilter(host: "shop.local")).count == 5)
     }
 
-    @Test("appending in pieces, from two processes, gives the same records as one append")
-    func piecesAndProcesses() throws {
+    @Test("appending in pieces, from two processes, gives the same records as one append", arguments: Engine.all)
+    func piecesAndProcesses(engine: Engine) throws {
         let input = try scenarios()
-        let whole = TemporaryDatabase()
+        let whole = try TemporaryDatabase(engine)
         _ = try whole.open().append(contentsOf: input)
-        let pieces = TemporaryDatabase()
+        let pieces = try TemporaryDatabase(engine)
         let first = try pieces.open(), second = try pieces.open()
         let lines = input.split(separator: UInt8(ascii: "\n"))
         for (i, line) in lines.enumerated() {
@@ -59,9 +57,9 @@ struct ProjectionStoreTests {
         #expect(try storedRows(pieces) == storedRows(whole))
     }
 
-    @Test("a refused append leaves no trace in the projection")
-    func refusedAppend() throws {
-        let db = TemporaryDatabase()
+    @Test("a refused append leaves no trace in the projection", arguments: Engine.all)
+    func refusedAppend(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         let input = try scenarios()
         let lines = input.split(separator: UInt8(ascii: "\n")).map(Array.init)
@@ -70,14 +68,14 @@ struct ProjectionStoreTests {
         let bad = Array(lines[10..<14].joined(separator: [UInt8(ascii: "\n")])) + Array("\n{\"type\":\"task.removed\",\"data\":{}}".utf8)
         #expect(throws: StoreError.self) { try log.append(contentsOf: bad) }
         _ = try log.append(contentsOf: Array(lines[10...].joined(separator: [UInt8(ascii: "\n")])))
-        let reference = TemporaryDatabase()
+        let reference = try TemporaryDatabase(engine)
         _ = try reference.open().append(contentsOf: input)
         #expect(try storedRows(db) == storedRows(reference))
     }
 
-    @Test("rebuild reproduces every reload record byte for byte; verify finds a changed one")
-    func rebuildAndVerify() throws {
-        let db = TemporaryDatabase()
+    @Test("rebuild reproduces every reload record byte for byte; verify finds a changed one", arguments: Engine.all)
+    func rebuildAndVerify(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: ChurnSimulator.lines(3_000, ChurnConfiguration(seed: 7, services: 20)))
         let before = try storedRows(db)
@@ -85,16 +83,16 @@ struct ProjectionStoreTests {
         #expect(try log.rebuild() == before.count)
         #expect(try storedRows(db) == before)
         #expect(try log.verifyProjections() == nil)
-        try DatabaseQueue(path: db.path).write { try $0.execute(sql: "UPDATE reloads SET version = 'forged' WHERE id = 42") }
+        try db.execute("UPDATE reloads SET version = 'forged' WHERE id = 42")
         #expect(try log.verifyProjections()?.hasPrefix("reload 42 differs") == true)
         try log.rebuild()
         #expect(try storedRows(db) == before)
     }
 
-    @Test("a settle window changes the records, and a rebuild with it matches appends made with it")
-    func settleSetting() throws {
+    @Test("a settle window changes the records, and a rebuild with it matches appends made with it", arguments: Engine.all)
+    func settleSetting(engine: Engine) throws {
         let input = ChurnSimulator.lines(2_000, ChurnConfiguration(seed: 3, services: 10))
-        let db = TemporaryDatabase()
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: input)
         let immediate = try log.reloads().count
@@ -102,16 +100,16 @@ struct ProjectionStoreTests {
         let settled = try log.reloads()
         #expect(settled.count < immediate)
         #expect(settled.contains { $0.causes.count > 1 })
-        let other = TemporaryDatabase()
+        let other = try TemporaryDatabase(engine)
         let fresh = try other.open()
         try fresh.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
         _ = try fresh.append(contentsOf: input)
         #expect(try storedRows(other) == storedRows(db))
     }
 
-    @Test("explain: a reload, or absorbed with its reason")
-    func explain() throws {
-        let db = TemporaryDatabase()
+    @Test("explain: a reload, or absorbed with its reason", arguments: Engine.all)
+    func explain(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         #expect(try log.explain(seq: 6)?.effect == .reload([2]))
@@ -120,17 +118,14 @@ struct ProjectionStoreTests {
         #expect(try log.explain(seq: 99) == nil)
     }
 
-    @Test("a database from before the projections gets them on open")
-    func migrationBuildsProjections() throws {
-        let db = TemporaryDatabase()
+    @Test("a database from before the projections gets them on open", arguments: Engine.all)
+    func migrationBuildsProjections(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         let rows = try storedRows(db)
         // Pretend the projection never ran: no rows, checkpoint 0.
-        try DatabaseQueue(path: db.path).write { db in
-            try db.execute(sql: "DELETE FROM reloads")
-            try db.execute(sql: "UPDATE projection_state SET value = 0 WHERE key = 'checkpoint'")
-        }
+        try db.execute("DELETE FROM reloads; UPDATE projection_state SET value = 0 WHERE key = 'checkpoint'")
         _ = try db.open()
         #expect(try storedRows(db) == rows)
     }
@@ -142,16 +137,14 @@ extension EventExplanation: Equatable {
 
 /// Stored snapshots, as (seq, bytes).
 func storedSnapshots(_ db: TemporaryDatabase) throws -> [String] {
-    try DatabaseQueue(path: db.path).read { db in
-        try Row.fetchAll(db, sql: "SELECT seq, format, hex(state) AS state FROM snapshots ORDER BY seq").map { "\($0)" }
-    }
+    try db.query("SELECT seq, format, state FROM snapshots ORDER BY seq")
 }
 
 @Suite("Snapshots in the store")
 struct SnapshotStoreTests {
-    @Test("the routing at seq k from the nearest snapshot equals the fold of events 1…k", arguments: [UInt64(1), 2, 3])
-    func pointInTime(seed: UInt64) throws {
-        let db = TemporaryDatabase()
+    @Test("the routing at seq k from the nearest snapshot equals the fold of events 1…k", arguments: Engine.all, [UInt64(1), 2, 3])
+    func pointInTime(engine: Engine, seed: UInt64) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(250)
         _ = try log.append(contentsOf: ChurnSimulator.lines(2_500, ChurnConfiguration(seed: seed, services: 15)))
@@ -172,10 +165,10 @@ struct SnapshotStoreTests {
         #expect(checked > 30)
     }
 
-    @Test("rebuild reproduces the snapshots byte for byte; appends in pieces take the same ones")
-    func deterministicSnapshots() throws {
+    @Test("rebuild reproduces the snapshots byte for byte; appends in pieces take the same ones", arguments: Engine.all)
+    func deterministicSnapshots(engine: Engine) throws {
         let input = ChurnSimulator.lines(2_000, ChurnConfiguration(seed: 11, services: 12))
-        let whole = TemporaryDatabase()
+        let whole = try TemporaryDatabase(engine)
         let log = try whole.open()
         try log.setSnapshotInterval(300)
         _ = try log.append(contentsOf: input)
@@ -185,7 +178,7 @@ struct SnapshotStoreTests {
         try log.rebuild()
         #expect(try storedSnapshots(whole) == snapshots)
 
-        let pieces = TemporaryDatabase()
+        let pieces = try TemporaryDatabase(engine)
         let first = try pieces.open()
         try first.setSnapshotInterval(300)
         let second = try pieces.open()
@@ -198,15 +191,13 @@ struct SnapshotStoreTests {
         #expect(try storedRows(pieces) == storedRows(whole))
     }
 
-    @Test("a tampered snapshot is reported by verification")
-    func tamperedSnapshot() throws {
-        let db = TemporaryDatabase()
+    @Test("a tampered snapshot is reported by verification", arguments: Engine.all)
+    func tamperedSnapshot(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(100)
         _ = try log.append(contentsOf: ChurnSimulator.lines(500, ChurnConfiguration(seed: 5, services: 5)))
-        try DatabaseQueue(path: db.path).write { db in
-            try db.execute(sql: "UPDATE snapshots SET state = X'7B7D' WHERE seq = (SELECT min(seq) FROM snapshots)")
-        }
+        try db.execute("UPDATE snapshots SET state = \(engine == .sqlite ? "X'7B7D'" : "decode('7b7d', 'hex')") WHERE seq = (SELECT min(seq) FROM snapshots)")
         #expect(try log.verifyProjections()?.contains("differs from a replay") == true)
     }
 }
@@ -232,10 +223,12 @@ func randomLog(seed: UInt64, events: Int) -> [[UInt8]] {
 @Suite("Projections over random histories")
 struct RandomHistoryStoreTests {
     @Test("appended in random pieces, with or without a settle window, a rebuild reproduces every record and snapshot",
-          arguments: [(UInt64(1), Int64(0)), (2, 0), (3, 3_000_000_000), (4, 3_000_000_000)])
-    func rebuildReproduces(seed: UInt64, settle: Int64) throws {
+          arguments: Engine.all.flatMap { engine in
+              [(engine, UInt64(1), Int64(0)), (engine, 2, 0), (engine, 3, 3_000_000_000), (engine, 4, 3_000_000_000)]
+          })
+    func rebuildReproduces(engine: Engine, seed: UInt64, settle: Int64) throws {
         let lines = randomLog(seed: seed, events: 1_500)
-        let db = TemporaryDatabase()
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(97)
         if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }
@@ -270,10 +263,10 @@ struct RandomHistoryStoreTests {
     }
 
     @Test("large appends project on a second thread, duplicates inside them included; a rebuild agrees",
-          arguments: [(UInt64(5), Int64(0)), (6, 3_000_000_000)])
-    func projectionAside(seed: UInt64, settle: Int64) throws {
+          arguments: Engine.all.flatMap { engine in [(engine, UInt64(5), Int64(0)), (engine, 6, 3_000_000_000)] })
+    func projectionAside(engine: Engine, seed: UInt64, settle: Int64) throws {
         let lines = randomLog(seed: seed, events: 4_000)
-        let db = TemporaryDatabase()
+        let db = try TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(97)
         if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }

@@ -13,8 +13,8 @@ struct RulesVersionTests {
     static func rulesV1Database() throws -> TemporaryDatabase {
         let dump = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/rules-v1-scenarios.sql")
-        let db = TemporaryDatabase()
-        try DatabaseQueue(path: db.path).writeWithoutTransaction { try $0.execute(sql: try String(contentsOf: dump, encoding: .utf8)) }
+        let db = try TemporaryDatabase()
+        try db.execute(try String(contentsOf: dump, encoding: .utf8))
         return db
     }
 
@@ -24,7 +24,8 @@ struct RulesVersionTests {
         let before = try storedRows(old)
         // Rules v1 reloaded demo.local at its first running task (seq 7), api.local at 24 and 29.
         #expect(before.count == 9)
-        #expect(before.contains { $0.contains("seq:7") && $0.contains("demo.local") })
+        let reloads = try old.query("SELECT seq, diff FROM reloads ORDER BY id")
+        #expect(reloads.contains { $0.hasPrefix("7|") && $0.contains("demo.local") })
 
         let log = try old.open()
         let upgrade = try #require(log.projectionUpgrade)
@@ -37,7 +38,7 @@ struct RulesVersionTests {
         #expect(try log.verifyProjections() == nil)
 
         // The same as a database written with rules v2 from the same events.
-        let fresh = TemporaryDatabase()
+        let fresh = try TemporaryDatabase()
         _ = try fresh.open().append(contentsOf: try scenarios())
         #expect(try storedRows(old) == storedRows(fresh))
         #expect(try storedRows(old) != before)
@@ -49,7 +50,7 @@ struct RulesVersionTests {
 
     @Test("a new database follows the current rules and reports no rebuild")
     func newDatabase() throws {
-        let db = TemporaryDatabase()
+        let db = try TemporaryDatabase()
         let log = try db.open()
         #expect(log.projectionUpgrade == nil)
         #expect(try log.rulesVersion() == RoutingRules.version)

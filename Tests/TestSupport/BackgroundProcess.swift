@@ -49,11 +49,13 @@ public final class BackgroundProcess: @unchecked Sendable {
 /// `defer` or `stop()` never runs then, and a server would outlive the suite.
 public enum Reaper {
     /// Starts a small shell beside `pid` that, once this test process is gone, sends the child SIGTERM and,
-    /// 2 s later, SIGKILL (nginx's workers leave with their master). It exits by itself when the child does.
-    public static func watch(_ pid: Int32) throws {
+    /// 2 s later, SIGKILL (nginx's workers leave with their master), then removes `directory` if given. It
+    /// exits by itself when the child does.
+    public static func watch(_ pid: Int32, removing directory: String? = nil) throws {
+        let cleanup = directory.map { "; sleep 1; rm -rf '\($0)'" } ?? ""
         let script = """
             while kill -0 \(getpid()) 2>/dev/null; do kill -0 \(pid) 2>/dev/null || exit 0; sleep 0.5; done
-            kill -TERM \(pid) 2>/dev/null; sleep 2; kill -KILL \(pid) 2>/dev/null
+            kill -TERM \(pid) 2>/dev/null; sleep 2; kill -KILL \(pid) 2>/dev/null\(cleanup)
             """
         let reaper = Process()
         reaper.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -154,7 +154,7 @@ struct PostgresEngine: StorageEngine {
                 throw StoreError.notRouteLedger(path: location, reason: "it holds other tables (\(tables.sorted().prefix(3).joined(separator: ", ")))")
             }
             guard create else { throw StoreError.missingDatabase(path: location) }
-            try connection.run(Self.schema)
+            for statement in Self.schema { try connection.run(statement) }
             for migration in Self.migrations {
                 try connection.execute("INSERT INTO routeledger_migrations (identifier) VALUES (?)", .text(migration))
             }
@@ -162,9 +162,11 @@ struct PostgresEngine: StorageEngine {
         }
     }
 
-    /// The schema: the SQLite schema's tables and columns, in PostgreSQL's types.
-    static let schema = """
-        CREATE TABLE routeledger_migrations (identifier TEXT PRIMARY KEY);
+    /// The schema: the SQLite schema's tables and columns, in PostgreSQL's types. One statement each (the
+    /// extended protocol runs one at a time).
+    static let schema = [
+        "CREATE TABLE routeledger_migrations (identifier TEXT PRIMARY KEY)",
+        """
         CREATE TABLE events (
             seq BIGINT PRIMARY KEY,
             id TEXT NOT NULL UNIQUE,
@@ -175,16 +177,20 @@ struct PostgresEngine: StorageEngine {
             data TEXT NOT NULL,
             meta TEXT,
             hash BYTEA NOT NULL
-        );
+        )
+        """,
+        """
         CREATE FUNCTION routeledger_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             RAISE EXCEPTION 'events are immutable: % refused', TG_OP;
         END
-        $$;
-        CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable();
-        CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable();
-        CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_events_immutable();
-        CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected');
+        $$
+        """,
+        "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
+        "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
+        "CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_events_immutable()",
+        "CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected')",
+        """
         CREATE TABLE reloads (
             id BIGINT PRIMARY KEY,
             cluster TEXT NOT NULL,
@@ -194,12 +200,13 @@ struct PostgresEngine: StorageEngine {
             version TEXT NOT NULL,
             causes TEXT NOT NULL,
             diff TEXT NOT NULL
-        );
-        CREATE INDEX reloads_log_time ON reloads (log_time);
-        CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL);
-        INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0), ('snapshotEvery', 10000);
-        CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, format INTEGER NOT NULL, state BYTEA NOT NULL);
-        """
+        )
+        """,
+        "CREATE INDEX reloads_log_time ON reloads (log_time)",
+        "CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+        "INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0), ('snapshotEvery', 10000)",
+        "CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, format INTEGER NOT NULL, state BYTEA NOT NULL)",
+    ]
 }
 
 /// Open connections to one database, reused across calls; a connection that met an error is closed, not
@@ -230,7 +237,13 @@ final class PostgresConnections: @unchecked Sendable {
     }
 
     deinit {
-        for connection in idle { connection.close().whenComplete { _ in } }
+        for connection in idle { Self.close(connection) }
+    }
+
+    /// Closes `connection` without waiting; the closure keeps it alive until it is closed (the driver
+    /// requires a connection be closed before it goes away).
+    private static func close(_ connection: PostgresConnection) {
+        connection.close().whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     private static func tls(_ mode: PostgresURL.SSLMode) throws -> PostgresConnection.Configuration.TLS {
@@ -286,7 +299,7 @@ final class PostgresConnections: @unchecked Sendable {
         if idle.count < Self.maxIdle && !connection.isClosed {
             idle.append(connection)
         } else {
-            connection.close().whenComplete { _ in }
+            Self.close(connection)
         }
     }
 }
