@@ -44,6 +44,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(at)event id \"\(id)\" is already stored at seq \(storedSeq) with a different type or data; nothing was appended"
         case .badLocation(let reason):
             return reason
+        case .missingDatabase(let path) where path.hasPrefix("postgres://"):
+            return "no RouteLedger log in \(path) yet (create it with `routeledger init` or `routeledger append`)"
         case .missingDatabase(let path):
             return "no database at \(path) (create it with `routeledger init` or `routeledger append`)"
         case .notRouteLedger(let path, let reason):

@@ -12,17 +12,20 @@ struct RouteLedger: AsyncParsableCommand {
         commandName: "routeledger",
         abstract: "An event-sourced routing state store for Docker Interlock-style label routing.",
         discussion: """
-            Cluster events go into an append-only SQLite log; RouteLedger folds them into the routing an \
+            Cluster events go into an append-only log; RouteLedger folds them into the routing an \
             Interlock proxy would serve (task and vip backend modes), at any point in the log.
 
-            Start with `routeledger demo`. The database is --db PATH, else $ROUTELEDGER_DB, \
-            else ./routeledger.db.
+            Start with `routeledger demo`. The log is --db, else $ROUTELEDGER_DB, else ./routeledger.db: \
+            a SQLite file path, or a PostgreSQL database as \
+            postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE] \
+            (or postgres://USER@/DATABASE?host=/socket/dir; the password may come from $PGPASSWORD). \
+            Every command works the same on both.
 
             Exit status: 0 success, 1 a user error (a one-line message on stderr), 2 a usage error.
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
                       Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
-                      Serve.self, Agent.self, Ingest.self])
+                      Serve.self, Agent.self, Ingest.self, Copy.self])
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() async {
@@ -63,7 +66,10 @@ extension DockerError: UserError {}
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", discussion: "Default: $ROUTELEDGER_DB, else ./routeledger.db.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp(
+        "The log: a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.",
+        discussion: "Default: $ROUTELEDGER_DB, else ./routeledger.db. PostgreSQL URLs also take ?host=/socket/dir and ?sslmode=disable|prefer|require|verify-ca|verify-full (default prefer); without a password in the URL, $PGPASSWORD is used. Passwords never appear in messages.",
+        valueName: "path|url"))
     var db: String?
 
     @Option(name: .long, help: ArgumentHelp("Log level on stderr.", valueName: "level"))
@@ -71,7 +77,7 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: .long, help: ArgumentHelp(
         "How long a write waits for the database's other writers, e.g. 30s, 5m.",
-        discussion: "Writers (append, ingest, serve, rebuild, config) take turns through DATABASE.lock; one that waits longer gives up, naming the holder, and writes nothing.",
+        discussion: "Writers (append, ingest, serve, rebuild, config) take turns, on any host: through DATABASE.lock beside a SQLite file, through an advisory lock on PostgreSQL. One that waits longer gives up, naming the holder, and writes nothing.",
         valueName: "duration"))
     var lockTimeout: String = "5m"
 
@@ -86,13 +92,14 @@ struct GlobalOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["ROUTELEDGER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "routeledger.db"
     }
 
-    /// Bootstraps logging and opens the log. Read commands pass `create: false`.
-    func openLog(create: Bool, synchronous: Synchronous = .full) throws -> EventLog {
+    /// Bootstraps logging and opens the log (``databasePath`` unless `location` is given). Read commands pass
+    /// `create: false`.
+    func openLog(_ location: String? = nil, create: Bool, synchronous: Synchronous = .full) throws -> EventLog {
         LogSetup.bootstrapOnce(level: logLevel)
         var logger = Logger(label: "routeledger")
         logger.logLevel = logLevel
         let waits = Double(DurationText.nanoseconds(lockTimeout) ?? 300_000_000_000) / 1e9
-        let log = try EventLog(path: databasePath, options: StoreOptions(synchronous: synchronous, create: create, lockTimeout: waits),
+        let log = try EventLog(path: location ?? databasePath, options: StoreOptions(synchronous: synchronous, create: create, lockTimeout: waits),
                                logger: logger)
         if let upgrade = log.projectionUpgrade { Terminal.note("\(log.path): \(upgrade)") }
         return log

@@ -128,7 +128,10 @@ struct PostgresEngine: StorageEngine {
 
     private static func reason(_ error: any Error) -> String {
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
-        if let error = error as? NIOConnectionError, let first = error.connectionErrors.first { return reason(first.error) }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "cannot resolve the host name" }
+        }
         if let error = error as? ChannelError, case .connectTimeout = error { return "timed out" }
         return "\(error)"
     }

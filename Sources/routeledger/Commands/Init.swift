@@ -5,18 +5,17 @@ import RouteLedgerStore
 extension RouteLedger {
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create the database (appending creates it too).",
+            abstract: "Create the log: a SQLite file, or the tables in a PostgreSQL database (appending creates it too).",
             discussion: "Safe to run on an existing RouteLedger database: it is opened, checked and left as it is.")
 
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let existed = FileManager.default.fileExists(atPath: global.databasePath)
-            let log = try global.openLog(create: true)
-            let last = try log.lastSeq()
-            if existed {
-                print("\(log.path) already exists: \(last) events, schema up to date")
-            } else {
+            do {
+                let log = try global.openLog(create: false)
+                print("\(log.path) already exists: \(try log.lastSeq()) events, schema up to date")
+            } catch StoreError.missingDatabase {
+                let log = try global.openLog(create: true)
                 print("created \(log.path)")
             }
         }
