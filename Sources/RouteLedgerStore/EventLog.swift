@@ -79,6 +79,8 @@ public struct EventLog: Sendable {
     func writeTransaction<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         do {
             return try engine.write(body)
+        } catch let error as CopyError {
+            throw error
         } catch {
             throw engine.map(error)
         }
@@ -88,6 +90,8 @@ public struct EventLog: Sendable {
     func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         do {
             return try engine.read(body)
+        } catch let error as CopyError {
+            throw error
         } catch {
             throw engine.map(error)
         }

@@ -92,6 +92,19 @@ public final class PostgresServer: @unchecked Sendable {
         throw Failure(what: "postgres did not accept connections within \(Int(Patience.seconds)) s", output: server.output)
     }
 
+    /// Starts the server after a crash: until the old server's backends have noticed and left, the new one
+    /// refuses to start (its shared memory is still in use), so it is tried again within the patience.
+    public func restart() throws {
+        let deadline = Date().addingTimeInterval(Patience.seconds)
+        while true {
+            do {
+                return try start()
+            } catch let error as Failure where Date() < deadline && error.what == "postgres exited" {
+                usleep(200_000)
+            }
+        }
+    }
+
     /// Sends `signal` to the server process (SIGKILL: a crash; the next ``start()`` recovers).
     public func kill(signal: Int32 = SIGKILL) {
         let server = lock.withLock { process }

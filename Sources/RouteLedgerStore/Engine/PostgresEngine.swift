@@ -101,6 +101,8 @@ struct PostgresEngine: StorageEngine {
             return .invalidEvent(error)
         case let error as PSQLError:
             return .database(path: location, message: Self.describe(error, endpoint: url.endpoint))
+        case is ConnectionLost:
+            return .database(path: location, message: "lost the connection to the server at \(url.endpoint): what this command was writing is stored whole or not at all")
         default:
             return .database(path: location, message: "\(error)")
         }
@@ -115,8 +117,8 @@ struct PostgresEngine: StorageEngine {
         switch error.code {
         case .connectionError:
             return "cannot connect to \(endpoint): \(error.underlying.map(Self.reason) ?? "connection failed")"
-        case .serverClosedConnection, .uncleanShutdown:
-            return "the server at \(endpoint) closed the connection\(error.underlying.map { ": \(Self.reason($0))" } ?? "")"
+        case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
+            return "lost the connection to the server at \(endpoint)\(error.underlying.map { ": \(Self.reason($0))" } ?? ""): what this command was writing is stored whole or not at all"
         case .sslUnsupported:
             return "the server at \(endpoint) does not offer TLS (sslmode=disable or prefer connects without it)"
         case .authMechanismRequiresPassword:
@@ -127,6 +129,7 @@ struct PostgresEngine: StorageEngine {
     }
 
     private static func reason(_ error: any Error) -> String {
+        if let error = error as? PSQLError { return describe(error, endpoint: "") }
         if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
         if let error = error as? NIOConnectionError {
             if let first = error.connectionErrors.first { return reason(first.error) }
@@ -137,24 +140,17 @@ struct PostgresEngine: StorageEngine {
     }
 
     /// Creates the schema on an empty database; refuses a database that holds other tables or a newer schema.
+    /// A database already migrated is only read, so readers never wait for the writers.
     private func migrate(create: Bool) throws {
+        let current = try connections.with { connection in try checkSchema(connection) }
+        if current { return }
         try connections.with { connection in
             try connection.run("BEGIN")
             // Two processes creating the schema at once: the second waits, then finds it made.
             try takeWriterLock(connection)
-            let tables = try connection.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", []).map { try $0.text(0) }
-            if tables.contains("routeledger_migrations") {
-                let applied = Set(try connection.rows("SELECT identifier FROM routeledger_migrations", []).map { try $0.text(0) })
-                let unknown = applied.subtracting(Self.migrations).sorted()
-                if !unknown.isEmpty { throw StoreError.newerSchema(path: location, unknownMigrations: unknown) }
-                guard applied == Set(Self.migrations) else {
-                    throw StoreError.notRouteLedger(path: location, reason: "its schema is incomplete (migrations \(applied.sorted().joined(separator: ", ")))")
-                }
+            if try checkSchema(connection) {
                 try connection.run("COMMIT")
                 return
-            }
-            if !tables.isEmpty {
-                throw StoreError.notRouteLedger(path: location, reason: "it holds other tables (\(tables.sorted().prefix(3).joined(separator: ", ")))")
             }
             guard create else { throw StoreError.missingDatabase(path: location) }
             for statement in Self.schema { try connection.run(statement) }
@@ -163,6 +159,22 @@ struct PostgresEngine: StorageEngine {
             }
             try connection.run("COMMIT")
         }
+    }
+
+    /// Whether the schema is complete (false: the database is empty); throws for anything else.
+    private func checkSchema(_ connection: PostgresStoreConnection) throws -> Bool {
+        let tables = try connection.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", []).map { try $0.text(0) }
+        guard tables.contains("routeledger_migrations") else {
+            if tables.isEmpty { return false }
+            throw StoreError.notRouteLedger(path: location, reason: "it holds other tables (\(tables.sorted().prefix(3).joined(separator: ", ")))")
+        }
+        let applied = Set(try connection.rows("SELECT identifier FROM routeledger_migrations", []).map { try $0.text(0) })
+        let unknown = applied.subtracting(Self.migrations).sorted()
+        if !unknown.isEmpty { throw StoreError.newerSchema(path: location, unknownMigrations: unknown) }
+        guard applied == Set(Self.migrations) else {
+            throw StoreError.notRouteLedger(path: location, reason: "its schema is incomplete (migrations \(applied.sorted().joined(separator: ", ")))")
+        }
+        return true
     }
 
     /// The schema: the SQLite schema's tables and columns, in PostgreSQL's types. One statement each (the
@@ -320,9 +332,19 @@ final class PostgresStoreConnection: StoreConnection {
         self.logger = logger
     }
 
-    /// Runs SQL without parameters (several statements allowed).
+    /// Runs one SQL statement without parameters.
     func run(_ sql: String) throws {
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait()
+        _ = try send(PostgresQuery(unsafeSQL: sql))
+    }
+
+    /// Sends a query and waits for its rows. The wait also ends when the connection closes: with the server
+    /// killed mid-query the driver closes the channel but has been seen to leave the query's future pending.
+    private func send(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        let future = connection.query(query, logger: logger)
+        let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
+        future.cascade(to: promise)
+        connection.closeFuture.whenComplete { _ in promise.fail(ConnectionLost()) }  // ignored once the query has completed
+        return try promise.futureResult.wait()
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
@@ -344,7 +366,7 @@ final class PostgresStoreConnection: StoreConnection {
         for (argument, part) in zip(arguments, parts) { text += Self.literal(argument) + part }
         try run("DECLARE \(name) NO SCROLL CURSOR FOR \(text)")
         while true {
-            let page = try connection.query(PostgresQuery(unsafeSQL: "FETCH FORWARD \(Self.fetchSize) FROM \(name)"), logger: logger).wait()
+            let page = try send(PostgresQuery(unsafeSQL: "FETCH FORWARD \(Self.fetchSize) FROM \(name)"))
             var count = 0
             for row in page {
                 count += 1
@@ -362,8 +384,7 @@ final class PostgresStoreConnection: StoreConnection {
         guard !ids.isEmpty else { return [:] }
         var binds = PostgresBindings()
         binds.append(ids)
-        let result = try connection.query(PostgresQuery(unsafeSQL: "SELECT id, seq, type, data FROM events WHERE id = ANY($1)", binds: binds),
-                                          logger: logger).wait()
+        let result = try send(PostgresQuery(unsafeSQL: "SELECT id, seq, type, data FROM events WHERE id = ANY($1)", binds: binds))
         var found: [String: (seq: Seq, type: String, data: String)] = [:]
         for row in result {
             let (id, seq, type, data) = try row.decode((String, Int64, String, String).self)
@@ -391,7 +412,7 @@ final class PostgresStoreConnection: StoreConnection {
             binds.append(ByteBuffer(bytes: event.hash))
         }
         let sql = "INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash) VALUES " + values.joined(separator: ",")
-        _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+        _ = try send(PostgresQuery(unsafeSQL: sql, binds: binds))
     }
 
     func insert(reloads: [ReloadRow]) throws {
@@ -413,7 +434,7 @@ final class PostgresStoreConnection: StoreConnection {
             }
             let sql = "INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff) VALUES "
                 + values.joined(separator: ",")
-            _ = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait()
+            _ = try send(PostgresQuery(unsafeSQL: sql, binds: binds))
         }
     }
 
@@ -438,7 +459,7 @@ final class PostgresStoreConnection: StoreConnection {
             case .null: binds.appendNull()
             }
         }
-        return try connection.query(PostgresQuery(unsafeSQL: text, binds: binds), logger: logger).wait()
+        return try send(PostgresQuery(unsafeSQL: text, binds: binds))
     }
 
     /// A value as an SQL literal (standard_conforming_strings is on for every connection: only quotes escape).
@@ -451,6 +472,9 @@ final class PostgresStoreConnection: StoreConnection {
         }
     }
 }
+
+/// The connection closed while a query waited for its answer.
+struct ConnectionLost: Error {}
 
 /// A row of a PostgreSQL result.
 struct PostgresStoreRow: StoreRow {
