@@ -1,6 +1,4 @@
 import Logging
-import NIOCore
-import NIOPosix
 import RouteLedgerCore
 import RouteLedgerStore
 
@@ -30,14 +28,15 @@ public struct ServedConfig: Sendable, Equatable {
 /// `ingest docker`) are picked up by the periodic refresh (``FeedPoller``). A waiter is handed the newest
 /// configuration when it wakes, never an intermediate one.
 ///
-/// The feed reads SQLite and folds events synchronously, so it runs on a thread of its own (one event loop
-/// that serves no I/O), never on the cooperative pool: a long catch-up must not stall other requests' tasks,
-/// and on a 2-core host that pool has 2 threads.
+/// The feed reads the log and folds events synchronously, so it runs on a thread of its own
+/// (``DedicatedThreadExecutor``), never on the cooperative pool: a long catch-up must not stall other
+/// requests' tasks, and on a 2-core host that pool has 2 threads. Nor on an event loop: on PostgreSQL the
+/// store waits for the driver's futures, which an event loop may not do.
 public actor ProxyFeed {
     /// The thread every feed's work runs on (serial, like the actor itself).
-    private static let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1).next()
+    private static let thread = DedicatedThreadExecutor(name: "routeledger.feed")
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.thread.executor.asUnownedSerialExecutor() }
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { Self.thread.asUnownedSerialExecutor() }
 
     private let log: EventLog
     private let logger: Logger

@@ -48,8 +48,10 @@ struct Stack {
     let backendPort: Int
     let client = HTTPClient.shared
 
+    /// The log: a SQLite file in the directory, or a database on the test support's PostgreSQL server.
+    let database: String
+
     var server: String { "http://127.0.0.1:\(serverPort)" }
-    var database: String { directory.path("e2e.db") }
 
     /// Posts events (JSON Lines) to the server's append endpoint.
     func post(_ lines: [String]) async throws {
@@ -105,15 +107,27 @@ func backend(_ address: String, port: Int) -> some Service {
                        logger: Logger(label: "e2e.backend", factory: { _ in SwiftLogNoOpLogHandler() }))
 }
 
+/// The log the stack runs on.
+enum LogEngine: String, CustomTestStringConvertible {
+    case sqlite = "SQLite"
+    case postgres = "PostgreSQL"
+
+    /// SQLite always; PostgreSQL when its programs are installed, and always with CI=true.
+    static var all: [LogEngine] { PostgresServer.shouldRun ? [.sqlite, .postgres] : [.sqlite] }
+
+    var testDescription: String { rawValue }
+}
+
 @Suite("end to end: serve, agent and real nginx", .serialized)
 struct EndToEndTests {
     @Test("nginx fed by the agent routes like Interlock: hosts, default backend, canaries, sticky sessions, drains; every reload applied",
-          .enabled(if: Nginx.shouldRun), .timeLimit(.minutes(4)))
-    func interlockThroughNginx() async throws {
+          .enabled(if: Nginx.shouldRun), .timeLimit(.minutes(4)), arguments: LogEngine.all)
+    func interlockThroughNginx(engine: LogEngine) async throws {
         let nginx = try Nginx.binary()
         let directory = try TemporaryDirectory("routeledger-e2e")
+        let database = engine == .sqlite ? directory.path("e2e.db") : try PostgresServer.shared().createDatabase()
         let stack = Stack(directory: directory, serverPort: try freeLoopbackPort(), nginxPort: try freeLoopbackPort(),
-                          backendPort: try freeLoopbackPort())
+                          backendPort: try freeLoopbackPort(), database: database)
         var script = ClusterScript(backendPort: stack.backendPort)
         let routeledger = Executables.url("routeledger").path
         var processes: [BackgroundProcess] = []
