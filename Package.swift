@@ -119,6 +119,10 @@ let package = Package(
                 "RouteLedgerIngest",
                 "DockerStandIn",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "tools/bench"),
         .executableTarget(

@@ -32,25 +32,28 @@ struct IngestCLITests {
         #expect(try await cli.run(["ingest", "docker", "--interval", "soon"]).status == 2)
     }
 
-    @Test("--once lists, appends what changed, and appends nothing for the same cluster again")
-    func once() async throws {
+    @Test("--once lists, appends what changed, and appends nothing for the same cluster again",
+          arguments: PostgresServer.shouldRun ? ["SQLite", "PostgreSQL"] : ["SQLite"])
+    func once(engine: String) async throws {
         let standIn = try await Self.standIn(serving: "01-create")
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let first = try await cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        let database = engine == "SQLite" ? cli.database : try PostgresServer.shared().createDatabase()
+        func run(_ arguments: [String]) async throws -> CLI.Result { try await cli.run(arguments + ["--db", database], db: false) }
+        let first = try await run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == "Docker 27.0.1 at \(standIn.host), API 1.47: listed 4 networks, 2 services, 3 tasks; appended 7 events (2 network.created, 2 service.created, 3 task.updated); last seq 7\n")
 
         try standIn.serve(state: Self.states.appendingPathComponent("06-service-removal"))
-        let second = try await cli.run(["ingest", "docker", "--once", "--json", "--host", standIn.host])
+        let second = try await run(["ingest", "docker", "--once", "--json", "--host", standIn.host])
         #expect(second.status == 0, "\(second.stderr)")
         let report = try json(second.stdout) as! [String: Any]
         #expect(report["appended"] as? Int == 7)
         #expect(report["duplicates"] as? Int == 0)
 
-        let again = try await cli.run(["ingest", "docker", "--once", "--host", standIn.host])
+        let again = try await run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(again.stdout.hasSuffix("listed 5 networks, 1 service, 3 tasks; no change; last seq 14\n"))
-        let routes = try json(try await cli.run(["routes", "--json"]).stdout) as! [String: Any]
+        let routes = try json(try await run(["routes", "--json"]).stdout) as! [String: Any]
         let frontends = routes["frontends"] as! [[String: Any]]
         #expect(frontends.map { $0["host"] as! String } == ["web.local"])
         #expect((frontends[0]["upstreams"] as! [[String: Any]]).map { $0["address"] as! String } == ["10.0.2.5:8080", "10.0.2.6:8080"])

@@ -192,6 +192,45 @@ struct PostgresCLITests {
         for result in [refused, malformed, noDatabase, unknown] { #expect(!result.stderr.contains("s3cret")) }
     }
 
+    @Test("the roles of docs/POSTGRES.md: a writer appends but cannot change or remove events; a reader reads and cannot append")
+    func roles() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let server = try PostgresServer.shared()
+        let owner = try server.createDatabase()
+        let database = PostgresServer.database(of: owner)
+        #expect(try await cli.run(["init", "--db", owner], db: false).status == 0)
+        let writer = "\(database)_writer", reader = "\(database)_reader"
+        // The grants as the document gives them (trust authentication here: no passwords).
+        try server.psql(database, """
+            CREATE ROLE \(writer) LOGIN;
+            GRANT CONNECT ON DATABASE \(database) TO \(writer);
+            GRANT USAGE ON SCHEMA public TO \(writer);
+            GRANT SELECT, INSERT ON events TO \(writer);
+            GRANT SELECT, INSERT, UPDATE, DELETE ON reloads, snapshots, projection_state TO \(writer);
+            GRANT SELECT ON routeledger_migrations TO \(writer);
+            GRANT pg_read_all_stats TO \(writer);
+            CREATE ROLE \(reader) LOGIN;
+            GRANT CONNECT ON DATABASE \(database) TO \(reader);
+            GRANT USAGE ON SCHEMA public TO \(reader);
+            GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(reader);
+            """)
+        let asWriter = "postgres://\(writer)@127.0.0.1:\(server.port)/\(database)"
+        let asReader = "postgres://\(reader)@127.0.0.1:\(server.port)/\(database)"
+        let appended = try await cli.run(["append", "data/01-default-backend.jsonl", "--db", asWriter], db: false)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        #expect(try await cli.run(["rebuild", "--db", asWriter], db: false).status == 0)
+        for statement in ["UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"] {
+            #expect(throws: (any Error).self, "\(statement) as the writer") { try server.psql(database, statement, user: writer) }
+        }
+        let read = try await cli.run(["routes", "--db", asReader], db: false)
+        #expect(read.status == 0 && read.stdout.contains("demo-default"), "\(read.stderr)")
+        let refused = try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", asReader], db: false)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "routeledger: \(asReader): permission denied for table events (SQLSTATE 42501)\n")
+        #expect(try await Self.lastSeq(cli, owner) == 5)
+    }
+
     // MARK: - Helpers
 
     /// 100,000 simulated events: an append long enough to interrupt.

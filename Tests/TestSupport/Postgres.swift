@@ -135,11 +135,12 @@ public final class PostgresServer: @unchecked Sendable {
         String(url.split(separator: "/").last!.split(separator: "?").first!)
     }
 
-    /// Runs SQL with psql as the superuser; returns its output (unaligned, tuples only), or throws with it.
+    /// Runs SQL with psql (as the superuser unless `user` is given); returns its output (unaligned, tuples
+    /// only), or throws with it.
     @discardableResult
-    public func psql(_ database: String, _ sql: String) throws -> String {
+    public func psql(_ database: String, _ sql: String, user: String = PostgresServer.superuser) throws -> String {
         let result = try Command.run("\(bin)/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
-                                                    "-U", Self.superuser, "-d", database, "-c", sql], timeout: Patience.seconds)
+                                                    "-U", user, "-d", database, "-c", sql], timeout: Patience.seconds)
         guard result.status == 0 else { throw Failure(what: "psql: \(sql)", output: result.output) }
         return result.output
     }

@@ -2,6 +2,8 @@
 // because this machine is shared and noisy: compare ratios, not absolute numbers.
 //
 //   swift run -c release routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal]
+//   routeledger-bench --postgres postgres://USER@HOST:PORT/DB   append on PostgreSQL vs its floor, beside SQLite's
+//   routeledger-bench --only routes --database A [--database B]  routes --seq 1 and at the end of written logs
 import Foundation
 import GRDBSQLite
 import RouteLedgerCore
@@ -17,6 +19,10 @@ struct Arguments {
     /// the log into `--database PATH` (for timing `routeledger rebuild` on it).
     var only: String?
     var database: String?
+    /// More logs for `--only routes` (the first is `database`).
+    var databases: [String] = []
+    /// A PostgreSQL server (any database on it; the harness creates its own) for the PostgreSQL append benchmark.
+    var postgres: String?
 
     init() {
         var args = CommandLine.arguments.dropFirst().makeIterator()
@@ -27,9 +33,12 @@ struct Arguments {
             case "--runs": runs = Int(args.next() ?? "") ?? runs
             case "--synchronous": synchronous = Synchronous(rawValue: (args.next() ?? "").uppercased()) ?? synchronous
             case "--only": only = args.next()
-            case "--database": database = args.next()
+            case "--database":
+                let next = args.next()
+                if database == nil { database = next } else if let next { databases.append(next) }
+            case "--postgres": postgres = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|ingest|write --database PATH]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|ingest|write|routes --database PATH|URL] [--postgres URL]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -186,9 +195,28 @@ if arguments.only == "ingest" {
     try ingestBenchmark(runs: arguments.runs)
     exit(0)
 }
+if arguments.only == "routes" {
+    guard let first = arguments.database else {
+        FileHandle.standardError.write(Data("routeledger-bench: --only routes needs --database PATH|URL (written with --only write)\n".utf8))
+        exit(2)
+    }
+    print("| log | routes --seq 1 | routes --seq LAST (end of the log) | end / start |")
+    print("|---|---|---|---|")
+    for location in [first] + arguments.databases {
+        let times = try routesTimes(location, runs: arguments.runs)
+        let shown = (try? PostgresURL(location).description) ?? location
+        print("| \(shown) (\(times.last) events) | " + String(format: "%.1f ms | %.1f ms | %.2f |", times.early * 1000, times.late * 1000, times.late / times.early))
+    }
+    exit(0)
+}
 
 let bytes = ChurnSimulator.lines(arguments.events, ChurnConfiguration())
 let batches = chunks(bytes, size: arguments.batch)
+if let postgres = arguments.postgres {
+    print("log: \(arguments.events) churn events, \(batches.count) transactions of \(arguments.batch), PostgreSQL at \(try PostgresURL(postgres))")
+    try postgresAppendBenchmark(try PostgresURL(postgres), batches, events: arguments.events, runs: arguments.runs, synchronous: arguments.synchronous)
+    exit(0)
+}
 if arguments.only == "write" {
     guard let path = arguments.database else {
         FileHandle.standardError.write(Data("routeledger-bench: --only write needs --database PATH\n".utf8))
@@ -196,7 +224,7 @@ if arguments.only == "write" {
     }
     let log = try EventLog(path: path)
     let seconds = try measure { for chunk in chunks(bytes, size: 10_000) { _ = try log.append(contentsOf: chunk) } }
-    print(String(format: "wrote %d events to %@ in %.1f s", arguments.events, path, seconds))
+    print(String(format: "wrote %d events in %.1f s", arguments.events, seconds))
     exit(0)
 }
 if arguments.only == "query" {

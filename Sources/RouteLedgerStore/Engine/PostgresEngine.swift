@@ -324,6 +324,10 @@ final class PostgresStoreConnection: StoreConnection {
     private let connection: PostgresConnection
     private let logger: Logger
     private var cursors = 0
+    /// Inserts sent and not yet answered (``sendAside(_:)``).
+    private var inFlight: [EventLoopFuture<PostgresQueryResult>] = []
+    /// `($1,…,$9),($10,…,$18),…` by row count and width: a block's VALUES list is the same text every time.
+    private var placeholders: [Int: String] = [:]
     /// Rows a scan fetches per round trip.
     static let fetchSize = 2000
 
@@ -337,14 +341,37 @@ final class PostgresStoreConnection: StoreConnection {
         _ = try send(PostgresQuery(unsafeSQL: sql))
     }
 
-    /// Sends a query and waits for its rows. The wait also ends when the connection closes: with the server
-    /// killed mid-query the driver closes the channel but has been seen to leave the query's future pending.
+    /// Sends a query and waits for its rows, after the inserts still in flight (their errors first).
     private func send(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        try drain()
+        return try wait(start(query))
+    }
+
+    /// Sends a query without waiting for it. Inserts go this way, so that the server stores one block while
+    /// this process decodes, numbers and chains the next: the connection runs its queries in order, and the
+    /// next ``send(_:)``, COMMIT among them, waits for them and fails with the first error.
+    private func sendAside(_ query: PostgresQuery) throws {
+        inFlight.append(start(query))
+        if inFlight.count > 4 { try wait(inFlight.removeFirst()) }
+    }
+
+    private func drain() throws {
+        while !inFlight.isEmpty { try wait(inFlight.removeFirst()) }
+    }
+
+    /// The query's answer, or its failure; also a failure when the connection closes first (with the server
+    /// killed mid-query the driver closes the channel but has been seen to leave the query's future pending).
+    private func start(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
         let future = connection.query(query, logger: logger)
         let promise = future.eventLoop.makePromise(of: PostgresQueryResult.self)
         future.cascade(to: promise)
         connection.closeFuture.whenComplete { _ in promise.fail(ConnectionLost()) }  // ignored once the query has completed
-        return try promise.futureResult.wait()
+        return promise.futureResult
+    }
+
+    @discardableResult
+    private func wait(_ future: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        try future.wait()
     }
 
     func execute(_ sql: String, _ arguments: [SQLValue]) throws {
@@ -396,11 +423,7 @@ final class PostgresStoreConnection: StoreConnection {
     func insert(events: [EventRow]) throws {
         guard !events.isEmpty else { return }
         var binds = PostgresBindings(capacity: events.count * 9)
-        var values: [String] = []
-        values.reserveCapacity(events.count)
-        for (i, event) in events.enumerated() {
-            let base = i * 9
-            values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5),$\(base + 6),$\(base + 7),$\(base + 8),$\(base + 9))")
+        for event in events {
             binds.append(event.seq)
             binds.append(event.id)
             binds.append(event.type)
@@ -411,18 +434,15 @@ final class PostgresStoreConnection: StoreConnection {
             binds.append(event.meta.map { String(decoding: $0, as: UTF8.self) })
             binds.append(ByteBuffer(bytes: event.hash))
         }
-        let sql = "INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash) VALUES " + values.joined(separator: ",")
-        _ = try send(PostgresQuery(unsafeSQL: sql, binds: binds))
+        let sql = "INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash) VALUES " + values(rows: events.count, width: 9)
+        try sendAside(PostgresQuery(unsafeSQL: sql, binds: binds))
     }
 
     func insert(reloads: [ReloadRow]) throws {
         for start in stride(from: 0, to: reloads.count, by: 1000) {
             let block = reloads[start..<min(start + 1000, reloads.count)]
             var binds = PostgresBindings(capacity: block.count * 8)
-            var values: [String] = []
-            for (i, row) in block.enumerated() {
-                let base = i * 8
-                values.append("($\(base + 1),$\(base + 2),$\(base + 3),$\(base + 4),$\(base + 5),$\(base + 6),$\(base + 7),$\(base + 8))")
+            for row in block {
                 binds.append(Int64(row.id))
                 binds.append(row.cluster)
                 binds.append(row.seq)
@@ -433,9 +453,24 @@ final class PostgresStoreConnection: StoreConnection {
                 binds.append(row.diff)
             }
             let sql = "INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff) VALUES "
-                + values.joined(separator: ",")
-            _ = try send(PostgresQuery(unsafeSQL: sql, binds: binds))
+                + values(rows: block.count, width: 8)
+            try sendAside(PostgresQuery(unsafeSQL: sql, binds: binds))
         }
+    }
+
+    /// The VALUES list of `rows` rows of `width` parameters.
+    private func values(rows: Int, width: Int) -> String {
+        let key = rows * 16 + width
+        if let cached = placeholders[key] { return cached }
+        var text = ""
+        text.reserveCapacity(rows * width * 6)
+        for row in 0..<rows {
+            text += row == 0 ? "(" : ",("
+            for column in 1...width { text += (column == 1 ? "$" : ",$") + String(row * width + column) }
+            text += ")"
+        }
+        placeholders[key] = text
+        return text
     }
 
     private func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
