@@ -160,6 +160,10 @@ let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
 if arguments.only == "ingest" {
     print("command: routeledger-bench --only ingest --runs \(arguments.runs)")
+} else if arguments.only == "routes" {
+    print("command: routeledger-bench --only routes --runs \(arguments.runs) --database …")
+} else if let postgres = arguments.postgres {
+    print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased()) --postgres \((try? PostgresURL(postgres).description) ?? "?")")
 } else {
     print("command: routeledger-bench --events \(arguments.events) --batch \(arguments.batch) --runs \(arguments.runs) --synchronous \(arguments.synchronous.rawValue.lowercased())")
 }

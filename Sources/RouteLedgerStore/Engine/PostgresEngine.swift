@@ -26,7 +26,7 @@ struct PostgresEngine: StorageEngine {
     let location: String
     private let connections: PostgresConnections
     private let lockTimeout: TimeInterval
-    /// Multi-row INSERTs of this many events (9 parameters each, under the protocol's 65,535).
+    /// Events per lookup and INSERT (one round trip each).
     var appendBlockSize: Int { 1000 }
 
     init(url: PostgresURL, options: StoreOptions, logger: Logger) throws {
@@ -326,8 +326,6 @@ final class PostgresStoreConnection: StoreConnection {
     private var cursors = 0
     /// Inserts sent and not yet answered (``sendAside(_:)``).
     private var inFlight: [EventLoopFuture<PostgresQueryResult>] = []
-    /// `($1,…,$9),($10,…,$18),…` by row count and width: a block's VALUES list is the same text every time.
-    private var placeholders: [Int: String] = [:]
     /// Rows a scan fetches per round trip.
     static let fetchSize = 2000
 
@@ -420,57 +418,46 @@ final class PostgresStoreConnection: StoreConnection {
         return found
     }
 
+    /// One statement per block whatever its size: each column is one array parameter, unnested by the
+    /// server (a VALUES list of 9,000 parameters cost more to parse and plan than to insert). NULL travels
+    /// as '' (no meta or previous version is ever empty: they are JSON objects and hex digests).
     func insert(events: [EventRow]) throws {
         guard !events.isEmpty else { return }
-        var binds = PostgresBindings(capacity: events.count * 9)
-        for event in events {
-            binds.append(event.seq)
-            binds.append(event.id)
-            binds.append(event.type)
-            binds.append(event.time)
-            binds.append(event.logTime)
-            binds.append(event.recordedAt)
-            binds.append(String(decoding: event.data, as: UTF8.self))
-            binds.append(event.meta.map { String(decoding: $0, as: UTF8.self) })
-            binds.append(ByteBuffer(bytes: event.hash))
-        }
-        let sql = "INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash) VALUES " + values(rows: events.count, width: 9)
-        try sendAside(PostgresQuery(unsafeSQL: sql, binds: binds))
+        var binds = PostgresBindings(capacity: 9)
+        binds.append(events.map(\.seq))
+        binds.append(events.map(\.id))
+        binds.append(events.map(\.type))
+        binds.append(events.map(\.time))
+        binds.append(events.map(\.logTime))
+        binds.append(events.map(\.recordedAt))
+        binds.append(events.map { String(decoding: $0.data, as: UTF8.self) })
+        binds.append(events.map { $0.meta.map { String(decoding: $0, as: UTF8.self) } ?? "" })
+        binds.append(events.map(\.hash.hexString))
+        try sendAside(PostgresQuery(unsafeSQL: """
+            INSERT INTO events (seq, id, type, time, log_time, recorded_at, data, meta, hash)
+            SELECT seq, id, type, time, log_time, recorded_at, data, NULLIF(meta, ''), decode(hash, 'hex')
+            FROM unnest($1::int8[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::text[], $8::text[], $9::text[])
+                AS input(seq, id, type, time, log_time, recorded_at, data, meta, hash)
+            """, binds: binds))
     }
 
     func insert(reloads: [ReloadRow]) throws {
-        for start in stride(from: 0, to: reloads.count, by: 1000) {
-            let block = reloads[start..<min(start + 1000, reloads.count)]
-            var binds = PostgresBindings(capacity: block.count * 8)
-            for row in block {
-                binds.append(Int64(row.id))
-                binds.append(row.cluster)
-                binds.append(row.seq)
-                binds.append(row.logTime)
-                binds.append(row.previousVersion)
-                binds.append(row.version)
-                binds.append(row.causes)
-                binds.append(row.diff)
-            }
-            let sql = "INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff) VALUES "
-                + values(rows: block.count, width: 8)
-            try sendAside(PostgresQuery(unsafeSQL: sql, binds: binds))
-        }
-    }
-
-    /// The VALUES list of `rows` rows of `width` parameters.
-    private func values(rows: Int, width: Int) -> String {
-        let key = rows * 16 + width
-        if let cached = placeholders[key] { return cached }
-        var text = ""
-        text.reserveCapacity(rows * width * 6)
-        for row in 0..<rows {
-            text += row == 0 ? "(" : ",("
-            for column in 1...width { text += (column == 1 ? "$" : ",$") + String(row * width + column) }
-            text += ")"
-        }
-        placeholders[key] = text
-        return text
+        guard !reloads.isEmpty else { return }
+        var binds = PostgresBindings(capacity: 8)
+        binds.append(reloads.map { Int64($0.id) })
+        binds.append(reloads.map(\.cluster))
+        binds.append(reloads.map(\.seq))
+        binds.append(reloads.map(\.logTime))
+        binds.append(reloads.map { $0.previousVersion ?? "" })
+        binds.append(reloads.map(\.version))
+        binds.append(reloads.map(\.causes))
+        binds.append(reloads.map(\.diff))
+        try sendAside(PostgresQuery(unsafeSQL: """
+            INSERT INTO reloads (id, cluster, seq, log_time, previous_version, version, causes, diff)
+            SELECT id, cluster, seq, log_time, NULLIF(previous_version, ''), version, causes, diff
+            FROM unnest($1::int8[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[], $8::text[])
+                AS input(id, cluster, seq, log_time, previous_version, version, causes, diff)
+            """, binds: binds))
     }
 
     private func query(_ sql: String, _ arguments: [SQLValue]) throws -> PostgresQueryResult {
