@@ -64,3 +64,16 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension StoreError {
+    /// The errors the log itself raises on its way to or from an engine (bad input, refusals), as they are;
+    /// nil for a driver's error, which each engine maps in its own words.
+    static func fromLog(_ error: any Error) -> StoreError? {
+        switch error {
+        case let error as StoreError: return error
+        case let error as DocumentError: return .syntax(error)
+        case let error as EventValidationError: return .invalidEvent(error)
+        default: return nil
+        }
+    }
+}

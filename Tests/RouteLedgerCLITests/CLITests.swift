@@ -33,6 +33,15 @@ struct CLI {
 
     var database: String { directory.appendingPathComponent("test.db").path }
 
+    /// The engines a test that takes one runs on: SQLite always; PostgreSQL when its programs are installed
+    /// (and always with CI=true).
+    static var engines: [String] { PostgresServer.shouldRun ? ["SQLite", "PostgreSQL"] : ["SQLite"] }
+
+    /// The test's log on `engine`: its SQLite file, or a new database on the test support's PostgreSQL server.
+    func log(on engine: String) throws -> String {
+        engine == "SQLite" ? database : try PostgresServer.shared().createDatabase()
+    }
+
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
     /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database, on a thread of
@@ -225,11 +234,14 @@ struct CLITests {
         #expect(tampered.stderr.contains("verify failed at seq 4: hash mismatch"))
     }
 
-    @Test("four concurrent append processes of 2,000 events each all succeed, each batch whole and in one piece")
-    func concurrentWriters() async throws {
+    @Test("four concurrent append processes of 2,000 events each all succeed, gapless, each batch whole and in one piece",
+          arguments: CLI.engines)
+    func concurrentWriters(engine: String) async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        #expect(try await cli.run(["init"]).status == 0)
+        let database = try cli.log(on: engine)
+        func run(_ arguments: [String]) async throws -> CLI.Result { try await cli.run(arguments + ["--db", database], db: false) }
+        #expect(try await run(["init"]).status == 0)
         var files: [String] = []
         for writer in 1...4 {
             let lines = (1...2_000).map { i in
@@ -238,17 +250,17 @@ struct CLITests {
             files.append(try cli.write("writer\(writer).jsonl", lines.joined(separator: "\n") + "\n"))
         }
         let results = try await withThrowingTaskGroup(of: CLI.Result.self) { group in
-            for file in files { group.addTask { try await cli.run(["append", file]) } }
+            for file in files { group.addTask { try await run(["append", file]) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
-        let events = try json(try await cli.run(["events", "--json"]).stdout) as! [[String: Any]]
+        let events = try json(try await run(["events", "--json"]).stdout) as! [[String: Any]]
         #expect(events.map { $0["seq"] as! Int } == Array(1...8_000))
         for writer in 1...4 {
             let seqs = events.filter { ($0["id"] as! String).hasPrefix("w\(writer)-") }.map { $0["seq"] as! Int }
             #expect(seqs.count == 2_000 && seqs.last! - seqs.first! == 1_999, "writer \(writer)'s batch is one piece")
         }
-        #expect(try await cli.run(["verify"]).status == 0)
+        #expect(try await run(["verify"]).status == 0)
     }
 
     @Test("a writer waits for a long append by another process, longer than SQLite's 5 s busy timeout would")

@@ -33,12 +33,12 @@ struct IngestCLITests {
     }
 
     @Test("--once lists, appends what changed, and appends nothing for the same cluster again",
-          arguments: PostgresServer.shouldRun ? ["SQLite", "PostgreSQL"] : ["SQLite"])
+          arguments: CLI.engines)
     func once(engine: String) async throws {
         let standIn = try await Self.standIn(serving: "01-create")
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let database = engine == "SQLite" ? cli.database : try PostgresServer.shared().createDatabase()
+        let database = try cli.log(on: engine)
         func run(_ arguments: [String]) async throws -> CLI.Result { try await cli.run(arguments + ["--db", database], db: false) }
         let first = try await run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(first.status == 0, "\(first.stderr)")

@@ -3,8 +3,8 @@ import Testing
 import TestSupport
 
 /// `routeledger` on PostgreSQL, against a real server (the test support's throwaway cluster): the same
-/// answers as on SQLite, writers that queue, and failures (a killed appender, a killed server) that leave
-/// all or nothing.
+/// answers as on SQLite, copies, roles, and failures (a killed appender, a killed server) that leave all or
+/// nothing. Concurrent writers: `CLITests.concurrentWriters`, on both engines.
 @Suite("routeledger on PostgreSQL", .enabled(if: PostgresServer.shouldRun))
 struct PostgresCLITests {
     /// Every read command, with and without --json, as an operator would run them on the loaded log.
@@ -89,33 +89,6 @@ struct PostgresCLITests {
         #expect(refused.stderr.hasPrefix("routeledger: refusing to copy: \(other) is not empty and its event 10 differs from the source's"), "\(refused.stderr)")
         #expect(try await cli.run(["events", "--db", other, "--json"], db: false).stdout.components(separatedBy: "\"seq\"").count - 1 == 10,
                 "the refused target is unchanged")
-    }
-
-    @Test("four concurrent append processes of 2,000 events each all succeed, gapless, each batch in one piece")
-    func concurrentWriters() async throws {
-        let cli = try CLI()
-        defer { cli.cleanUp() }
-        let url = try PostgresServer.shared().createDatabase()
-        #expect(try await cli.run(["init", "--db", url], db: false).status == 0)
-        var files: [String] = []
-        for writer in 1...4 {
-            let lines = (1...2_000).map { i in
-                #"{"id":"w\#(writer)-\#(i)","type":"network.created","time":"2026-11-27T10:00:00Z","data":{"network":{"id":"n-\#(writer)-\#(i)","name":"w\#(writer)n\#(i)"}}}"#
-            }
-            files.append(try cli.write("writer\(writer).jsonl", lines.joined(separator: "\n") + "\n"))
-        }
-        let results = try await withThrowingTaskGroup(of: CLI.Result.self) { group in
-            for file in files { group.addTask { try await cli.run(["append", file, "--db", url], db: false) } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
-        let events = try json(try await cli.run(["events", "--json", "--db", url], db: false).stdout) as! [[String: Any]]
-        #expect(events.map { $0["seq"] as! Int } == Array(1...8_000))
-        for writer in 1...4 {
-            let seqs = events.filter { ($0["id"] as! String).hasPrefix("w\(writer)-") }.map { $0["seq"] as! Int }
-            #expect(seqs.count == 2_000 && seqs.last! - seqs.first! == 1_999, "writer \(writer)'s batch is one piece")
-        }
-        #expect(try await cli.run(["verify", "--db", url], db: false).status == 0)
     }
 
     @Test("an appender killed with SIGKILL mid-batch leaves all or nothing, and the next writer goes on")

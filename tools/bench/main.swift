@@ -178,21 +178,10 @@ func queryBenchmark(_ bytes: [UInt8], runs: Int) throws {
     let log = try EventLog(path: path)
     if let every = ProcessInfo.processInfo.environment["SNAPSHOT_EVERY"].flatMap(Int.init) { try log.setSnapshotInterval(every) }
     for chunk in chunks(bytes, size: 10_000) { _ = try log.append(contentsOf: chunk) }
-    let last = try log.lastSeq()
-    func routes(at seq: Seq) throws -> Double {
-        try measure {
-            let fresh = try EventLog(path: path, options: StoreOptions(create: false))
-            blackHole(try fresh.projection(through: try fresh.point(seq: seq)).view)
-        }
-    }
-    var early: [Double] = [], late: [Double] = []
-    for _ in 1...runs {
-        early.append(try routes(at: 1))
-        late.append(try routes(at: last))
-    }
-    print(String(format: "| routes --seq 1 (open, fold, view) | %.1f ms | |", median(early) * 1000))
-    print(String(format: "| routes --seq %lld (end of the log) | %.1f ms | |", last, median(late) * 1000))
-    print(String(format: "| end / start (median ratio) | %.2f | <= 3 |", median(late) / median(early)))
+    let (early, late, last) = try routesTimes(path, runs: runs)
+    print(String(format: "| routes --seq 1 (open, fold, view) | %.1f ms | |", early * 1000))
+    print(String(format: "| routes --seq %lld (end of the log) | %.1f ms | |", last, late * 1000))
+    print(String(format: "| end / start (median ratio) | %.2f | <= 3 |", late / early))
 }
 
 if arguments.only == "ingest" {

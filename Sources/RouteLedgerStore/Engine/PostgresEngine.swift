@@ -92,13 +92,8 @@ struct PostgresEngine: StorageEngine {
     func integrityProblem() throws -> String? { nil }
 
     func map(_ error: any Error) -> StoreError {
+        if let known = StoreError.fromLog(error) { return known }
         switch error {
-        case let error as StoreError:
-            return error
-        case let error as DocumentError:
-            return .syntax(error)
-        case let error as EventValidationError:
-            return .invalidEvent(error)
         case let error as PSQLError:
             return .database(path: location, message: Self.describe(error, endpoint: url.endpoint))
         case is ConnectionLost:

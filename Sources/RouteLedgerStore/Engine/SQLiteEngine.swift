@@ -77,13 +77,8 @@ struct SQLiteEngine: StorageEngine {
 
     /// Maps any error met at the SQLite boundary to a ``StoreError``.
     static func map(_ error: any Error, path: String) -> StoreError {
+        if let known = StoreError.fromLog(error) { return known }
         switch error {
-        case let error as StoreError:
-            return error
-        case let error as DocumentError:
-            return .syntax(error)
-        case let error as EventValidationError:
-            return .invalidEvent(error)
         case let error as DatabaseError:
             switch error.resultCode.primaryResultCode {
             case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
