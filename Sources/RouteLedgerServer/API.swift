@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import RouteLedgerCore
 import RouteLedgerStore
+import ServiceLifecycle
 
 /// The HTTP API: the log's read queries, appends, and the per-cluster nginx configuration that proxies
 /// long-poll. It holds the service values (the log, the feed, the metrics), never a database handle of
@@ -150,7 +151,14 @@ public struct API: Sendable {
             guard let wait, wait > .zero, !held.contains("*") else {
                 return Response(status: .notModified, headers: Self.headers(config))
             }
-            guard let next = try await feed.next(cluster: cluster, notIn: Set(held), timeout: min(wait, configuration.maxWait)) else {
+            // A stopping server answers its long-polls at once (304, the version they hold) instead of holding
+            // the shutdown for their wait.
+            let next = try await withGracefulShutdownHandler {
+                try await feed.next(cluster: cluster, notIn: Set(held), timeout: min(wait, configuration.maxWait))
+            } onGracefulShutdown: { [feed] in
+                Task { await feed.close() }
+            }
+            guard let next else {
                 return Response(status: .notModified, headers: Self.headers(config))
             }
             config = next

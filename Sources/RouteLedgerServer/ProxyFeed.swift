@@ -50,6 +50,8 @@ public actor ProxyFeed {
     private var cache: [String: ServedConfig] = [:]
     private var waiters: [String: [Int: Waiter]] = [:]
     private var nextWaiterID = 0
+    /// Set by ``close()``: the server is stopping, so long-polls answer at once.
+    private var closed = false
 
     private struct Waiter {
         var versions: Set<String>
@@ -157,6 +159,7 @@ public actor ProxyFeed {
     public func next(cluster: String, notIn versions: Set<String>, timeout: Duration) async throws -> ServedConfig? {
         let now = try current(cluster: cluster)
         if !versions.contains(now.version.hex) { return now }
+        if closed { return nil }
         let id = nextWaiterID
         nextWaiterID += 1
         return await withTaskCancellationHandler {
@@ -173,10 +176,19 @@ public actor ProxyFeed {
         }
     }
 
+    /// Answers every long-poll now, and every later one at once: the server is stopping, and a proxy polls
+    /// again (elsewhere, or when it is back) rather than hold the shutdown for up to its wait.
+    public func close() {
+        closed = true
+        for (cluster, held) in waiters {
+            for id in held.keys { resume(id, cluster: cluster, with: nil) }
+        }
+    }
+
     private func resume(_ id: Int, cluster: String, with config: ServedConfig?) {
         guard let waiter = waiters[cluster]?.removeValue(forKey: id) else { return }
         if waiters[cluster]?.isEmpty == true { waiters[cluster] = nil }
-        if config != nil { waiter.timer?.cancel() }
+        if config != nil || closed { waiter.timer?.cancel() }
         waiter.continuation.resume(returning: config)
         metrics?.setWatchers(waiterCount)
     }

@@ -68,16 +68,22 @@ struct FeedPoller: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Polls until the server stops; then closes the feed (its long-polls answer at once). Stopping is not
+    /// an error: it returns normally, so `serve` exits 0.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: interval)
-                do {
-                    try await feed.refresh()
-                } catch {
-                    logger.error("refreshing the proxy feed failed", metadata: ["error": "\(error)"])
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    do {
+                        try await feed.refresh()
+                    } catch {
+                        logger.error("refreshing the proxy feed failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
+        } catch is CancellationError {
         }
+        await feed.close()
     }
 }

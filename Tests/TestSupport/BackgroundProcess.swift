@@ -29,6 +29,12 @@ public final class BackgroundProcess: @unchecked Sendable {
     /// Whether it still runs.
     public var isRunning: Bool { process.isRunning }
 
+    /// Its exit status once it has exited (nil while it runs, or when a signal ended it).
+    public var exitStatus: Int32? {
+        guard !process.isRunning, process.terminationReason == .exit else { return nil }
+        return process.terminationStatus
+    }
+
     /// Its output so far.
     public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
