@@ -53,18 +53,21 @@ public struct ProjectionUpgrade: Sendable, Hashable, CustomStringConvertible {
 
 /// The projections kept beside the log: reloads, written in the same transaction as the events they follow.
 extension EventLog {
-    /// The reload settings the projections were built with.
+    /// How reloads coalesce at the end of the log: the latest `config.changed` event's settings, else those
+    /// the log started with.
     public func reloadSettings() throws -> ReloadSettings {
-        try read { connection in try Self.settings(connection) }
+        try read { connection in try Self.settings(connection, at: try Self.lastSeq(connection)) }
     }
 
-    /// Changes the reload settings and rebuilds the projections with them, in one transaction.
-    public func setReloadSettings(_ settings: ReloadSettings) throws {
-        try writeProjections { connection in
-            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'settle'", .integer(settings.settle))
-            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'maxWait'", .integer(settings.maxWait))
-            try rebuildProjections(connection)
-        }
+    /// Changes how reloads coalesce from the end of the log on, by appending a `config.changed` event: the
+    /// reloads before it, and their ids, never change (a rebuild folds the same events to the same reloads).
+    ///
+    /// The event's time is the log time it lands on (the head's; the epoch on an empty log), so a setting
+    /// never moves the log's clock: events appended after it keep their own times.
+    @discardableResult
+    public func setReloadSettings(_ settings: ReloadSettings) throws -> AppendResult {
+        let time = try logTime(of: try lastSeq()) ?? Timestamp(nanosecondsSinceEpoch: 0)
+        return try append([IncomingEvent(.configChanged(settings), time: time)])
     }
 
     /// How many events apart snapshots are taken.
@@ -92,7 +95,7 @@ extension EventLog {
     /// - Returns: the first difference, in words, or nil when every stored record matches.
     public func verifyProjections() throws -> String? {
         try read { connection in
-            var projection = ReloadProjection(settings: try Self.settings(connection), tracksEffects: false)
+            var projection = ReloadProjection(settings: try Self.baseSettings(connection), tracksEffects: false)
             // The stored records are read a page at a time beside the replay: memory stays bounded.
             var page: [ReloadRow] = []
             var next = 0
@@ -132,7 +135,7 @@ extension EventLog {
     /// Replays the log and compares the snapshots it would take with the stored ones.
     private static func verifySnapshots(_ connection: any StoreConnection) throws -> String? {
         let stored = try connection.rows("SELECT seq, state FROM snapshots ORDER BY seq", []).map { (try $0.int(0), try $0.bytes(1)) }
-        var projection = ReloadProjection(settings: try settings(connection), tracksEffects: false)
+        var projection = ReloadProjection(settings: try baseSettings(connection), tracksEffects: false)
         let every = try snapshotEvery(connection)
         var expected: [(Seq, [UInt8])] = []
         var last: Seq = 0
@@ -198,7 +201,9 @@ extension EventLog {
         try connection.int("SELECT max(seq) FROM events") ?? 0
     }
 
-    static func settings(_ connection: any StoreConnection) throws -> ReloadSettings {
+    /// The settings a log's projections start from: none on a log made since `config.changed` exists; logs
+    /// configured before it keep theirs here, so their reloads never change.
+    static func baseSettings(_ connection: any StoreConnection) throws -> ReloadSettings {
         ReloadSettings(settle: try state(connection, "settle") ?? 0, maxWait: try state(connection, "maxWait") ?? 0)
     }
 
@@ -206,6 +211,19 @@ extension EventLog {
     /// (no row) follow version 1.
     static func rulesVersion(_ connection: any StoreConnection) throws -> Int {
         Int(try state(connection, "rulesVersion") ?? 1)
+    }
+
+    /// The settings in force after the event at `seq`: the latest `config.changed` at or before it, else the
+    /// base settings.
+    static func settings(_ connection: any StoreConnection, at seq: Seq) throws -> ReloadSettings {
+        guard let row = try connection.rows("SELECT seq, data FROM events WHERE type = 'config.changed' AND seq <= ? ORDER BY seq DESC LIMIT 1",
+                                            [.integer(seq)]).first else {
+            return try baseSettings(connection)
+        }
+        guard case .configChanged(let settings) = try EventDecoder.payload(type: .configChanged, data: try row.text(1)) else {
+            throw StoreError.corrupt(seq: try row.int(0), reason: "config.changed without settings")
+        }
+        return settings
     }
 
     static func checkpoint(_ connection: any StoreConnection) throws -> Seq {
@@ -231,7 +249,7 @@ extension EventLog {
         // Three stages: the reader decodes, the projection folds, this thread writes.
         let reader = ReplayPipeline(engine: engine, after: 0, through: last)
         defer { reader.close() }
-        let projector = ProjectionPipeline(projection: ReloadProjection(settings: try Self.settings(connection), tracksEffects: false),
+        let projector = ProjectionPipeline(projection: ReloadProjection(settings: try Self.baseSettings(connection), tracksEffects: false),
                                            snapshotEvery: snapshots.every, lastSnapshot: snapshots.last)
         defer { projector.close() }
         func write(_ outputs: [ProjectionPipeline.Output]) throws {
@@ -262,9 +280,10 @@ extension EventLog {
     /// The projection as of the end of the log, inside a write transaction: from this process's cache, caught
     /// up with events other writers appended since (their projection rows are already stored).
     static func projection(_ connection: any StoreConnection, cache: ProjectionCache, head: Seq) throws -> ReloadProjection {
-        let current = try settings(connection)
+        // Settings change only through events, which the catch-up below folds: the cache is stale only when it
+        // is ahead (its append was rolled back after another process's).
         var (projection, seq) = try cache.take() ?? startingPoint(connection, atOrBefore: head, tracksEffects: false)
-        if seq > head || projection.settings != current {
+        if seq > head {
             (projection, seq) = try startingPoint(connection, atOrBefore: head, tracksEffects: false)
         }
         if seq < head {
@@ -280,28 +299,30 @@ extension EventLog {
     /// The reload projection to start a replay from: the latest readable snapshot at or before `seq`, or
     /// the empty projection.
     static func startingPoint(_ connection: any StoreConnection, atOrBefore seq: Seq, tracksEffects: Bool) throws -> (ReloadProjection, Seq) {
-        let settings = try settings(connection)
-        let found = try latestSnapshot(connection, atOrBefore: seq) { state in
-            try ReloadProjection(snapshot: state, settings: settings, tracksEffects: tracksEffects)
+        let found = try latestSnapshot(connection, atOrBefore: seq) { state, snapshotSeq in
+            try ReloadProjection(snapshot: state, settings: try settings(connection, at: snapshotSeq), tracksEffects: tracksEffects)
         }
-        return found ?? (ReloadProjection(settings: settings, tracksEffects: tracksEffects), 0)
+        if let found { return found }
+        return (ReloadProjection(settings: try baseSettings(connection), tracksEffects: tracksEffects), 0)
     }
 
     /// The routing to start a routing query from: the latest readable snapshot at or before `seq`.
     static func routingStartingPoint(_ connection: any StoreConnection, atOrBefore seq: Seq) throws -> (RoutingProjection, Seq) {
-        try latestSnapshot(connection, atOrBefore: seq, ReloadProjection.routing(fromSnapshot:)) ?? (RoutingProjection(), 0)
+        try latestSnapshot(connection, atOrBefore: seq) { state, _ in try ReloadProjection.routing(fromSnapshot: state) } ?? (RoutingProjection(), 0)
     }
 
     /// The newest snapshot at or before `seq` that `load` can read (of this build's format), loaded.
     private static func latestSnapshot<T>(_ connection: any StoreConnection, atOrBefore seq: Seq,
-                                          _ load: ([UInt8]) throws -> T) throws -> (T, Seq)? {
-        var found: (T, Seq)?
-        try connection.stream("SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC", [.integer(seq)]) { row in
-            guard try row.int(1) == Int64(ClusterState.snapshotVersion), let loaded = try? load(try row.bytes(2)) else { return true }
-            found = (loaded, try row.int(0))
-            return false
+                                          _ load: ([UInt8], Seq) throws -> T) throws -> (T, Seq)? {
+        // Read first, loaded after: a load may query the connection, which a stream holds.
+        let candidates = try connection.rows("SELECT seq, format, state FROM snapshots WHERE seq <= ? ORDER BY seq DESC LIMIT 3",
+                                             [.integer(seq)])
+        for row in candidates {
+            let snapshotSeq = try row.int(0)
+            guard try row.int(1) == Int64(ClusterState.snapshotVersion), let loaded = try? load(try row.bytes(2), snapshotSeq) else { continue }
+            return (loaded, snapshotSeq)
         }
-        return found
+        return nil
     }
 }
 

@@ -416,21 +416,37 @@ struct ReloadCLITests {
         #expect(second.stdout.split(separator: "\n").first?.hasSuffix("reload records follow routing rules v2") == true)
     }
 
-    @Test("config --settle coalesces and rebuilds; rebuild --verify agrees")
+    @Test("config --settle is recorded in the log: reload ids before it never change; later changes coalesce; rebuild --verify agrees")
     func settleAndVerify() async throws {
         let cli = try await loaded()
         defer { cli.cleanUp() }
+        let before = try await cli.run(["reloads", "--json"]).stdout
+        let why5 = try await cli.run(["why", "5"]).stdout
         let set = try await cli.run(["config", "--settle", "2s"])
-        #expect(set.status == 0)
-        #expect(set.stdout == "settle 2s, max wait 20s; rebuilt 2 reloads\n")
+        #expect(set.status == 0, "\(set.stderr)")
+        #expect(set.stdout == "recorded config.changed at seq 30: settle 2s, max wait 20s from here on; the 9 reloads before it keep their ids\n")
+        #expect(try await cli.run(["config"]).stdout.hasSuffix("settle 2s, max wait 20s\n"))
+        #expect(try await cli.run(["reloads", "--json"]).stdout == before)
+        #expect(try await cli.run(["rebuild"]).status == 0)
+        #expect(try await cli.run(["reloads", "--json"]).stdout == before, "a rebuild keeps every reload and its id")
+        #expect(try await cli.run(["why", "5"]).stdout == why5)
+
+        // Two more shop tasks 1 s apart coalesce into one reload, closed by an event 5 s later.
+        let more = try cli.write("more.jsonl", """
+            {"id":"t-shop5","type":"task.updated","time":"2026-11-27T10:01:00Z","data":{"task":{"id":"shop5","serviceId":"svc-shop","slot":5,"state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.25/24"}]}}}
+            {"id":"t-shop6","type":"task.updated","time":"2026-11-27T10:01:01Z","data":{"task":{"id":"shop6","serviceId":"svc-shop","slot":6,"state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.26/24"}]}}}
+            {"id":"n-later","type":"network.created","time":"2026-11-27T10:01:06Z","data":{"network":{"id":"n-later","name":"later"}}}
+
+            """)
+        #expect(try await cli.run(["append", more]).status == 0)
+        let reloads = try json(try await cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        #expect(reloads.count == 10)
+        #expect(reloads.last?["causes"] as? [Int] == [31, 32])
         let verify = try await cli.run(["rebuild", "--verify"])
         #expect(verify.status == 0)
-        #expect(verify.stdout == "ok: 2 reloads match a replay of 29 events with routing rules v2\n")
-        // The last change (api-canary created at seq 28) waits for a window no later event closes.
-        let pending = try json(try await cli.run(["explain", "28", "--json"]).stdout) as! [String: Any]
-        #expect(pending["effect"] as? String == "pending")
-        let task = try json(try await cli.run(["explain", "29", "--json"]).stdout) as! [String: Any]
-        #expect(task["reason"] as? String == "api-canary is in vip mode: task apic1 leaves upstream 10.0.2.50:8080 unchanged")
+        #expect(verify.stdout == "ok: 10 reloads match a replay of 33 events with routing rules v2\n")
+        let setting = try json(try await cli.run(["explain", "30", "--json"]).stdout) as! [String: Any]
+        #expect(setting["reason"] as? String == "reload settings from here on: settle 2s, max wait 20s; reloads before it keep their ids")
         #expect(try await cli.run(["config", "--settle", "soon"]).status == 2)
     }
 

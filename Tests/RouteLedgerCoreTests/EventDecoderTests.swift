@@ -49,6 +49,12 @@ let refusals: [Refusal] = [
             field: "data.network.ingress", reason: "expected true or false, found a string"),
     Refusal(line: #"{"type":"proxy.rejected","data":{"cluster":"","version":"v1","proxy":"p1"}}"#,
             field: "data.error", reason: "required field is missing"),
+    Refusal(line: #"{"type":"config.changed","data":{"maxWaitNanoseconds":5}}"#,
+            field: "data.settleNanoseconds", reason: "required field is missing"),
+    Refusal(line: #"{"type":"config.changed","data":{"settleNanoseconds":-1}}"#,
+            field: "data.settleNanoseconds", reason: "must be 0 or more, found -1"),
+    Refusal(line: #"{"type":"config.changed","data":{"settleNanoseconds":2000000000,"maxWaitNanoseconds":1000}}"#,
+            field: "data.maxWaitNanoseconds", reason: "must be at least settleNanoseconds (2000000000), found 1000"),
 ]
 
 @Suite("Event format v1 decoding")

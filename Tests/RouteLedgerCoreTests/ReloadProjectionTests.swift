@@ -33,6 +33,29 @@ struct ReloadProjectionTests {
         + [.serviceCreated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 4))]
         + F.running(4, of: "demo", subnet: 2)
 
+    @Test("config.changed holds from its position: the reloads before it are those without it; later changes coalesce")
+    func settingsFromTheirPosition() {
+        let web: [ClusterEvent] = Fixture.networks
+            + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "8080"], replicas: 6))]
+            + F.running(6, of: "web", subnet: 3)
+        let (early, late) = (Array(web.dropLast(3)), Array(web.suffix(3)))
+        let settle = ReloadSettings(settle: 5_000_000_000)
+        let plain = audit(early)
+        // The early events one second apart, the setting, then three tasks one second apart: one reload.
+        let withSetting = audit(early + [.configChanged(settle)] + late)
+        let at = Seq(early.count + 1)
+        #expect(Array(withSetting.reloads.prefix(plain.reloads.count)) == plain.reloads, "the past is untouched")
+        #expect(withSetting.reloads.count == plain.reloads.count + 1)
+        #expect(withSetting.reloads.last?.causes == [at + 1, at + 2, at + 3])
+        #expect(withSetting.effects[Int(at) - 1].reason == "reload settings from here on: settle 5s, max wait 50s; reloads before it keep their ids")
+        #expect(withSetting.projection.settings == settle)
+        // Back to no coalescing: the open window closes at that setting, and the next change reloads alone.
+        let back = audit([.configChanged(settle)] + early + [.configChanged(.immediate)] + late)
+        #expect(back.reloads.count == 4)
+        #expect(back.reloads[0].causes.count > 1, "the early changes, coalesced")
+        #expect(back.reloads.dropFirst().map(\.causes) == [[at + 2], [at + 3], [at + 4]])
+    }
+
     @Test("vip mode: creating the service reloads; every task, the first included, is absorbed")
     func vipCreation() {
         let (_, effects, reloads) = audit(Self.vipDemo)

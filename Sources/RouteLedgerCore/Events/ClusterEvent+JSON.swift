@@ -8,6 +8,9 @@ extension ClusterEvent {
         case .serviceRemoved(let id): .object([JSONMember("serviceId", .string(id.rawValue))])
         case .taskUpdated(let task): .object([JSONMember("task", task.json)])
         case .taskRemoved(let id): .object([JSONMember("taskId", .string(id.rawValue))])
+        case .configChanged(let settings):
+            .object([JSONMember("settleNanoseconds", .number(String(settings.settle))),
+                     JSONMember("maxWaitNanoseconds", .number(String(settings.maxWait)))])
         case .proxyApplied(let report), .proxyRejected(let report):
             .object([JSONMember("cluster", .string(report.cluster)), JSONMember("version", .string(report.version)),
                      JSONMember("proxy", .string(report.proxy))]

@@ -9,6 +9,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case taskRemoved = "task.removed"
     case proxyApplied = "proxy.applied"
     case proxyRejected = "proxy.rejected"
+    case configChanged = "config.changed"
 
     public var description: String { rawValue }
 }
@@ -24,6 +25,9 @@ public enum ClusterEvent: Sendable, Hashable {
     case taskRemoved(TaskID)
     case proxyApplied(ProxyReport)
     case proxyRejected(ProxyReport)
+    /// How reloads coalesce from this event on (`config --settle`): recorded in the log, so a rebuild gives
+    /// the same reloads, with the same ids, forever.
+    case configChanged(ReloadSettings)
 
     /// The event's wire type.
     public var type: EventType {
@@ -37,6 +41,7 @@ public enum ClusterEvent: Sendable, Hashable {
         case .taskRemoved: .taskRemoved
         case .proxyApplied: .proxyApplied
         case .proxyRejected: .proxyRejected
+        case .configChanged: .configChanged
         }
     }
 }

@@ -14,6 +14,22 @@ public struct IncomingEvent: Sendable {
     public var meta: [UInt8]?
     /// The typed payload.
     public var event: ClusterEvent
+
+    /// An event made by RouteLedger itself (not read from input): its data is the payload's documented JSON.
+    public init(_ event: ClusterEvent, id: String? = nil, time: Timestamp? = nil) {
+        self.init(location: nil, id: id, type: event.type, time: time, data: Array(event.data.formatted(pretty: false).utf8), meta: nil,
+                  event: event)
+    }
+
+    init(location: DocumentLocation?, id: String?, type: EventType, time: Timestamp?, data: [UInt8], meta: [UInt8]?, event: ClusterEvent) {
+        self.location = location
+        self.id = id
+        self.type = type
+        self.time = time
+        self.data = data
+        self.meta = meta
+        self.event = event
+    }
 }
 
 /// Why an event was refused: where, which field, and what is wrong.
@@ -168,6 +184,8 @@ struct FieldReader {
             return .taskRemoved(TaskID(try single("taskId", &r, identifier)))
         case .proxyApplied, .proxyRejected:
             return try proxyReport(type, &r)
+        case .configChanged:
+            return try configChange(&r)
         }
     }
 
@@ -291,6 +309,32 @@ struct FieldReader {
         }
         guard let message else { throw missing("error") }
         return .proxyRejected(ProxyReport(cluster: cluster, version: version, proxy: proxy, error: message))
+    }
+
+    /// `{"settleNanoseconds": N, "maxWaitNanoseconds": M}`: non-negative integers; `maxWaitNanoseconds`
+    /// defaults to ten times the settle time and may not be shorter than it.
+    private func configChange(_ r: inout JSONReader) throws -> ClusterEvent {
+        try expect(.object, &r)
+        try r.beginObject()
+        var settle: Int?, maxWait: Int?
+        while let key = try r.nextRawKey() {
+            try within(key) {
+                switch key {
+                case "settleNanoseconds": settle = try optionalInt(&r)
+                case "maxWaitNanoseconds": maxWait = try optionalInt(&r)
+                default: try r.skipValue()
+                }
+            }
+        }
+        guard let settle else { throw missing("settleNanoseconds") }
+        guard settle >= 0 else {
+            throw EventValidationError(location: location, field: "settleNanoseconds", reason: "must be 0 or more, found \(settle)")
+        }
+        if let maxWait, maxWait < settle {
+            throw EventValidationError(location: location, field: "maxWaitNanoseconds",
+                                       reason: "must be at least settleNanoseconds (\(settle)), found \(maxWait)")
+        }
+        return .configChanged(ReloadSettings(settle: Int64(settle), maxWait: maxWait.map(Int64.init)))
     }
 
     private func address(_ r: inout JSONReader) throws -> NetworkAddress {
@@ -450,6 +494,7 @@ extension EventType {
         case "network.removed": self = .networkRemoved
         case "proxy.applied": self = .proxyApplied
         case "proxy.rejected": self = .proxyRejected
+        case "config.changed": self = .configChanged
         default: return nil
         }
     }

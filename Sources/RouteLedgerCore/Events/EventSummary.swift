@@ -23,6 +23,8 @@ extension ClusterEvent {
             return "proxy \(report.proxy) applied config \(report.version.prefix(12)) for cluster \(report.cluster.isEmpty ? "(default)" : report.cluster)"
         case .proxyRejected(let report):
             return "proxy \(report.proxy) rejected config \(report.version.prefix(12)): \(report.error ?? "")"
+        case .configChanged(let settings):
+            return "reload settings from here on: \(settings)"
         }
     }
 

@@ -42,6 +42,8 @@ enum Absorption {
             return "no published service with upstreams routed through network \(id)"
         case .proxyApplied, .proxyRejected:
             return "a proxy report: it records what a proxy ran and changes no routing"
+        case .configChanged(let settings):
+            return "reload settings from here on: \(settings); reloads before it keep their ids"
         }
     }
 

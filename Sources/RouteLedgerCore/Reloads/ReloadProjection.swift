@@ -1,7 +1,7 @@
 /// How reloads are coalesced: a burst of changes becomes one reload once the cluster has been quiet for
 /// `settle` (in log time), or at the latest `maxWait` after the burst's first change. Zero: one reload per
 /// changing event.
-public struct ReloadSettings: Sendable, Hashable {
+public struct ReloadSettings: Sendable, Hashable, CustomStringConvertible {
     /// Quiet time before a reload, in nanoseconds of log time.
     public var settle: Int64
     /// Longest a change waits for its reload, in nanoseconds of log time.
@@ -14,6 +14,20 @@ public struct ReloadSettings: Sendable, Hashable {
     public init(settle: Int64, maxWait: Int64? = nil) {
         self.settle = max(0, settle)
         self.maxWait = max(self.settle, maxWait ?? self.settle * 10)
+    }
+
+    /// `settle 2s, max wait 20s`, or `one reload per changing event`.
+    public var description: String {
+        settle == 0 ? "one reload per changing event" : "settle \(Self.text(settle)), max wait \(Self.text(maxWait))"
+    }
+
+    /// A duration in the largest unit that divides it: `2s`, `500ms`, `5m`, `1500us`.
+    public static func text(_ nanoseconds: Int64) -> String {
+        for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+        where nanoseconds >= size && nanoseconds % size == 0 {
+            return "\(nanoseconds / size)\(unit)"
+        }
+        return "\(nanoseconds)ns"
     }
 }
 
@@ -34,8 +48,9 @@ public struct ReloadStep: Sendable, Hashable {
 public struct ReloadProjection: Sendable {
     /// The routing underneath.
     public internal(set) var routing = RoutingProjection()
-    /// How reloads coalesce.
-    public let settings: ReloadSettings
+    /// How reloads coalesce now: the settings the projection started with, then those of the latest
+    /// `config.changed` event.
+    public internal(set) var settings: ReloadSettings
     /// Whether each event's effect (and the reason of an absorbed one) is worked out. The store's
     /// projection does without: it keeps reloads, not effects, and reasons cost more than the rest.
     public let tracksEffects: Bool
@@ -59,6 +74,14 @@ public struct ReloadProjection: Sendable {
             for cluster in clusters.keys.sorted() where clusters[cluster]!.isDue(at: event.logTime, settings) {
                 fire(cluster, into: &step)
             }
+        }
+        if case .configChanged(let new) = event.event {
+            // From here on: a change to no coalescing closes the open windows now; other windows close by the
+            // new settings.
+            if new.settle == 0 {
+                for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, into: &step) }
+            }
+            settings = new
         }
         let before = tracksEffects ? Absorption.Before(event.event, routing: routing) : nil
         let change = routing.apply(event)

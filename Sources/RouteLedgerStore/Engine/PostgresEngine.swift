@@ -19,8 +19,6 @@ struct PostgresEngine: StorageEngine {
     /// The advisory lock every writer of every RouteLedger log takes ("RLEDGER" in ASCII). One key per
     /// database: a server's logs live in separate databases.
     static let writerLockKey: Int64 = 0x524C_4544_4745_52
-    /// Schema migrations, by the same names as SQLite's; this engine creates them in one step.
-    static let migrations = ["v1-createEventLog", "v2-reloadProjection", "v3-snapshots", "v4-proxyReportIndex"]
 
     let url: PostgresURL
     let location: String
@@ -134,88 +132,95 @@ struct PostgresEngine: StorageEngine {
         return "\(error)"
     }
 
-    /// Creates the schema on an empty database; refuses a database that holds other tables or a newer schema.
-    /// A database already migrated is only read, so readers never wait for the writers.
+    /// Brings the schema up to date (creating it in an empty database); refuses a database that holds other
+    /// tables or a newer schema. A database already migrated is only read, so readers never wait for writers.
     private func migrate(create: Bool) throws {
-        let current = try connections.with { connection in try checkSchema(connection) }
-        if current { return }
+        let pending = try connections.with { connection in try pendingMigrations(connection) }
+        if pending.isEmpty { return }
         try connections.with { connection in
             try connection.run("BEGIN")
-            // Two processes creating the schema at once: the second waits, then finds it made.
+            // Two processes migrating at once: the second waits, then finds nothing left to do.
             try takeWriterLock(connection)
-            if try checkSchema(connection) {
-                try connection.run("COMMIT")
-                return
-            }
-            guard create else { throw StoreError.missingDatabase(path: location) }
-            for statement in Self.schema { try connection.run(statement) }
-            for migration in Self.migrations {
-                try connection.execute("INSERT INTO routeledger_migrations (identifier) VALUES (?)", .text(migration))
+            let pending = try pendingMigrations(connection)
+            if pending.count == Self.migrations.count && !create { throw StoreError.missingDatabase(path: location) }
+            for (identifier, statements) in pending {
+                for statement in statements { try connection.run(statement) }
+                try connection.execute("INSERT INTO routeledger_migrations (identifier) VALUES (?)", .text(identifier))
             }
             try connection.run("COMMIT")
         }
     }
 
-    /// Whether the schema is complete (false: the database is empty); throws for anything else.
-    private func checkSchema(_ connection: PostgresStoreConnection) throws -> Bool {
+    /// The migrations not applied yet, in order (all of them for an empty database); throws for a database
+    /// that is not a RouteLedger log, or was written by a newer one.
+    private func pendingMigrations(_ connection: PostgresStoreConnection) throws -> [(String, [String])] {
         let tables = try connection.rows("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()", []).map { try $0.text(0) }
         guard tables.contains("routeledger_migrations") else {
-            if tables.isEmpty { return false }
+            if tables.isEmpty { return Self.migrations }
             throw StoreError.notRouteLedger(path: location, reason: "it holds other tables (\(tables.sorted().prefix(3).joined(separator: ", ")))")
         }
         let applied = Set(try connection.rows("SELECT identifier FROM routeledger_migrations", []).map { try $0.text(0) })
-        let unknown = applied.subtracting(Self.migrations).sorted()
+        let unknown = applied.subtracting(Self.migrations.map(\.0)).sorted()
         if !unknown.isEmpty { throw StoreError.newerSchema(path: location, unknownMigrations: unknown) }
-        guard applied == Set(Self.migrations) else {
-            throw StoreError.notRouteLedger(path: location, reason: "its schema is incomplete (migrations \(applied.sorted().joined(separator: ", ")))")
-        }
-        return true
+        return Self.migrations.filter { !applied.contains($0.0) }
     }
 
-    /// The schema: the SQLite schema's tables and columns, in PostgreSQL's types. One statement each (the
-    /// extended protocol runs one at a time).
-    static let schema = [
-        "CREATE TABLE routeledger_migrations (identifier TEXT PRIMARY KEY)",
-        """
-        CREATE TABLE events (
-            seq BIGINT PRIMARY KEY,
-            id TEXT NOT NULL UNIQUE,
-            type TEXT NOT NULL,
-            time BIGINT NOT NULL,
-            log_time BIGINT NOT NULL,
-            recorded_at BIGINT NOT NULL,
-            data TEXT NOT NULL,
-            meta TEXT,
-            hash BYTEA NOT NULL
-        )
-        """,
-        """
-        CREATE FUNCTION routeledger_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            RAISE EXCEPTION 'events are immutable: % refused', TG_OP;
-        END
-        $$
-        """,
-        "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
-        "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
-        "CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_events_immutable()",
-        "CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected')",
-        """
-        CREATE TABLE reloads (
-            id BIGINT PRIMARY KEY,
-            cluster TEXT NOT NULL,
-            seq BIGINT NOT NULL,
-            log_time BIGINT NOT NULL,
-            previous_version TEXT,
-            version TEXT NOT NULL,
-            causes TEXT NOT NULL,
-            diff TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX reloads_log_time ON reloads (log_time)",
-        "CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
-        "INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0), ('snapshotEvery', 10000)",
-        "CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, format INTEGER NOT NULL, state BYTEA NOT NULL)",
+    /// The schema migrations, by the same names as SQLite's, each as statements run one at a time (the
+    /// extended protocol takes one per query): the SQLite schema's tables and columns, in PostgreSQL's types.
+    static let migrations: [(String, [String])] = [
+        ("v1-createEventLog", [
+            "CREATE TABLE IF NOT EXISTS routeledger_migrations (identifier TEXT PRIMARY KEY)",
+            """
+            CREATE TABLE events (
+                seq BIGINT PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                type TEXT NOT NULL,
+                time BIGINT NOT NULL,
+                log_time BIGINT NOT NULL,
+                recorded_at BIGINT NOT NULL,
+                data TEXT NOT NULL,
+                meta TEXT,
+                hash BYTEA NOT NULL
+            )
+            """,
+            """
+            CREATE FUNCTION routeledger_events_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'events are immutable: % refused', TG_OP;
+            END
+            $$
+            """,
+            "CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
+            "CREATE TRIGGER events_refuse_delete BEFORE DELETE ON events FOR EACH ROW EXECUTE FUNCTION routeledger_events_immutable()",
+            "CREATE TRIGGER events_refuse_truncate BEFORE TRUNCATE ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_events_immutable()",
+        ]),
+        ("v2-reloadProjection", [
+            """
+            CREATE TABLE reloads (
+                id BIGINT PRIMARY KEY,
+                cluster TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                log_time BIGINT NOT NULL,
+                previous_version TEXT,
+                version TEXT NOT NULL,
+                causes TEXT NOT NULL,
+                diff TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX reloads_log_time ON reloads (log_time)",
+            "CREATE TABLE projection_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",
+            "INSERT INTO projection_state (key, value) VALUES ('checkpoint', 0), ('settle', 0), ('maxWait', 0)",
+        ]),
+        ("v3-snapshots", [
+            "CREATE TABLE snapshots (seq BIGINT PRIMARY KEY, format INTEGER NOT NULL, state BYTEA NOT NULL)",
+            "INSERT INTO projection_state (key, value) VALUES ('snapshotEvery', 10000)",
+        ]),
+        ("v4-proxyReportIndex", [
+            "CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected')",
+        ]),
+        ("v5-configIndex", [
+            "CREATE INDEX events_config ON events (seq) WHERE type = 'config.changed'",
+        ]),
     ]
 }
 

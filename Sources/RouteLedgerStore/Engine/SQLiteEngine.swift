@@ -157,6 +157,13 @@ struct SQLiteEngine: StorageEngine {
                 CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected');
                 """)
         }
+        migrator.registerMigration("v5-configIndex") { db in
+            // Reload settings are events (`config.changed`): a point-in-time query finds the latest one before
+            // its position through this partial index.
+            try db.execute(sql: """
+                CREATE INDEX events_config ON events (seq) WHERE type = 'config.changed';
+                """)
+        }
         return migrator
     }
 }

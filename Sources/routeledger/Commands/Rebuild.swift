@@ -43,7 +43,11 @@ extension RouteLedger {
             discussion: """
                 --settle coalesces changes into one reload once a cluster has been quiet for that long in log \
                 time (at the latest --max-wait after the first change, default ten times --settle). 0 records \
-                one reload per changing event (the default). Changing it rebuilds the projections.
+                one reload per changing event (the default). The change is appended to the log as a \
+                config.changed event and takes effect from there: reloads before it, and their ids, never \
+                change, and a rebuild folds the same events to the same reloads. --snapshot-every only changes \
+                how often the folded state is cached (no reload or answer depends on it); it rebuilds the \
+                snapshots.
 
                 Examples:
                   routeledger config
@@ -80,8 +84,8 @@ extension RouteLedger {
             }
             if let settle {
                 let settings = ReloadSettings(settle: DurationText.nanoseconds(settle)!, maxWait: maxWait.flatMap(DurationText.nanoseconds))
-                try log.setReloadSettings(settings)
-                print("settle \(DurationText.format(settings.settle)), max wait \(DurationText.format(settings.maxWait)); rebuilt \(try log.reloads().count) reloads")
+                let result = try log.setReloadSettings(settings)
+                print("recorded config.changed at seq \(result.lastSeq): \(settings) from here on; the \(try log.reloads().count) reloads before it keep their ids")
             } else if snapshotEvery == nil {
                 print("snapshots every \(try log.snapshotInterval()) events")
                 let settings = try log.reloadSettings()
