@@ -106,6 +106,7 @@ let package = Package(
                 "RouteLedgerDocker",
                 "RouteLedgerIngest",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -143,7 +143,7 @@ public actor Agent {
         do {
             fetched = try await fetch()
         } catch {
-            return .serverAway("\(error)")
+            return .serverAway(NetworkFailure.plain(error))
         }
         guard let fetched else { return .unchanged }
         let result = await apply(version: fetched.version, text: fetched.text)

@@ -47,8 +47,12 @@ public struct ServerSetupError: Error, CustomStringConvertible {
 }
 
 /// The application `serve` runs and the tests drive: the API's routes, and the feed's poller as a service.
+///
+/// `onServerRunning` is called with the port once the server listens (the one asked for, or the one the system
+/// chose for port 0).
 public func buildApplication(log: EventLog, configuration: ServerConfiguration,
-                             logger: Logger = Logger(label: "routeledger.server")) throws -> Application<RouterResponder<BasicRequestContext>> {
+                             logger: Logger = Logger(label: "routeledger.server"),
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> Application<RouterResponder<BasicRequestContext>> {
     if !configuration.isLoopback && configuration.token == nil {
         throw ServerSetupError(description: "refusing to listen on \(configuration.host) without a token: give --token-file PATH, or listen on 127.0.0.1")
     }
@@ -59,6 +63,7 @@ public func buildApplication(log: EventLog, configuration: ServerConfiguration,
     return Application(router: router,
                        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "routeledger"),
                        services: [FeedPoller(feed: feed, interval: configuration.pollInterval, logger: logger)],
+                       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
                        logger: logger)
 }
 

@@ -527,8 +527,7 @@ struct ReloadCLITests {
         let agent = try await cli.run(["agent", "--server", "http://127.0.0.1:9", "--nginx-conf", cli.directory.appendingPathComponent("nginx.conf").path,
                                  "--once", "--wait", "1s"], db: false)
         #expect(agent.status == 1)
-        #expect(agent.stderr.hasPrefix("routeledger: cannot reach http://127.0.0.1:9: "))
-        #expect(agent.stderr.split(separator: "\n").count == 1)
+        #expect(agent.stderr == "routeledger: cannot reach http://127.0.0.1:9: connection refused (is the server running?)\n")
         #expect(try await cli.run(["agent", "--server", "127.0.0.1:7420", "--nginx-conf", "x.conf"], db: false).status == 2)
     }
 }

@@ -43,4 +43,22 @@ struct DaemonCLITests {
             #expect(poll.output == "304")
         }
     }
+
+    @Test("a second serve on a port in use says so in one plain sentence, exit 1; the first serves on")
+    func addressInUse() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try await cli.run(["init"]).status == 0)
+        let port = try freeLoopbackPort()
+        let first = try BackgroundProcess(CLI.executable.path, ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)"],
+                                          logPath: cli.directory.appendingPathComponent("serve.log").path)
+        defer { first.stop() }
+        #expect(try await Patience.wait { try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
+        #expect(first.output == "routeledger: note: serving \(cli.database) on http://127.0.0.1:\(port) (read-only); Ctrl-C stops\n",
+                "the note comes once the server listens")
+        let second = try await cli.run(["serve", "--listen", "127.0.0.1:\(port)"])
+        #expect(second.status == 1)
+        #expect(second.stderr == "routeledger: cannot listen on 127.0.0.1:\(port): the address is already in use (is another server listening there?)\n")
+        #expect(first.isRunning)
+    }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
+import RouteLedgerAgent
 import RouteLedgerCore
 import RouteLedgerServer
 import RouteLedgerStore
@@ -55,13 +57,19 @@ extension RouteLedger {
             let configuration = ServerConfiguration(host: address.host, port: address.port, token: token, maxBodySize: maxBody,
                                                     pollInterval: DurationText.duration(poll)!)
             let app: Application<RouterResponder<BasicRequestContext>>
+            let mode = token == nil ? "read-only" : "writes need the bearer token"
             do {
-                app = try buildApplication(log: log, configuration: configuration, logger: logger)
+                app = try buildApplication(log: log, configuration: configuration, logger: logger) { [path = log.path] port in
+                    Terminal.note("serving \(path) on http://\(address.host):\(port) (\(mode)); Ctrl-C stops")
+                }
             } catch let error as ServerSetupError {
                 throw InputError(error.description)
             }
-            Terminal.note("serving \(log.path) on http://\(listen) (\(token == nil ? "read-only" : "writes need the bearer token")); Ctrl-C stops")
-            try await app.runService()
+            do {
+                try await app.runService()
+            } catch let error as IOError {
+                throw InputError("cannot listen on \(listen): \(NetworkFailure.plain(error))")
+            }
         }
 
         static func readToken(_ path: String) throws -> String {
