@@ -11,6 +11,32 @@ public struct AppendResult: Sendable, Equatable {
     public var positions: [Seq]
     /// The last position in the log after the append.
     public var lastSeq: Seq
+    /// What in the stored events' times deserves the operator's attention (nothing: all zero).
+    public var timeNotes = TimeNotes()
+}
+
+/// Times in an append that move or hide the log's clock. Neither is refused (the log keeps what it was
+/// given), but each is worth a warning: `--at` resolves through log time.
+public struct TimeNotes: Sendable, Equatable {
+    /// Events without a `time` after an event of the same input that had one: each got the time it was
+    /// recorded, which becomes the log time of every later event whose own time is earlier.
+    public var untimedAfterTimed = 0
+    /// Where the first of them is in the input.
+    public var firstUntimed: DocumentLocation?
+    /// Events whose time is before the log time they got (the log time of an earlier event): a query by
+    /// time finds them at their log time.
+    public var behindLogTime = 0
+    /// Where the first of them is, and by how much its time is behind (nanoseconds).
+    public var firstBehind: (location: DocumentLocation?, by: Int64)?
+
+    public init() {}
+
+    public var isEmpty: Bool { untimedAfterTimed == 0 && behindLogTime == 0 }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.untimedAfterTimed == rhs.untimedAfterTimed && lhs.firstUntimed == rhs.firstUntimed && lhs.behindLogTime == rhs.behindLogTime
+            && lhs.firstBehind?.location == rhs.firstBehind?.location && lhs.firstBehind?.by == rhs.firstBehind?.by
+    }
 }
 
 extension EventLog {
@@ -94,6 +120,8 @@ struct AppendBatch {
     private(set) var result: AppendResult
     /// Input events decoded so far.
     private(set) var processed = 0
+    /// Whether an event of this input had a time of its own.
+    private var sawTime = false
 
     init(_ connection: any StoreConnection, recordedAt: Timestamp, cache: ProjectionCache, blockSize: Int) throws {
         self.connection = connection
@@ -158,6 +186,7 @@ struct AppendBatch {
             let time = event.time ?? recordedAt
             let nextSeq = seq + 1
             let nextLogTime = max(time, logTime)
+            noteTimes(event, time: time, logTime: nextLogTime)
             let nextHash = EventHash.chain(previous: hash, seq: nextSeq, id: id, type: type, time: time,
                                            logTime: nextLogTime, recordedAt: recordedAt, data: event.data, meta: event.meta,
                                            scratch: &scratch)
@@ -175,6 +204,23 @@ struct AppendBatch {
         }
         try connection.insert(events: rows)
         try project(recorded)
+    }
+
+    private mutating func noteTimes(_ event: IncomingEvent, time: Timestamp, logTime: Timestamp) {
+        if event.time == nil {
+            if sawTime && event.type != .configChanged {
+                if result.timeNotes.untimedAfterTimed == 0 { result.timeNotes.firstUntimed = event.location }
+                result.timeNotes.untimedAfterTimed += 1
+            }
+        } else {
+            sawTime = true
+        }
+        if time < logTime && event.type != .configChanged {
+            if result.timeNotes.behindLogTime == 0 {
+                result.timeNotes.firstBehind = (event.location, logTime.nanosecondsSinceEpoch - time.nanosecondsSinceEpoch)
+            }
+            result.timeNotes.behindLogTime += 1
+        }
     }
 
     private mutating func project(_ recorded: [RecordedEvent]) throws {

@@ -124,6 +124,21 @@ struct PointOptions: ParsableArguments {
     func resolve(in log: EventLog) throws -> LogPoint {
         try log.point(seq: seq, at: at.flatMap { Timestamp(rfc3339: $0) })
     }
+
+    /// When the asked point is before the first event of a log that has events: the first event's log
+    /// time (nil otherwise: the point is in the log, or the log is empty).
+    func precedesLog(_ point: LogPoint, in log: EventLog) throws -> Timestamp? {
+        guard point.seq == 0, seq != nil || at != nil, try log.lastSeq() > 0 else { return nil }
+        return try log.logTime(of: 1)
+    }
+
+    /// `seq 12 (2026-11-27T10:00:03Z)`, `seq 0 (empty log)`, or `seq 0: before the first event (…)`.
+    func describe(_ point: LogPoint, in log: EventLog) throws -> String {
+        if let first = try precedesLog(point, in: log) {
+            return "seq 0: before the first event (\(first.rfc3339)); nothing is routed yet"
+        }
+        return point.seq == 0 ? "seq 0 (empty log)" : "seq \(point.seq) (\(point.logTime?.rfc3339 ?? "-"))"
+    }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -450,6 +450,61 @@ struct ReloadCLITests {
         #expect(try await cli.run(["config", "--settle", "soon"]).status == 2)
     }
 
+    @Test("time you can trust: append warns about times that move the log's clock; events shows both times; a point before the log says so")
+    func timeYouCanTrust() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let file = try cli.write("times.jsonl", """
+            {"id":"a","type":"network.created","time":"2026-11-27T10:00:00Z","data":{"network":{"id":"n1","name":"one"}}}
+            {"id":"b","type":"network.created","data":{"network":{"id":"n2","name":"two"}}}
+            {"id":"c","type":"network.created","time":"2026-11-27T10:00:05Z","data":{"network":{"id":"n3","name":"three"}}}
+            {"id":"d","type":"network.created","time":"2026-11-27T10:00:06Z","data":{"network":{"id":"n4","name":"four"}}}
+
+            """)
+        let appended = try await cli.run(["append", file])
+        #expect(appended.status == 0)
+        let warnings = appended.stderr.split(separator: "\n").map(String.init)
+        #expect(warnings.count == 2, "\(appended.stderr)")
+        #expect(warnings.first == "routeledger: warning: 1 event has no time after events that had one (first: line 2): each got the time it was recorded, and every later event with an earlier time got that as its log time; give every event a time")
+        #expect(warnings.last?.hasPrefix("routeledger: warning: 2 events' times are before the log time they got (first: line 3, ") == true)
+        let table = try await cli.run(["events"]).stdout.split(separator: "\n").map(String.init)
+        #expect(table[0].hasPrefix("SEQ  LOG TIME"))
+        #expect(table[0].contains(" TIME ") && table[1].split(separator: " ").contains("="), "an event on its log time shows =: \(table)")
+        #expect(table[3].contains("2026-11-27T10:00:05Z  network.created"), "event c shows its own time beside the log time: \(table[3])")
+        // A well-timed input warns about nothing.
+        #expect(try await cli.run(["append", "data/01-default-backend.jsonl", "--db", cli.directory.appendingPathComponent("clean.db").path], db: false).stderr.isEmpty)
+
+        // Before the first event: routes says so; render refuses.
+        let loaded = try await loaded()
+        defer { loaded.cleanUp() }
+        let before = try await loaded.run(["routes", "--at", "2026-01-01T00:00:00Z"])
+        #expect(before.stdout.hasPrefix("Routing at seq 0: before the first event (2026-11-27T10:00:00.5Z); nothing is routed yet"))
+        let render = try await loaded.run(["render", "nginx", "--at", "2026-01-01T00:00:00Z"])
+        #expect(render.status == 1 && render.stdout.isEmpty)
+        #expect(render.stderr == "routeledger: --at 2026-01-01T00:00:00Z is before the first event (2026-11-27T10:00:00.5Z): there is no configuration to render there\n")
+    }
+
+    @Test("replay and diff take the same window: the events from A through B, both included, by seq or by log time")
+    func windows() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        // 10:00:07.7 to 10:00:08.6 holds events 16 (08.0) and 17 (08.5), not 15 (07.5).
+        let replay = try json(try await cli.run(["replay", "--from", "2026-11-27T10:00:07.7Z", "--to", "2026-11-27T10:00:08.6Z", "--json"]).stdout) as! [[String: Any]]
+        #expect(replay.map { $0["seq"] as! Int } == [16, 17])
+        let diff = try json(try await cli.run(["diff", "--from", "2026-11-27T10:00:07.7Z", "--to", "2026-11-27T10:00:08.6Z", "--json"]).stdout) as! [String: Any]
+        #expect(diff["from"] as? Int == 16 && diff["to"] as? Int == 17)
+        // By seq: event 17 is in its own window, and its reload is the diff of that window.
+        let one = try json(try await cli.run(["diff", "--from", "17", "--to", "17", "--json"]).stdout) as! [String: Any]
+        let added = ((one["clusters"] as! [[String: Any]])[0]["diff"] as! [String: Any])["frontendsAdded"] as! [[String: Any]]
+        #expect(added.map { $0["host"] as! String } == ["shop.local"])
+        // A window after the log holds nothing, and says so.
+        for command in ["replay", "diff"] {
+            let after = try await cli.run([command, "--from", "2026-11-28T00:00:00Z", "--to", "2026-11-29T00:00:00Z"])
+            #expect(after.status == 0 && after.stdout == "No events in that window.\n", "\(command): \(after.stdout)")
+        }
+        #expect(try await cli.run(["replay", "--from", "2026-11-28T00:00:00Z", "--to", "2026-11-27T00:00:00Z"]).status == 1)
+    }
+
     @Test("diff, timeline and replay tell the same story from three sides")
     func history() async throws {
         let cli = try await loaded()

@@ -18,16 +18,7 @@ public struct ReloadSettings: Sendable, Hashable, CustomStringConvertible {
 
     /// `settle 2s, max wait 20s`, or `one reload per changing event`.
     public var description: String {
-        settle == 0 ? "one reload per changing event" : "settle \(Self.text(settle)), max wait \(Self.text(maxWait))"
-    }
-
-    /// A duration in the largest unit that divides it: `2s`, `500ms`, `5m`, `1500us`.
-    public static func text(_ nanoseconds: Int64) -> String {
-        for (unit, size) in [("h", Int64(3_600_000_000_000)), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
-        where nanoseconds >= size && nanoseconds % size == 0 {
-            return "\(nanoseconds / size)\(unit)"
-        }
-        return "\(nanoseconds)ns"
+        settle == 0 ? "one reload per changing event" : "settle \(DurationText.format(settle)), max wait \(DurationText.format(maxWait))"
     }
 }
 

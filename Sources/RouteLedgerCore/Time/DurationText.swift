@@ -16,6 +16,17 @@ public enum DurationText {
         nanoseconds(text).map { .nanoseconds($0) }
     }
 
+    /// Roughly, in the two largest units: `2d 5h`, `5h 53m`, `53m 54s`, `2.5s`, `350ms`.
+    public static func approximate(_ nanoseconds: Int64) -> String {
+        let seconds = nanoseconds / 1_000_000_000
+        let (days, hours, minutes) = (seconds / 86_400, seconds / 3_600 % 24, seconds / 60 % 60)
+        if days > 0 { return "\(days)d \(hours)h" }
+        if hours > 0 { return "\(hours)h \(minutes)m" }
+        if minutes > 0 { return "\(minutes)m \(seconds % 60)s" }
+        if nanoseconds >= 1_000_000_000 { return "\((Double(nanoseconds) / 1e8).rounded() / 10)s" }
+        return "\(nanoseconds / 1_000_000)ms"
+    }
+
     /// `0`, `2s` or `500ms`.
     public static func format(_ nanoseconds: Int64) -> String {
         if nanoseconds == 0 { return "0" }

@@ -44,6 +44,7 @@ extension RouteLedger {
                 Terminal.progress("appending… \(count) events")
             } : nil)
             if showProgress { Terminal.endProgress() }
+            for warning in Self.warnings(result.timeNotes) { Terminal.warning(warning) }
             if json {
                 print(JSONValue.object([
                     JSONMember("appended", .number(String(result.appended))),
@@ -56,6 +57,24 @@ extension RouteLedger {
                       + "; last seq \(result.lastSeq)")
             }
         }
+    }
+}
+
+extension RouteLedger.Append {
+    /// One line for each kind of time in `notes` that moves or hides the log's clock.
+    static func warnings(_ notes: TimeNotes) -> [String] {
+        var lines: [String] = []
+        if notes.untimedAfterTimed > 0 {
+            let first = notes.firstUntimed.map { " (first: \($0))" } ?? ""
+            lines.append("\(notes.untimedAfterTimed) event\(notes.untimedAfterTimed == 1 ? " has" : "s have") no time after events that had one\(first): "
+                         + "each got the time it was recorded, and every later event with an earlier time got that as its log time; give every event a time")
+        }
+        if notes.behindLogTime > 0, let (location, by) = notes.firstBehind {
+            let first = location.map { "first: \($0), " } ?? "first: "
+            lines.append("\(notes.behindLogTime) event\(notes.behindLogTime == 1 ? "'s time is" : "s' times are") before the log time \(notes.behindLogTime == 1 ? "it" : "they") got "
+                         + "(\(first)\(DurationText.approximate(by)) behind): --at finds them at their log time (`events` shows both times)")
+        }
+        return lines
     }
 }
 

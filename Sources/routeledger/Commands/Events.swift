@@ -37,7 +37,7 @@ extension RouteLedger {
             let log = try global.openLog(create: false)
             // --seq/--at: the log as it stood then (events up to that point).
             let last = point.seq == nil && point.at == nil ? Seq.max : try point.resolve(in: log).seq
-            var table = Table("SEQ", "LOG TIME", "TYPE", "ID", "WHAT")
+            var table = Table("SEQ", "LOG TIME", "TIME", "TYPE", "ID", "WHAT")
             var output = JSONArrayStream(json: json)
             var cursor = after
             var remaining = limit ?? .max
@@ -49,7 +49,9 @@ extension RouteLedger {
                         output.element(try event.json)
                     } else {
                         let summary = (try? event.clusterEvent.summary) ?? "-"
-                        table.add(String(event.seq), event.logTime.rfc3339, event.type.rawValue, event.id, summary)
+                        // The event's own time only where it differs from its log time (an earlier time, moved up).
+                        table.add(String(event.seq), event.logTime.rfc3339, event.time == event.logTime ? "=" : event.time.rfc3339,
+                                  event.type.rawValue, event.id, summary)
                     }
                 }
                 cursor = page.last!.seq

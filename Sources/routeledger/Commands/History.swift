@@ -19,13 +19,32 @@ struct PointArgument: ExpressibleByArgument {
     }
 }
 
-/// `--from A --to B`: two points of the log.
+/// `--from A --to B`: a window of the log, the same for `diff` and `replay`: the events from A through B,
+/// both included. A seq is that event; a time takes the events whose log time is within it.
 struct RangeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The first point: a seq or an RFC 3339 time.", valueName: "A"))
+    @Option(help: ArgumentHelp("The window's start, included: a seq or an RFC 3339 time.", valueName: "A"))
     var from: PointArgument
 
-    @Option(help: ArgumentHelp("The last point: a seq or an RFC 3339 time.", valueName: "B"))
+    @Option(help: ArgumentHelp("The window's end, included: a seq or an RFC 3339 time.", valueName: "B"))
     var to: PointArgument
+
+    /// The positions of the window's first and last events; `first > last` for a window holding none (one
+    /// after the log, or between two events).
+    func window(in log: EventLog) throws -> (first: Seq, last: Seq) {
+        let first: Seq
+        switch from.kind {
+        case .seq(let seq): first = max(1, try log.point(seq: seq).seq)
+        case .time(let time): first = try log.seq(atOrBefore: Timestamp(nanosecondsSinceEpoch: time.nanosecondsSinceEpoch - 1)) + 1
+        }
+        let last = try to.resolve(in: log).seq
+        if case .seq = from.kind, case .seq = to.kind, first > last {
+            throw InputError("--from (seq \(first)) is after --to (seq \(last))")
+        }
+        if case .time(let a) = from.kind, case .time(let b) = to.kind, a > b {
+            throw InputError("--from (\(a.rfc3339)) is after --to (\(b.rfc3339))")
+        }
+        return (first, last)
+    }
 }
 
 extension RouteLedger {
@@ -33,7 +52,9 @@ extension RouteLedger {
         static let configuration = CommandConfiguration(
             abstract: "Show what changed in the proxy configurations between two points of the log.",
             discussion: """
-                A and B are positions (seq) or RFC 3339 times (resolved through log time).
+                The change made by the events from A through B, both included (the same window as \
+                `replay`): the configurations before event A against those after event B. A and B are \
+                positions (seq) or RFC 3339 times (a time window takes the events whose log time is in it).
 
                 Examples:
                   routeledger diff --from 100 --to 250
@@ -48,9 +69,10 @@ extension RouteLedger {
 
         func run() throws {
             let log = try global.openLog(create: false)
-            let a = try range.from.resolve(in: log), b = try range.to.resolve(in: log)
-            let views = try log.proxyViews(at: [a.seq, b.seq])
-            let before = views[a.seq] ?? [], after = views[b.seq] ?? []
+            let (first, last) = try range.window(in: log)
+            let (start, end) = (first - 1, max(first - 1, last))
+            let views = try log.proxyViews(at: [start, end])
+            let before = views[start] ?? [], after = views[end] ?? []
             let clusters = Set(before.map(\.cluster)).union(after.map(\.cluster)).sorted()
             let diffs: [(String, ProxyDiff)] = clusters.map { cluster in
                 (cluster, ProxyDiff(from: before.first { $0.cluster == cluster } ?? ProxyView(cluster: cluster),
@@ -58,15 +80,15 @@ extension RouteLedger {
             }.filter { !$0.1.isEmpty }
             if json {
                 print(JSONValue.object([
-                    JSONMember("from", .number(String(a.seq))), JSONMember("to", .number(String(b.seq))),
+                    JSONMember("from", .number(String(first))), JSONMember("to", .number(String(last))),
                     JSONMember("clusters", .array(diffs.map { cluster, diff in
                         .object([JSONMember("cluster", .string(cluster)), JSONMember("diff", diff.json)])
                     })),
                 ]).formatted(pretty: true))
                 return
             }
-            print("From seq \(a.seq) to seq \(b.seq):")
-            if diffs.isEmpty { print("no change to any proxy configuration") }
+            print(first > last ? "No events in that window." : "Events \(first) through \(last):")
+            if diffs.isEmpty && first <= last { print("no change to any proxy configuration") }
             for (cluster, diff) in diffs {
                 print(cluster.isEmpty ? "default cluster:" : "cluster \(cluster):")
                 for line in DiffText.lines(diff.json) { print("  " + line) }
@@ -166,7 +188,8 @@ extension RouteLedger {
             abstract: "Tell the story of a range of the log: each event, its effect, each reload.",
             discussion: """
                 For an incident review: what happened between two points, and what each event did to the \
-                proxies. A and B are positions or RFC 3339 times.
+                proxies: the events from A through B, both included (the same window as `diff`). A and B \
+                are positions or RFC 3339 times (a time window takes the events whose log time is in it).
 
                 Examples:
                   routeledger replay --from 2026-11-27T03:10:00Z --to 2026-11-27T03:13:00Z
@@ -181,9 +204,12 @@ extension RouteLedger {
 
         func run() throws {
             let log = try global.openLog(create: false)
-            let a = try range.from.resolve(in: log), b = try range.to.resolve(in: log)
-            guard a.seq <= b.seq else { throw InputError("--from (seq \(a.seq)) is after --to (seq \(b.seq))") }
-            let events = try log.replay(range: max(a.seq, 1)...max(b.seq, 1))
+            let (first, last) = try range.window(in: log)
+            let events = first <= last ? try log.replay(range: first...last) : []
+            if events.isEmpty && !json {
+                print("No events in that window.")
+                return
+            }
             if json {
                 print(JSONValue.array(events.map { replayed in
                     let (kind, reloads, reason) = EventEffect.parts(replayed.effect)

@@ -52,6 +52,9 @@ extension RouteLedger.Render {
         func run() throws {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
+            if let first = try point.precedesLog(at, in: log) {
+                throw InputError("\(point.at.map { "--at \($0)" } ?? "--seq 0") is before the first event (\(first.rfc3339)): there is no configuration to render there")
+            }
             let name = cluster == "_" ? "" : cluster
             let projection = try log.projection(through: at)
             let view = ProxyView(cluster: name, projection: projection)

@@ -34,7 +34,7 @@ extension RouteLedger {
             if json {
                 print(view.json(seq: at.seq, logTime: at.logTime).formatted(pretty: true))
             } else {
-                print(RoutingTable.render(view, at: at.seq == 0 ? "seq 0 (empty log)" : "seq \(at.seq) (\(at.logTime?.rfc3339 ?? "-"))"))
+                print(RoutingTable.render(view, at: try point.describe(at, in: log)))
             }
         }
     }

@@ -16,6 +16,11 @@ enum Terminal {
         FileHandle.standardError.write(Data("routeledger: \(message)\n".utf8))
     }
 
+    /// One line on stderr about something the operator should look at; the command did its work.
+    static func warning(_ message: String) {
+        FileHandle.standardError.write(Data("routeledger: warning: \(message)\n".utf8))
+    }
+
     /// One line on stderr that qualifies a result without failing the command.
     static func note(_ message: String) {
         FileHandle.standardError.write(Data("routeledger: note: \(message)\n".utf8))
