@@ -52,7 +52,7 @@ public struct AgentConfiguration: Sendable {
     }
 
     /// The cluster's name in reports (`""` for the default cluster).
-    var reportedCluster: String { cluster == "_" ? "" : cluster }
+    var reportedCluster: String { ClusterName.parse(cluster) }
 }
 
 /// What one round of the agent did.

@@ -133,7 +133,7 @@ public struct API: Sendable {
 
     func nginx(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let name = context.parameters.get("cluster") ?? "_"
-        let cluster = name == "_" ? "" : name
+        let cluster = ClusterName.parse(name)
         let query = Query(request)
         var settings = configuration.nginx
         if let port = try query.int("port") {
@@ -242,7 +242,7 @@ struct Query {
     /// explicitly, `cluster=`).
     func cluster(_ name: String) -> String? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
-        return text == "_" ? "" : text
+        return ClusterName.parse(text)
     }
 }
 

@@ -335,7 +335,7 @@ struct CLITests {
         #expect(help.stdout.contains("--at <time>"))
     }
 
-    @Test("human routes output: aligned table with shares as percentages")
+    @Test("human routes output: aligned table with shares as percentages; the default cluster is _ in tables and options")
     func humanRoutes() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
@@ -345,9 +345,14 @@ struct CLITests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("""
             HOST       CLUSTER  SERVICE     UPSTREAM        TASK   SHARE  OPTIONS
-            api.local  -        api         10.0.2.40:8080  (vip)  50%
+            api.local  _        api         10.0.2.40:8080  (vip)  50%
                                 api-canary  10.0.2.50:8080  (vip)  50%
             """))
+        #expect(try await cli.run(["routes", "--cluster", "_"]).stdout == result.stdout)
+        #expect(try await cli.run(["routes", "--cluster", ""]).stdout == result.stdout)
+        #expect(try await cli.run(["routes", "--cluster", "edge"]).stdout.contains("No frontends."))
+        let reloads = try await cli.run(["reloads", "--cluster", "_"]).stdout
+        #expect(reloads == (try await cli.run(["reloads"]).stdout) && reloads.contains("  _  "))
     }
 }
 

@@ -20,7 +20,7 @@ extension ClusterEvent {
         case .taskRemoved(let id):
             return "task \(id) removed"
         case .proxyApplied(let report):
-            return "proxy \(report.proxy) applied config \(report.version.prefix(12)) for cluster \(report.cluster.isEmpty ? "(default)" : report.cluster)"
+            return "proxy \(report.proxy) applied config \(report.version.prefix(12)) for cluster \(ClusterName.display(report.cluster))"
         case .proxyRejected(let report):
             return "proxy \(report.proxy) rejected config \(report.version.prefix(12)): \(report.error ?? "")"
         case .configChanged(let settings):

@@ -90,7 +90,7 @@ extension RouteLedger {
             print(first > last ? "No events in that window." : "Events \(first) through \(last):")
             if diffs.isEmpty && first <= last { print("no change to any proxy configuration") }
             for (cluster, diff) in diffs {
-                print(cluster.isEmpty ? "default cluster:" : "cluster \(cluster):")
+                print("cluster \(ClusterName.display(cluster)):")
                 for line in DiffText.lines(diff.json) { print("  " + line) }
             }
         }
@@ -111,7 +111,7 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("The host.", valueName: "host"))
         var host: String
 
-        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        @Option(help: ArgumentHelp("Only this service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster: String?
 
         @Flag(help: "Print the timeline as JSON.")
@@ -120,7 +120,7 @@ extension RouteLedger {
         func run() throws {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
-            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster, throughSeq: at.seq))
+            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster.map(ClusterName.parse), throughSeq: at.seq))
             var servers: [String: [String]] = [:]  // by frontend (host[path] [cluster])
             var entries: [(StoredReload, String, [String])] = []
             for reload in reloads {
@@ -234,7 +234,7 @@ extension RouteLedger {
                 default: print("        -> pending: \(reason ?? "")")
                 }
                 for reload in replayed.reloads {
-                    let cluster = reload.cluster.isEmpty ? "default cluster" : "cluster \(reload.cluster)"
+                    let cluster = "cluster \(ClusterName.display(reload.cluster))"
                     print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff.json))")
                 }
             }

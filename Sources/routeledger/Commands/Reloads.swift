@@ -29,7 +29,7 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only reloads that changed this host.", valueName: "host"))
         var host: String?
 
-        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        @Option(help: ArgumentHelp("Only this service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster: String?
 
         @Flag(help: "Print the reloads as JSON.")
@@ -48,7 +48,7 @@ extension RouteLedger {
             let at = try point.resolve(in: log)
             let reloads = try log.reloads(ReloadFilter(
                 since: since.flatMap { Timestamp(rfc3339: $0) }, until: until.flatMap { Timestamp(rfc3339: $0) },
-                host: host, cluster: cluster, throughSeq: at.seq))
+                host: host, cluster: cluster.map(ClusterName.parse), throughSeq: at.seq))
             if json {
                 print(JSONValue.array(reloads.map(\.json)).formatted(pretty: true))
                 return
@@ -94,7 +94,7 @@ extension RouteLedger {
             }
             let reload = detail.reload
             let causes = detail.causes.map { ($0, $0.summary) }
-            let cluster = reload.cluster.isEmpty ? "the default cluster" : "cluster \(reload.cluster)"
+            let cluster = "cluster \(ClusterName.display(reload.cluster))"
             print("Reload \(reload.id) of \(cluster) at \(reload.logTime.rfc3339) (seq \(reload.seq))")
             print("version \(reload.previousVersion.map { String($0.prefix(12)) } ?? "(none)") → \(reload.version.prefix(12))")
             print("\nCaused by \(causes.count == 1 ? "1 event" : "\(causes.count) events"):")

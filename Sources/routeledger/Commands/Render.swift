@@ -55,7 +55,7 @@ extension RouteLedger.Render {
             if let first = try point.precedesLog(at, in: log) {
                 throw InputError("\(point.at.map { "--at \($0)" } ?? "--seq 0") is before the first event (\(first.rfc3339)): there is no configuration to render there")
             }
-            let name = cluster == "_" ? "" : cluster
+            let name = ClusterName.parse(cluster)
             let projection = try log.projection(through: at)
             let view = ProxyView(cluster: name, projection: projection)
             if view.frontends.isEmpty && view.defaultBackend.isEmpty {

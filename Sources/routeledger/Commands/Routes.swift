@@ -20,7 +20,7 @@ extension RouteLedger {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var point: PointOptions
 
-        @Option(help: ArgumentHelp("Only this service cluster (\"\" is the default cluster).", valueName: "name"))
+        @Option(help: ArgumentHelp("Only this service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster: String?
 
         @Flag(help: "Print the routing as JSON.")
@@ -30,7 +30,7 @@ extension RouteLedger {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
             var view = try log.projection(through: at).view
-            if let cluster { view = view.filtered(cluster: cluster) }
+            if let cluster { view = view.filtered(cluster: ClusterName.parse(cluster)) }
             if json {
                 print(view.json(seq: at.seq, logTime: at.logTime).formatted(pretty: true))
             } else {

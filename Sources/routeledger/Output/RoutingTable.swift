@@ -43,7 +43,7 @@ enum RoutingTable {
         frontend.path == "/" ? frontend.host : frontend.host + frontend.path
     }
 
-    static func clusterName(_ cluster: String) -> String { cluster.isEmpty ? "-" : cluster }
+    static func clusterName(_ cluster: String) -> String { ClusterName.display(cluster) }
 
     static func shortLabel(_ label: String) -> String {
         label.hasPrefix(LabelParser.prefix) ? String(label.dropFirst(LabelParser.prefix.count)) : label
