@@ -27,10 +27,26 @@ struct RouteLedger: AsyncParsableCommand {
                       Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
                       Serve.self, Agent.self, Ingest.self, Copy.self])
 
+    /// What `--version` prints: the release, and the formats a log written by it carries.
+    static let version = "routeledger 0.11.0 (event format v1, routing rules v\(RoutingRules.version))"
+
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() async {
+        let arguments = GlobalOptions.afterSubcommand(Array(CommandLine.arguments.dropFirst()))
+        if arguments.first == "--version" {
+            print(version)
+            Foundation.exit(0)
+        }
+        if let first = arguments.first, !first.hasPrefix("-") {
+            let commands = configuration.subcommands.map { $0._commandName } + ["help"]
+            if !commands.contains(first) {
+                let near = Suggestion.closest(to: first, in: commands).map { "; did you mean \($0)?" } ?? ""
+                FileHandle.standardError.write(Data("routeledger: unknown command \"\(first)\"\(near) (routeledger --help lists them)\n".utf8))
+                Foundation.exit(2)
+            }
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -66,6 +82,27 @@ extension DockerError: UserError {}
 
 /// Options every command shares.
 struct GlobalOptions: ParsableArguments {
+    /// The options every command takes, which may also come before the subcommand (`routeledger --db x
+    /// routes`, as docker and git take theirs).
+    static let names: Set<String> = ["--db", "--log-level", "--lock-timeout"]
+
+    /// `arguments` with the global options given before the subcommand moved after it (before a `--`, so
+    /// they stay options).
+    static func afterSubcommand(_ arguments: [String]) -> [String] {
+        var moved: [String] = []
+        var index = 0
+        while index < arguments.count, let name = arguments[index].split(separator: "=", maxSplits: 1).first.map(String.init),
+              names.contains(name) {
+            let width = arguments[index].contains("=") ? 1 : 2
+            moved += arguments[index..<min(index + width, arguments.count)]
+            index += width
+        }
+        guard !moved.isEmpty else { return arguments }
+        var rest = Array(arguments[index...])
+        rest.insert(contentsOf: moved, at: rest.firstIndex(of: "--") ?? rest.count)
+        return rest
+    }
+
     @Option(name: .long, help: ArgumentHelp(
         "The log: a SQLite file, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.",
         discussion: "Default: $ROUTELEDGER_DB, else ./routeledger.db. PostgreSQL URLs also take ?host=/socket/dir and ?sslmode=disable|prefer|require|verify-ca|verify-full (default prefer); without a password in the URL, $PGPASSWORD is used. Passwords never appear in messages.",
@@ -111,18 +148,16 @@ struct PointOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Query as of this position in the log.", valueName: "N"))
     var seq: Int64?
 
-    @Option(name: .long, help: ArgumentHelp("Query as of this time (RFC 3339, resolved through log time), e.g. 2026-11-27T10:00:03Z.", valueName: "time"))
+    @Option(name: .long, help: ArgumentHelp("Query as of this time (RFC 3339, or a duration ago such as 15m; resolved through log time), e.g. 2026-11-27T10:00:03Z.", valueName: "time"))
     var at: String?
 
     func validate() throws {
         if seq != nil && at != nil { throw ValidationError("give --seq or --at, not both") }
-        if let at, Timestamp(rfc3339: at) == nil {
-            throw ValidationError("--at \"\(at)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z)")
-        }
+        if let at, TimeArgument.parse(at) == nil { throw ValidationError(TimeArgument.problem("--at", at)) }
     }
 
     func resolve(in log: EventLog) throws -> LogPoint {
-        try log.point(seq: seq, at: at.flatMap { Timestamp(rfc3339: $0) })
+        try log.point(seq: seq, at: at.flatMap { TimeArgument.parse($0) })
     }
 
     /// When the asked point is before the first event of a log that has events: the first event's log

@@ -510,6 +510,34 @@ struct ReloadCLITests {
         #expect(try await cli.run(["replay", "--from", "2026-11-28T00:00:00Z", "--to", "2026-11-27T00:00:00Z"]).status == 1)
     }
 
+    @Test("queries that filter: reloads --last and --since 15m, events --type, global options before the command, --version, suggestions")
+    func filters() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        let last = try json(try await cli.run(["reloads", "--last", "2", "--json"]).stdout) as! [[String: Any]]
+        #expect(last.map { $0["id"] as! Int } == [8, 9])
+        // The log's times are in 2026-11-27: nothing in the last 15 minutes, everything in the last 1000 hours.
+        let recent = try await cli.run(["reloads", "--since", "15m"])
+        #expect(recent.stdout == "No reloads.\n")
+        let all = try await cli.run(["reloads", "--since", "100000h", "--json"])
+        #expect((try json(all.stdout) as! [Any]).count == 9)
+        #expect(try await cli.run(["reloads", "--since", "lately"]).stderr.contains("is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z) or a duration ago (e.g. 15m, 2h)"))
+        let created = try json(try await cli.run(["events", "--type", "service.created", "--type", "network.created", "--json"]).stdout) as! [[String: Any]]
+        #expect(created.map { $0["seq"] as! Int } == [1, 2, 3, 6, 16, 21, 23, 28])
+        let typo = try await cli.run(["events", "--type", "task.updatd"])
+        #expect(typo.status == 2 && typo.stderr.contains("did you mean task.updated?"))
+        // Global options before the subcommand, as docker and git take them.
+        let first = try await cli.run(["--db", cli.database, "--log-level", "error", "reloads", "--last", "1"], db: false)
+        let after = try await cli.run(["reloads", "--last", "1"])
+        #expect(first.status == 0 && first.stdout == after.stdout)
+        #expect(try await cli.run(["--db=\(cli.database)", "routes", "--json"], db: false).status == 0)
+        let version = try await cli.run(["--version"], db: false)
+        #expect(version.status == 0 && version.stdout == "routeledger 0.11.0 (event format v1, routing rules v2)\n")
+        let unknown = try await cli.run(["rotues"], db: false)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "routeledger: unknown command \"rotues\"; did you mean routes? (routeledger --help lists them)\n")
+    }
+
     @Test("diff, timeline and replay tell the same story from three sides")
     func history() async throws {
         let cli = try await loaded()

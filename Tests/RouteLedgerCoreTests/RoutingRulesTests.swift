@@ -42,6 +42,13 @@ let routingRules: [RuleCase] = [
     RuleCase("an unknown lb label is a warning and changes nothing",
              [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80", "ssl_cert": "x"]))] + F.running(1, of: "web", subnet: 1),
              routes: ["web.local 10.0.1.1:80 web 100%"], notes: ["warning web ssl_cert: com.docker.lb.ssl_cert is not supported"]),
+    RuleCase("a label that looks like a known one is a warning that names it",
+             [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80", "sticky_sesion_cookie": "s"]))] + F.running(1, of: "web", subnet: 1),
+             routes: ["web.local 10.0.1.1:80 web 100%"],
+             notes: ["warning web sticky_sesion_cookie: com.docker.lb.sticky_sesion_cookie is not a label RouteLedger knows and is ignored; did you mean com.docker.lb.sticky_session_cookie?"]),
+    RuleCase("host for hosts leaves the service unpublished, and says so",
+             [.serviceCreated(F.service("web", ["host": "web.local", "port": "80"]))] + F.running(1, of: "web", subnet: 1),
+             routes: [], notes: ["error web host: com.docker.lb.host is not a label; did you mean com.docker.lb.hosts? Without it the service is not published"]),
     RuleCase("removing the lb labels unpublishes the service",
              [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))] + F.running(1, of: "web", subnet: 1)
                 + [.serviceUpdated(F.service("web", [:]))],

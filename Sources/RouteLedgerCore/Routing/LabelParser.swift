@@ -37,8 +37,13 @@ public enum LabelParser {
             warnings.append(Diagnostic(.warning, service: service, label: prefix + name, message: message))
         }
 
+        let known = knownLabels.sorted()
         for name in lb.keys.sorted() where !knownLabels.contains(name) {
-            warn(name, "\(prefix + name) is not supported by RouteLedger and is ignored")
+            if let near = Suggestion.closest(to: name, in: known) {
+                warn(name, "\(prefix + name) is not a label RouteLedger knows and is ignored; did you mean \(prefix + near)?")
+            } else {
+                warn(name, "\(prefix + name) is not supported by RouteLedger and is ignored")
+            }
         }
 
         var hosts: [String] = []
@@ -62,7 +67,15 @@ public enum LabelParser {
             }
         }
 
-        if hosts.isEmpty && !isDefaultBackend && errors.isEmpty { return .notPublished }
+        if hosts.isEmpty && !isDefaultBackend && errors.isEmpty {
+            // A near miss of the labels that publish a service would leave it silently unrouted: say so.
+            for name in lb.keys.sorted() where !knownLabels.contains(name) {
+                guard let near = Suggestion.closest(to: name, in: known), near == "hosts" || near == "default_backend" else { continue }
+                fail(name, "\(prefix + name) is not a label; did you mean \(prefix + near)? Without it the service is not published")
+                return .invalid(errors: errors, warnings: warnings.filter { $0.label != prefix + name })
+            }
+            return .notPublished
+        }
 
         var port = 0
         if let text = lb["port"] {

@@ -25,12 +25,20 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("At most this many events.", valueName: "N"))
         var limit: Int?
 
+        @Option(help: ArgumentHelp("Only events of this type (repeatable), e.g. task.updated.", valueName: "type"))
+        var type: [String] = []
+
         @Flag(help: "Print the events as a JSON array.")
         var json = false
 
         func validate() throws {
             if after < 0 { throw ValidationError("--after must be 0 or more") }
             if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+            for name in type where EventType(rawValue: name) == nil {
+                let known = EventType.allCases.map(\.rawValue)
+                let near = Suggestion.closest(to: name, in: known).map { "; did you mean \($0)?" } ?? ""
+                throw ValidationError("--type \"\(name)\" is not an event type (\(known.joined(separator: ", ")))\(near)")
+            }
         }
 
         func run() throws {
@@ -39,12 +47,13 @@ extension RouteLedger {
             let last = point.seq == nil && point.at == nil ? Seq.max : try point.resolve(in: log).seq
             var table = Table("SEQ", "LOG TIME", "TIME", "TYPE", "ID", "WHAT")
             var output = JSONArrayStream(json: json)
+            let wanted = Set(type.compactMap(EventType.init(rawValue:)))
             var cursor = after
             var remaining = limit ?? .max
             while remaining > 0 && cursor < last {
                 let page = try log.events(after: cursor, limit: Int(min(Int64(min(remaining, 1_000)), last - cursor)))
                 if page.isEmpty { break }
-                for event in page {
+                for event in page where wanted.isEmpty || wanted.contains(event.type) {
                     if json {
                         output.element(try event.json)
                     } else {
@@ -55,7 +64,7 @@ extension RouteLedger {
                     }
                 }
                 cursor = page.last!.seq
-                remaining -= page.count
+                remaining -= page.count(where: { wanted.isEmpty || wanted.contains($0.type) })
             }
             if json { output.finish() } else { print(table.rows.isEmpty ? "No events." : table.rendered) }
         }

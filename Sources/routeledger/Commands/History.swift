@@ -8,7 +8,7 @@ struct PointArgument: ExpressibleByArgument {
     let kind: Kind
 
     init?(argument: String) {
-        if let seq = Int64(argument), seq >= 0 { kind = .seq(seq) } else if let time = Timestamp(rfc3339: argument) { kind = .time(time) } else { return nil }
+        if let seq = Int64(argument), seq >= 0 { kind = .seq(seq) } else if let time = TimeArgument.parse(argument) { kind = .time(time) } else { return nil }
     }
 
     func resolve(in log: EventLog) throws -> LogPoint {

@@ -14,17 +14,22 @@ extension RouteLedger {
                 Examples:
                   routeledger reloads --host demo.local
                   routeledger reloads --since 2026-11-27T03:00:00Z --until 2026-11-27T03:30:00Z
+                  routeledger reloads --since 15m
+                  routeledger reloads --last 20
                   routeledger reloads --json | jq '.[] | select(.causes | length > 1) | .id'
                 """)
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var point: PointOptions
 
-        @Option(help: ArgumentHelp("Only reloads at or after this time (RFC 3339).", valueName: "time"))
+        @Option(help: ArgumentHelp("Only reloads at or after this time (RFC 3339, or a duration ago such as 15m).", valueName: "time"))
         var since: String?
 
-        @Option(help: ArgumentHelp("Only reloads at or before this time (RFC 3339).", valueName: "time"))
+        @Option(help: ArgumentHelp("Only reloads at or before this time (RFC 3339, or a duration ago).", valueName: "time"))
         var until: String?
+
+        @Option(help: ArgumentHelp("Only the newest N reloads (after the other filters).", valueName: "N"))
+        var last: Int?
 
         @Option(help: ArgumentHelp("Only reloads that changed this host.", valueName: "host"))
         var host: String?
@@ -37,18 +42,18 @@ extension RouteLedger {
 
         func validate() throws {
             for (name, value) in [("--since", since), ("--until", until)] {
-                if let value, Timestamp(rfc3339: value) == nil {
-                    throw ValidationError("\(name) \"\(value)\" is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z)")
-                }
+                if let value, TimeArgument.parse(value) == nil { throw ValidationError(TimeArgument.problem(name, value)) }
             }
+            if let last, last < 1 { throw ValidationError("--last must be 1 or more") }
         }
 
         func run() throws {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
-            let reloads = try log.reloads(ReloadFilter(
-                since: since.flatMap { Timestamp(rfc3339: $0) }, until: until.flatMap { Timestamp(rfc3339: $0) },
+            var reloads = try log.reloads(ReloadFilter(
+                since: since.flatMap { TimeArgument.parse($0) }, until: until.flatMap { TimeArgument.parse($0) },
                 host: host, cluster: cluster.map(ClusterName.parse), throughSeq: at.seq))
+            if let last { reloads = Array(reloads.suffix(last)) }
             if json {
                 print(JSONValue.array(reloads.map(\.json)).formatted(pretty: true))
                 return
