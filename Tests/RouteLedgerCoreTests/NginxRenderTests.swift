@@ -137,6 +137,25 @@ struct NginxRenderTests {
     }
 }
 
+@Suite("stable nginx configurations")
+struct StableConfigTests {
+    @Test("a frontend's upstream name comes from the frontend: adding another host renames none; servers go in numeric order")
+    func stableNames() {
+        let web: [ClusterEvent] = [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"])),
+                                   .taskUpdated(F.task("t1", of: "web", ip: "10.0.1.238")), .taskUpdated(F.task("t2", of: "web", ip: "10.0.1.51"))]
+        let before = NginxConfig.render(ProxyView(cluster: "", projection: F.project(Fixture.networks + web)), version: ConfigVersion(hex: "0"))
+        let more = web + [.serviceCreated(F.service("api", ["hosts": "api.local", "port": "80", "context_root": "/v1/*x"])),
+                          .taskUpdated(F.task("t3", of: "api", ip: "10.0.1.9"))]
+        let after = NginxConfig.render(ProxyView(cluster: "", projection: F.project(Fixture.networks + more)), version: ConfigVersion(hex: "0"))
+        for config in [before, after] {
+            #expect(config.contains("upstream fe-web.local {\n        server 10.0.1.51:80;\n        server 10.0.1.238:80;\n    }"), "\(config)")
+            #expect(config.contains("proxy_pass http://fe-web.local;"))
+        }
+        #expect(!before.contains("fe-api"))
+        #expect(after.contains("upstream fe-api.local-v1_anyx {"), "the context root, sanitized (/ to _, * to any): \(after)")
+    }
+}
+
 @Suite("labels nginx cannot carry")
 struct UnsafeLabelTests {
     @Test("values that would break or inject into nginx configuration are invalid labels", arguments: [

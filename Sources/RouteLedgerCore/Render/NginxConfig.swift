@@ -120,7 +120,7 @@ public enum NginxConfig {
             } else if frontend?.ipHash == true {
                 out.line("ip_hash;")
             }
-            for server in servers {
+            for server in servers.sorted(by: numericOrder) {
                 var line = "server \(server.address)"
                 if let maxFails = server.maxFails { line += " max_fails=\(maxFails)" }
                 if let failTimeout = server.failTimeout { line += " fail_timeout=\(failTimeout)" }
@@ -186,12 +186,53 @@ public enum NginxConfig {
         var rewriteRoot: String?
     }
 
-    /// `fe1`, `fe2`, … in frontend order: short names that never collide; the comment above each upstream
-    /// says which frontend it is.
+    /// A name per frontend derived from the frontend itself (`fe-web.local`, `fe-shop.local-api` for context
+    /// root /api), so adding or removing another frontend renames none and a diff of two configurations
+    /// shows only what changed. Characters nginx does not take in a name become `_`, `*` becomes `any`; a
+    /// name two frontends would share gets `-2`, `-3`, … in frontend order.
     static func upstreamNames(_ frontends: [ProxyFrontend]) -> [FrontendKey: String] {
         var names: [FrontendKey: String] = [:]
-        for (index, frontend) in frontends.enumerated() { names[frontend.key] = "fe\(index + 1)" }
+        var used: Set<String> = []
+        for frontend in frontends {
+            let path = frontend.key.path == "/" ? "" : "-" + sanitized(String(frontend.key.path.dropFirst()))
+            let base = "fe-" + sanitized(frontend.key.host) + path
+            var name = base
+            var suffix = 2
+            while used.contains(name) {
+                name = "\(base)-\(suffix)"
+                suffix += 1
+            }
+            used.insert(name)
+            names[frontend.key] = name
+        }
         return names
+    }
+
+    private static func sanitized(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "*" {
+                out += "any"
+            } else if character.isASCII && (character.isLetter || character.isNumber || character == "." || character == "-") {
+                out.append(character)
+            } else {
+                out.append("_")
+            }
+        }
+        return out
+    }
+
+    /// Servers by address as numbers (10.0.2.51 before 10.0.2.238), then port; the view keeps its canonical
+    /// order, which the version hashes.
+    static func numericOrder(_ a: ProxyServer, _ b: ProxyServer) -> Bool {
+        let (x, y) = (numericKey(a.address), numericKey(b.address))
+        return x != y ? x.lexicographicallyPrecedes(y) : a < b
+    }
+
+    /// An IPv4 `a.b.c.d:port` as `[a, b, c, d, port]`; anything else (IPv6) as `[]`, after every IPv4.
+    private static func numericKey(_ address: String) -> [Int] {
+        let parts = address.split(whereSeparator: { $0 == "." || $0 == ":" }).compactMap { Int($0) }
+        return parts.count == 5 && !address.hasPrefix("[") ? parts : [Int.max]
     }
 
     /// One server per host, in host order. A location is written once per server: a frontend's own context
