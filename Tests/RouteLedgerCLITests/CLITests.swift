@@ -533,6 +533,13 @@ struct ReloadCLITests {
         #expect(try await cli.run(["--db=\(cli.database)", "routes", "--json"], db: false).status == 0)
         let version = try await cli.run(["--version"], db: false)
         #expect(version.status == 0 && version.stdout == "routeledger 0.11.0 (event format v1, routing rules v2)\n")
+        // routes --host and --service: one frontend, or one service's part of each.
+        let shop = try await cli.run(["routes", "--host", "SHOP.local"])
+        #expect(shop.stdout.contains("shop.local  _        shop") && !shop.stdout.contains("api.local") && !shop.stdout.contains("503"))
+        let canary = try json(try await cli.run(["routes", "--service", "api-canary", "--json"]).stdout) as! [String: Any]
+        let frontends = canary["frontends"] as! [[String: Any]]
+        #expect(frontends.map { $0["host"] as! String } == ["api.local"])
+        #expect((frontends[0]["upstreams"] as! [[String: Any]]).map { $0["address"] as! String } == ["10.0.2.50:8080"], "only its upstreams, at their share")
         let unknown = try await cli.run(["rotues"], db: false)
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "routeledger: unknown command \"rotues\"; did you mean routes? (routeledger --help lists them)\n")

@@ -84,4 +84,28 @@ public struct RoutingView: Sendable, Hashable {
             defaultBackends: defaultBackends.filter { $0.cluster == cluster },
             diagnostics: diagnostics.filter { $0.cluster == nil || $0.cluster == cluster })
     }
+
+    /// The view restricted to the frontends of `host` (case-insensitive); no default backend.
+    public func filtered(host: String) -> RoutingView {
+        let host = host.lowercased()
+        return RoutingView(frontends: frontends.filter { $0.host == host }, defaultBackends: [],
+                           diagnostics: diagnostics.filter { diagnostic in
+                               diagnostic.host == host
+                                   || frontends.contains { $0.host == host && diagnostic.service.map($0.services.contains) == true }
+                           })
+    }
+
+    /// The view restricted to the frontends and default backends `service` takes part in, with only its
+    /// upstreams (their shares as in the whole view), and its diagnostics.
+    public func filtered(service: String) -> RoutingView {
+        RoutingView(
+            frontends: frontends.compactMap { frontend in
+                guard frontend.services.contains(service) else { return nil }
+                var mine = frontend
+                mine.upstreams = frontend.upstreams.filter { $0.service == service }
+                return mine
+            },
+            defaultBackends: defaultBackends.filter { $0.service == service },
+            diagnostics: diagnostics.filter { $0.service == service })
+    }
 }

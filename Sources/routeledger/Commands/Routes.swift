@@ -23,6 +23,12 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only this service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster: String?
 
+        @Option(help: ArgumentHelp("Only the frontends of this host.", valueName: "host"))
+        var host: String?
+
+        @Option(help: ArgumentHelp("Only what this service takes part in: its frontends with its upstreams, its default backend, its diagnostics.", valueName: "name"))
+        var service: String?
+
         @Flag(help: "Print the routing as JSON.")
         var json = false
 
@@ -31,10 +37,12 @@ extension RouteLedger {
             let at = try point.resolve(in: log)
             var view = try log.projection(through: at).view
             if let cluster { view = view.filtered(cluster: ClusterName.parse(cluster)) }
+            if let host { view = view.filtered(host: host) }
+            if let service { view = view.filtered(service: service) }
             if json {
                 print(view.json(seq: at.seq, logTime: at.logTime).formatted(pretty: true))
             } else {
-                print(RoutingTable.render(view, at: try point.describe(at, in: log)))
+                print(RoutingTable.render(view, at: try point.describe(at, in: log), partial: host != nil || service != nil))
             }
         }
     }

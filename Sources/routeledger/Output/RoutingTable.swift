@@ -2,7 +2,8 @@ import RouteLedgerCore
 
 /// Human output of a routing view: aligned tables of frontends, default backends and diagnostics.
 enum RoutingTable {
-    static func render(_ view: RoutingView, at point: String) -> String {
+    /// `partial`: the view was filtered to a host or a service, so a missing default backend says nothing.
+    static func render(_ view: RoutingView, at point: String, partial: Bool = false) -> String {
         var sections: [String] = ["Routing at \(point)"]
         if view.frontends.isEmpty {
             sections.append("No frontends.")
@@ -27,7 +28,7 @@ enum RoutingTable {
             }
             sections.append(table.rendered)
         } else {
-            sections.append("No default backend: unknown hosts get 503.")
+            if !partial { sections.append("No default backend: unknown hosts get 503.") }
         }
         if !view.diagnostics.isEmpty {
             var table = Table("DIAGNOSTIC", "SERVICE", "LABEL", "MESSAGE")
