@@ -68,6 +68,10 @@ public enum AgentStep: Sendable, Equatable {
     case unchanged
     /// The server could not be reached or answered an error; the agent retries after a delay.
     case serverAway(String)
+    /// nginx could not check the version (no binary, permissions, a pid or log path): a problem of this
+    /// host, not of the configuration, so nothing is reported to the log and the version is tried again
+    /// after a delay.
+    case nginxUnavailable(version: String, error: String)
 }
 
 /// The proxy agent: long-polls its cluster's nginx configuration, writes it atomically, checks it with
@@ -84,8 +88,6 @@ public actor Agent {
     /// The newest version nginx refused.
     public private(set) var refused: String?
     private var pendingReports: [String] = []
-    /// The version whose failed reload was last reported, so that retries do not repeat the report.
-    private var reloadFailureReported: String?
     private var reportCounter = 0
 
     /// The agent's HTTP client: a refused connection fails the round at once (the agent has its own
@@ -97,12 +99,14 @@ public actor Agent {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
-    /// Creates an agent; the version in the existing file, if any, counts as running.
+    /// Creates an agent; the version in the existing file, if any, counts as running, and the version
+    /// recorded beside it as refused stays refused (a restart fetches and reports it no more).
     public init(configuration: AgentConfiguration, client: HTTPClient = Agent.client, logger: Logger = Logger(label: "routeledger.agent")) {
         self.configuration = configuration
         self.client = client
         self.logger = logger
         self.running = configuration.configFile.version()
+        self.refused = configuration.configFile.refusedVersion()
     }
 
     /// Rounds until the task is cancelled, backing off while the server is away.
@@ -116,6 +120,11 @@ public actor Agent {
             switch step {
             case .serverAway(let reason):
                 logger.warning("server away, retrying", metadata: ["reason": "\(reason)", "in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, configuration.maxBackoff)
+            case .nginxUnavailable(let version, let error):
+                logger.error("nginx could not check the configuration (a problem of this host, not reported as the configuration's); retrying",
+                             metadata: ["version": "\(version.prefix(12))", "error": "\(error)", "in": "\(delay)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, configuration.maxBackoff)
             case .applied(let version):
@@ -190,9 +199,15 @@ public actor Agent {
         } catch {
             return reject(version, "\(error)")
         }
-        if let error = await configuration.nginx.test(file.candidatePath) {
+        switch await configuration.nginx.test(file.candidatePath) {
+        case .accepted:
+            break
+        case .refused(let error):
             file.discardCandidate()
             return reject(version, "nginx -t: \(error)")
+        case .unavailable(let error):
+            file.discardCandidate()
+            return .nginxUnavailable(version: version, error: "nginx -t: \(error)")
         }
         let previous = file.read()
         do {
@@ -203,21 +218,20 @@ public actor Agent {
         }
         if let error = await configuration.nginx.reload(file.path) {
             if let previous { try? file.replace(with: previous) }
-            // Not the configuration's fault: tried again after a backoff, reported once per version.
-            if reloadFailureReported != version {
-                reloadFailureReported = version
-                queueReport(type: "proxy.rejected", version: version, error: "reload: \(error)")
-            }
+            // Not the configuration's fault (nginx -t accepted it): tried again after a backoff, never
+            // reported as proxy.rejected.
             return .reloadFailed(version: version, error: "reload: \(error)")
         }
         running = version
         refused = nil
+        file.recordRefused(nil)
         queueReport(type: "proxy.applied", version: version, error: nil)
         return .applied(version: version)
     }
 
     private func reject(_ version: String, _ error: String) -> AgentStep {
         refused = version
+        configuration.configFile.recordRefused(version)
         queueReport(type: "proxy.rejected", version: version, error: error)
         return .rejected(version: version, error: error)
     }
@@ -228,9 +242,12 @@ public actor Agent {
         guard configuration.token != nil else { return }
         reportCounter += 1
         let now = Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9))
-        // The id is unique per report (a proxy may apply one version twice, e.g. after a rollback) and is
-        // kept across retries, so a report re-sent after a lost answer is stored once.
-        let id = "\(type):\(configuration.proxyID):\(configuration.cluster):\(version.prefix(16)):\(now.nanosecondsSinceEpoch):\(reportCounter)"
+        // An applied report's id is unique (a proxy may apply one version twice, e.g. after a rollback); a
+        // refusal's is the proxy's and the version's, so a version refused again is a duplicate the log
+        // stores once. Either is kept across retries, so a report re-sent after a lost answer is stored once.
+        let id = type == "proxy.rejected"
+            ? "\(type):\(configuration.proxyID):\(configuration.cluster):\(version)"
+            : "\(type):\(configuration.proxyID):\(configuration.cluster):\(version.prefix(16)):\(now.nanosecondsSinceEpoch):\(reportCounter)"
         var data: [JSONMember] = [JSONMember("cluster", .string(configuration.reportedCluster)), JSONMember("version", .string(version)),
                                   JSONMember("proxy", .string(configuration.proxyID))]
         if let error { data.append(JSONMember("error", .string(String(error.prefix(4_000))))) }

@@ -46,6 +46,26 @@ public struct ConfigFile: Sendable {
     /// Removes a leftover candidate.
     public func discardCandidate() { unlink(candidatePath) }
 
+    /// Where the agent keeps the version nginx refused, beside the file, so a restart does not fetch and
+    /// report it again.
+    public var refusedPath: String { path + ".refused" }
+
+    /// The version recorded as refused, if any.
+    public func refusedVersion() -> String? {
+        guard let data = FileManager.default.contents(atPath: refusedPath) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    /// Records `version` as refused (nil: none).
+    public func recordRefused(_ version: String?) {
+        guard let version else {
+            unlink(refusedPath)
+            return
+        }
+        try? Self.writeDurably(Data((version + "\n").utf8), to: refusedPath)
+    }
+
     static func writeDurably(_ data: Data, to path: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw ConfigFileError(description: "cannot write \(path): \(String(cString: strerror(errno)))") }

@@ -9,17 +9,44 @@ public struct NginxControl: Sendable {
     public var reloadCommand: String?
     /// The longest any of the commands may run.
     public var timeout: TimeInterval
+    /// Arguments given to nginx on every run, before the agent's own (`-p PREFIX`, `-g "pid …;"`, `-e LOG`):
+    /// how an unprivileged nginx finds its prefix, pid file and error log.
+    public var arguments: [String]
 
     /// Creates the control.
-    public init(binary: String = "nginx", reloadCommand: String? = nil, timeout: TimeInterval = 30) {
+    public init(binary: String = "nginx", reloadCommand: String? = nil, timeout: TimeInterval = 30, arguments: [String] = []) {
         self.binary = binary
         self.reloadCommand = reloadCommand
         self.timeout = timeout
+        self.arguments = arguments
     }
 
-    /// `nginx -t -c FILE`: nil when nginx accepts the file, else what nginx said.
-    public func test(_ file: String) async -> String? {
-        await CommandRunner.run([binary, "-t", "-c", file], timeout: timeout).failure
+    /// What `nginx -t` made of a file.
+    public enum TestOutcome: Sendable, Equatable {
+        /// nginx accepts it.
+        case accepted
+        /// nginx refuses the configuration itself (its message names the file).
+        case refused(String)
+        /// nginx could not check it: a problem of this host (no binary, permissions, a pid or log path),
+        /// not of the configuration.
+        case unavailable(String)
+    }
+
+    /// `nginx -t -c FILE`, with the failure sorted into the configuration's fault or the host's.
+    public func test(_ file: String) async -> TestOutcome {
+        let outcome = await CommandRunner.run([binary] + arguments + ["-t", "-c", file], timeout: timeout)
+        guard let failure = outcome.failure else { return .accepted }
+        return Self.namesConfiguration(failure, file: file) ? .refused(failure) : .unavailable(failure)
+    }
+
+    /// Whether nginx blames the file: an error message (`[emerg]`, `[alert]`, `[crit]`, `[error]`) that names
+    /// it, as in `[emerg] unknown directive "x" in FILE:3`. "FILE syntax is ok" and "FILE test failed" carry
+    /// no level and name the file whatever failed; `[emerg] open() "/run/nginx.pid" failed (13: Permission
+    /// denied)` is the host's.
+    static func namesConfiguration(_ output: String, file: String) -> Bool {
+        output.split(separator: "\n").contains { line in
+            line.contains(file) && ["[emerg]", "[alert]", "[crit]", "[error]"].contains { line.contains($0) }
+        }
     }
 
     /// Reloads nginx onto `file`: nil on success, else what the command said.
@@ -27,7 +54,7 @@ public struct NginxControl: Sendable {
         if let reloadCommand {
             return await CommandRunner.run(["/bin/sh", "-c", reloadCommand], timeout: timeout).failure
         }
-        return await CommandRunner.run([binary, "-s", "reload", "-c", file], timeout: timeout).failure
+        return await CommandRunner.run([binary] + arguments + ["-s", "reload", "-c", file], timeout: timeout).failure
     }
 }
 

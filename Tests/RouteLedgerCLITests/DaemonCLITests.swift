@@ -61,4 +61,59 @@ struct DaemonCLITests {
         #expect(second.stderr == "routeledger: cannot listen on 127.0.0.1:\(port): the address is already in use (is another server listening there?)\n")
         #expect(first.isRunning)
     }
+
+    @Test("the agent as an unprivileged user with a real nginx: what nginx cannot do on this host is the host's problem, never proxy.rejected; --nginx-arg reaches nginx; --once returns at once",
+          .enabled(if: Nginx.shouldRun))
+    func unprivilegedAgent() async throws {
+        let nginx = try Nginx.binary()
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
+        let token = try cli.write("token", "agent-token-7\n")
+        let port = try freeLoopbackPort()
+        let serve = try BackgroundProcess(CLI.executable.path, ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)", "--token-file", token],
+                                          logPath: cli.directory.appendingPathComponent("serve.log").path)
+        defer { serve.stop() }
+        #expect(try await Patience.wait { try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
+        // The proxy's own directory, owned by the unprivileged user (nobody, when the tests run as root).
+        let prefix = cli.directory.appendingPathComponent("proxy").path
+        try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
+        let unprivileged: [String] = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] : []
+        if getuid() == 0 {
+            _ = try Command.run("/bin/chown", ["-R", "nobody:nogroup", prefix])
+            _ = try Command.run("/bin/chmod", ["a+rx", cli.directory.path])
+            _ = try Command.run("/bin/chmod", ["a+r", token])
+        }
+        func agent(_ extra: [String], as user: [String]) async throws -> (status: Int32, output: String) {
+            let arguments = user + [CLI.executable.path, "agent", "--once", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", prefix + "/nginx.conf",
+                                    "--nginx-bin", nginx, "--token-file", token, "--proxy-id", "edge-1", "--reload-cmd", "true"] + extra
+            return try await offPool { try Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds) }
+        }
+        func reported() async throws -> String {
+            try await cli.run(["events", "--type", "proxy.rejected", "--type", "proxy.applied", "--json"]).stdout
+        }
+        // nginx's default pid file is the root's: nginx -t cannot run. That is the host's problem.
+        let blocked = try await agent([], as: unprivileged)
+        #expect(blocked.status == 1)
+        #expect(blocked.output.contains("nginx could not check") && blocked.output.contains("a problem of this host and not of the configuration"), "\(blocked.output)")
+        #expect(blocked.output.contains("nginx.pid"), "\(blocked.output)")
+        #expect(try await reported() == "[]\n", "nothing reported for a problem of the host")
+        // Its own prefix, error log and pid file reach nginx: the pid error is gone (what is left is the rendered
+        // configuration's default access log, the root's too: still the host's problem, still not reported).
+        let paths = ["--nginx-arg", "-p", "--nginx-arg", prefix + "/", "--nginx-arg", "-e", "--nginx-arg", prefix + "/error.log",
+                     "--nginx-arg", "-g", "--nginx-arg", "pid \(prefix)/nginx.pid;"]
+        let withPaths = try await agent(paths, as: unprivileged)
+        #expect(!withPaths.output.contains("/run/nginx.pid") && withPaths.output.contains("nginx -t"), "\(withPaths.output)")
+        #expect(try await reported() == "[]\n")
+        guard getuid() == 0 else { return }
+        // As root the same arguments let nginx check: applied, and recorded once.
+        let applied = try await agent(paths, as: [])
+        #expect(applied.status == 0 && applied.output.contains("applied "), "\(applied.output)")
+        let started = ContinuousClock.now
+        let again = try await agent(paths, as: [])
+        #expect(again.status == 0 && again.output.contains("unchanged "), "\(again.output)")
+        print("agent --once when up to date took \(ContinuousClock.now - started)")
+        let recorded = try json(try await cli.run(["events", "--type", "proxy.applied", "--json"]).stdout) as! [[String: Any]]
+        #expect(recorded.count == 1)
+    }
 }

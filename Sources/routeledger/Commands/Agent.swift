@@ -39,6 +39,12 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("A shell command that reloads nginx (default: nginx -s reload -c CONF).", valueName: "command"))
         var reloadCmd: String?
 
+        @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp(
+            "An argument for nginx on every run (repeatable), before -t or -s reload.",
+            discussion: "How an unprivileged nginx finds what is not the root's: --nginx-arg -p --nginx-arg /srv/nginx/ --nginx-arg -g --nginx-arg 'pid /srv/nginx/nginx.pid;'.",
+            valueName: "arg"))
+        var nginxArg: [String] = []
+
         @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/proxy.rejected.", valueName: "path"))
         var tokenFile: String?
 
@@ -84,8 +90,10 @@ extension RouteLedger {
             }
             let configuration = AgentConfiguration(
                 server: server, cluster: cluster, configFile: ConfigFile(path: nginxConf),
-                nginx: NginxControl(binary: nginxBin, reloadCommand: reloadCmd), token: token,
-                proxyID: proxyId ?? ProcessInfo.processInfo.hostName, wait: DurationText.duration(wait)!, listenPort: port, listenAddress: address)
+                nginx: NginxControl(binary: nginxBin, reloadCommand: reloadCmd, arguments: nginxArg), token: token,
+                proxyID: proxyId ?? ProcessInfo.processInfo.hostName,
+                // --once looks once and returns: no long-poll.
+                wait: once ? .zero : DurationText.duration(wait)!, listenPort: port, listenAddress: address)
             let agent = RouteLedgerAgent.Agent(configuration: configuration, logger: logger)
             if once {
                 let step = await agent.step()
@@ -96,6 +104,8 @@ extension RouteLedger {
                 case .reloadFailed(let version, let error):
                     throw InputError("nginx accepted \(version.prefix(12)) but did not reload (the last good file is back): \(error)")
                 case .serverAway(let reason): throw InputError("cannot reach \(server): \(reason)")
+                case .nginxUnavailable(let version, let error):
+                    throw InputError("nginx could not check \(version.prefix(12)), a problem of this host and not of the configuration (nothing was reported): \(error)")
                 }
                 return
             }
