@@ -25,6 +25,8 @@ public struct AgentConfiguration: Sendable {
     public var listenPort: Int?
     /// The address nginx should listen on (`?address=`); nil: every address.
     public var listenAddress: String?
+    /// nginx's access log (`?access_log=`: a path, or `off`); nil: nginx's compiled-in default.
+    public var accessLog: String?
     /// The first retry delay when the server is away; it doubles up to `maxBackoff`.
     public var initialBackoff: Duration
     /// The longest retry delay.
@@ -49,6 +51,7 @@ public struct AgentConfiguration: Sendable {
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff
         self.requestGrace = requestGrace
+        self.accessLog = nil
     }
 
     /// The cluster's name in reports (`""` for the default cluster).
@@ -171,6 +174,9 @@ public actor Agent {
         var url = "\(configuration.server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
         if let port = configuration.listenPort { url += "&port=\(port)" }
         if let address = configuration.listenAddress { url += "&address=\(address)" }
+        if let accessLog = configuration.accessLog {
+            url += "&access_log=\(accessLog.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? accessLog)"
+        }
         var request = HTTPClientRequest(url: url)
         let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
         if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }

@@ -136,6 +136,10 @@ public struct API: Sendable {
         let cluster = ClusterName.parse(name)
         let query = Query(request)
         var settings = configuration.nginx
+        if let accessLog = query.string("access_log") {
+            guard NginxSettings.isAccessLog(accessLog) else { throw APIError(.badRequest, "access_log must be off or an absolute path of plain characters") }
+            settings.accessLog = accessLog
+        }
         if let port = try query.int("port") {
             guard (1...65535).contains(port) else { throw APIError(.badRequest, "port must be from 1 to 65535") }
             settings.listenPort = Int(port)

@@ -98,22 +98,25 @@ struct DaemonCLITests {
         #expect(blocked.output.contains("nginx could not check") && blocked.output.contains("a problem of this host and not of the configuration"), "\(blocked.output)")
         #expect(blocked.output.contains("nginx.pid"), "\(blocked.output)")
         #expect(try await reported() == "[]\n", "nothing reported for a problem of the host")
-        // Its own prefix, error log and pid file reach nginx: the pid error is gone (what is left is the rendered
-        // configuration's default access log, the root's too: still the host's problem, still not reported).
+        // Its own prefix, error log and pid file reach nginx: the pid error is gone; what is left is the
+        // compiled-in access log, the root's too: still the host's problem, still not reported.
         let paths = ["--nginx-arg", "-p", "--nginx-arg", prefix + "/", "--nginx-arg", "-e", "--nginx-arg", prefix + "/error.log",
                      "--nginx-arg", "-g", "--nginx-arg", "pid \(prefix)/nginx.pid;"]
         let withPaths = try await agent(paths, as: unprivileged)
-        #expect(!withPaths.output.contains("/run/nginx.pid") && withPaths.output.contains("nginx -t"), "\(withPaths.output)")
+        #expect(withPaths.status == 1 && !withPaths.output.contains("/run/nginx.pid") && withPaths.output.contains("nginx -t"), "\(withPaths.output)")
         #expect(try await reported() == "[]\n")
-        guard getuid() == 0 else { return }
-        // As root the same arguments let nginx check: applied, and recorded once.
-        let applied = try await agent(paths, as: [])
+        // With its own access log and an unprivileged port too, the unprivileged nginx checks the
+        // configuration: applied, and recorded once.
+        let own = paths + ["--access-log", prefix + "/access.log", "--port", String(try freeLoopbackPort()), "--address", "127.0.0.1"]
+        let applied = try await agent(own, as: unprivileged)
         #expect(applied.status == 0 && applied.output.contains("applied "), "\(applied.output)")
+        #expect((try? String(contentsOfFile: prefix + "/nginx.conf", encoding: .utf8))?.contains("access_log \(prefix)/access.log;") == true)
         let started = ContinuousClock.now
-        let again = try await agent(paths, as: [])
+        let again = try await agent(own, as: unprivileged)
         #expect(again.status == 0 && again.output.contains("unchanged "), "\(again.output)")
         print("agent --once when up to date took \(ContinuousClock.now - started)")
         let recorded = try json(try await cli.run(["events", "--type", "proxy.applied", "--json"]).stdout) as! [[String: Any]]
         #expect(recorded.count == 1)
+        #expect(try await agent(["--access-log", "/tmp/x; evil"], as: unprivileged).status == 2, "a path that would break the directive is refused")
     }
 }

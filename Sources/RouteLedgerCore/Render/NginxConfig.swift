@@ -8,11 +8,22 @@ public struct NginxSettings: Sendable, Hashable {
     public var listenAddress: String?
     /// `worker_connections`.
     public var workerConnections: Int
+    /// `access_log` (an absolute path, or `off`); nil: nginx's compiled-in default, which an unprivileged
+    /// nginx may not be able to open.
+    public var accessLog: String?
 
     /// The `listen` argument: `80`, `127.0.0.1:8080` or `[::1]:8080`.
     public var listen: String {
         guard let listenAddress else { return String(listenPort) }
         return listenAddress.contains(":") ? "[\(listenAddress)]:\(listenPort)" : "\(listenAddress):\(listenPort)"
+    }
+
+    /// Whether `text` can be an `access_log` argument: `off`, or an absolute path of plain characters (no
+    /// space, quote, `;`, `$`, `{` or `}` that could end the directive or inject another).
+    public static func isAccessLog(_ text: String) -> Bool {
+        if text == "off" { return true }
+        return text.hasPrefix("/") && text.count < 1024
+            && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "/._-+@=,".unicodeScalars.contains($0)) }
     }
 
     /// Whether `text` is an address nginx can listen on: an IPv4 dotted quad or an IPv6 literal.
@@ -23,10 +34,11 @@ public struct NginxSettings: Sendable, Hashable {
     }
 
     /// Creates settings; the defaults are those of a stock proxy.
-    public init(listenPort: Int = 80, listenAddress: String? = nil, workerConnections: Int = 1024) {
+    public init(listenPort: Int = 80, listenAddress: String? = nil, workerConnections: Int = 1024, accessLog: String? = nil) {
         self.listenPort = listenPort
         self.listenAddress = listenAddress
         self.workerConnections = workerConnections
+        self.accessLog = accessLog
     }
 }
 
@@ -50,6 +62,7 @@ public enum NginxConfig {
         out.block("events") { out in out.line("worker_connections \(settings.workerConnections);") }
         out.blank()
         out.block("http") { out in
+            if let accessLog = settings.accessLog { out.line("access_log \(accessLog);") }
             httpPreamble(cluster: clusterName, version: version, into: &out)
             let frontends = view.frontends.filter { !$0.servers.isEmpty }
             let names = upstreamNames(frontends)

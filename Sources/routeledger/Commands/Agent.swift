@@ -45,6 +45,9 @@ extension RouteLedger {
             valueName: "arg"))
         var nginxArg: [String] = []
 
+        @Option(help: ArgumentHelp("nginx's access log in the configurations it gets: an absolute path, or off (default: nginx's own).", valueName: "path"))
+        var accessLog: String?
+
         @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/proxy.rejected.", valueName: "path"))
         var tokenFile: String?
 
@@ -74,6 +77,9 @@ extension RouteLedger {
             if let address, !NginxSettings.isListenAddress(address) {
                 throw ValidationError("--address \"\(address)\" is not an IPv4 or IPv6 address")
             }
+            if let accessLog, !NginxSettings.isAccessLog(accessLog) {
+                throw ValidationError("--access-log \"\(accessLog)\" is not off or an absolute path of plain characters")
+            }
             guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
                 throw ValidationError("--server \"\(server)\" is not an http:// or https:// URL")
             }
@@ -94,7 +100,9 @@ extension RouteLedger {
                 proxyID: proxyId ?? ProcessInfo.processInfo.hostName,
                 // --once looks once and returns: no long-poll.
                 wait: once ? .zero : DurationText.duration(wait)!, listenPort: port, listenAddress: address)
-            let agent = RouteLedgerAgent.Agent(configuration: configuration, logger: logger)
+            var agentConfiguration = configuration
+            agentConfiguration.accessLog = accessLog
+            let agent = RouteLedgerAgent.Agent(configuration: agentConfiguration, logger: logger)
             if once {
                 let step = await agent.step()
                 switch step {

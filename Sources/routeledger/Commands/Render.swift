@@ -42,10 +42,16 @@ extension RouteLedger.Render {
         @Option(help: ArgumentHelp("The address nginx listens on (default: all), e.g. 127.0.0.1.", valueName: "ip"))
         var address: String?
 
+        @Option(help: ArgumentHelp("nginx's access log: an absolute path, or off (default: nginx's own).", valueName: "path"))
+        var accessLog: String?
+
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
             if let address, !NginxSettings.isListenAddress(address) {
                 throw ValidationError("--address \"\(address)\" is not an IPv4 or IPv6 address")
+            }
+            if let accessLog, !NginxSettings.isAccessLog(accessLog) {
+                throw ValidationError("--access-log \"\(accessLog)\" is not off or an absolute path of plain characters")
             }
         }
 
@@ -62,7 +68,7 @@ extension RouteLedger.Render {
                 let label = name.isEmpty ? "the default service cluster" : "service cluster \"\(name)\""
                 Terminal.note("\(label) routes nothing at seq \(at.seq): every request gets 503")
             }
-            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port, listenAddress: address)), terminator: "")
+            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port, listenAddress: address, accessLog: accessLog)), terminator: "")
         }
     }
 }
