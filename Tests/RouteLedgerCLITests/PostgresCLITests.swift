@@ -228,6 +228,7 @@ struct PostgresCLITests {
         let count = try server.psql(PostgresServer.database(of: url), """
             SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'routeledger%'
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """)
         return count.trimmingCharacters(in: .whitespacesAndNewlines) != "0"
     }

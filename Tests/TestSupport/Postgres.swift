@@ -154,7 +154,12 @@ public final class PostgresServer: @unchecked Sendable {
         let holder = AdvisoryLockHolder(server: self, database: database, process: process)
         let deadline = Date().addingTimeInterval(Patience.seconds)
         while Date() < deadline {
-            let granted = try psql(database, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
+            // This database's lock only: other tests' writers hold theirs in other databases of the cluster.
+            let granted = try psql(database, """
+                SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                  AND ((classid::bigint << 32) | objid::bigint) = \(key)
+                """)
             if granted.trimmingCharacters(in: .whitespacesAndNewlines) != "0" { return holder }
             usleep(20_000)
         }
