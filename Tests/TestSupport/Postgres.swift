@@ -74,11 +74,12 @@ public final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
-    /// Starts the server (again, after ``kill(signal:)``), and waits until it accepts connections.
+    /// Starts the server (again, after ``kill(signal:)``), and waits until it accepts connections. It allows
+    /// 600 connections: the whole suite runs in parallel on one server, and every open log keeps a few.
     public func start() throws {
         let server = try BackgroundProcess(launcher, owner + [
             "\(bin)/postgres", "-D", "\(directory)/data", "-p", "\(port)", "-k", directory,
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200",
+            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=600",
         ], logPath: "\(directory)/server-\(UUID().uuidString.prefix(8)).log")
         try Reaper.watch(server.pid, removing: directory)
         lock.withLock { process = server }
