@@ -28,6 +28,9 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only events of this type (repeatable), e.g. task.updated.", valueName: "type"))
         var type: [String] = []
 
+        @Option(help: ArgumentHelp("Only the events of this service (by name or id): its spec changes and its tasks.", valueName: "name"))
+        var service: String?
+
         @Flag(help: "Print the events as a JSON array.")
         var json = false
 
@@ -48,12 +51,16 @@ extension RouteLedger {
             var table = Table("SEQ", "LOG TIME", "TIME", "TYPE", "ID", "WHAT")
             var output = JSONArrayStream(json: json)
             let wanted = Set(type.compactMap(EventType.init(rawValue:)))
+            let ofService = try service.map { try ServiceEvents(log: log, service: $0, through: last) }
+            func selected(_ event: StoredEvent) -> Bool {
+                (wanted.isEmpty || wanted.contains(event.type)) && (ofService?.contains(event) ?? true)
+            }
             var cursor = after
             var remaining = limit ?? .max
             while remaining > 0 && cursor < last {
                 let page = try log.events(after: cursor, limit: Int(min(Int64(min(remaining, 1_000)), last - cursor)))
                 if page.isEmpty { break }
-                for event in page where wanted.isEmpty || wanted.contains(event.type) {
+                for event in page where selected(event) {
                     if json {
                         output.element(try event.json)
                     } else {
@@ -64,9 +71,40 @@ extension RouteLedger {
                     }
                 }
                 cursor = page.last!.seq
-                remaining -= page.count(where: { wanted.isEmpty || wanted.contains($0.type) })
+                remaining -= page.count(where: selected)
             }
             if json { output.finish() } else { print(table.rows.isEmpty ? "No events." : table.rendered) }
+        }
+    }
+}
+
+/// Which events are a service's: its spec events (it is named or identified by `service`) and those of its
+/// tasks, found in one pass over the log.
+struct ServiceEvents {
+    private var services: Set<ServiceID> = []
+    private var tasks: Set<TaskID> = []
+
+    init(log: EventLog, service: String, through last: Seq) throws {
+        try log.replay(through: last == .max ? nil : last) { event in
+            switch event.event {
+            case .serviceCreated(let spec), .serviceUpdated(let spec):
+                if spec.name == service || spec.id.rawValue == service { services.insert(spec.id) }
+            case .taskUpdated(let task):
+                if services.contains(task.serviceID) { tasks.insert(task.id) }
+            default:
+                break
+            }
+        }
+    }
+
+    func contains(_ stored: StoredEvent) -> Bool {
+        guard let event = try? stored.clusterEvent else { return false }
+        switch event {
+        case .serviceCreated(let spec), .serviceUpdated(let spec): return services.contains(spec.id)
+        case .serviceRemoved(let id): return services.contains(id)
+        case .taskUpdated(let task): return tasks.contains(task.id)
+        case .taskRemoved(let id): return tasks.contains(id)
+        default: return false
         }
     }
 }
