@@ -91,6 +91,9 @@ enum CommandRunner {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = arguments
         }
+        // nginx resolves its paths from its prefix, not from here; and an agent started in a directory its
+        // user may not enter (an unprivileged agent launched from root's) could not start a child there.
+        process.currentDirectoryURL = URL(fileURLWithPath: "/")
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

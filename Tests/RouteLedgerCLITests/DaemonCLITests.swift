@@ -84,10 +84,14 @@ struct DaemonCLITests {
             _ = try Command.run("/bin/chmod", ["a+rx", cli.directory.path])
             _ = try Command.run("/bin/chmod", ["a+r", token])
         }
+        // Started from a directory its user may not enter (root's, as a CI checkout is): nginx must still run.
+        let locked = cli.directory.appendingPathComponent("locked/inner").path
+        try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
+        chmod(cli.directory.appendingPathComponent("locked").path, 0o700)
         func agent(_ extra: [String], as user: [String]) async throws -> (status: Int32, output: String) {
             let arguments = user + [CLI.executable.path, "agent", "--once", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", prefix + "/nginx.conf",
                                     "--nginx-bin", nginx, "--token-file", token, "--proxy-id", "edge-1", "--reload-cmd", "true"] + extra
-            return try await offPool { try Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds) }
+            return try await offPool { try Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds, in: locked) }
         }
         func reported() async throws -> String {
             try await cli.run(["events", "--type", "proxy.rejected", "--type", "proxy.applied", "--json"]).stdout

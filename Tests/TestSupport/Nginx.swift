@@ -46,12 +46,14 @@ public enum Nginx {
 
 /// Running a program from a test.
 public enum Command {
-    /// Runs a program to completion (at most `timeout` seconds), returning its exit status and its
-    /// stdout and stderr together.
-    public static func run(_ program: String, _ arguments: [String], timeout: TimeInterval = 30) throws -> (status: Int32, output: String) {
+    /// Runs a program to completion (at most `timeout` seconds), in `directory` when given, returning its
+    /// exit status and its stdout and stderr together.
+    public static func run(_ program: String, _ arguments: [String], timeout: TimeInterval = 30,
+                           in directory: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
