@@ -524,8 +524,8 @@ struct ReloadCLITests {
         #expect(try await cli.run(["reloads", "--since", "lately"]).stderr.contains("is not an RFC 3339 time (e.g. 2026-11-27T10:00:03Z) or a duration ago (e.g. 15m, 2h)"))
         let created = try json(try await cli.run(["events", "--type", "service.created", "--type", "network.created", "--json"]).stdout) as! [[String: Any]]
         #expect(created.map { $0["seq"] as! Int } == [1, 2, 3, 6, 16, 21, 23, 28])
-        let shop = try json(try await cli.run(["events", "--service", "shop", "--json"]).stdout) as! [[String: Any]]
-        #expect(shop.map { $0["seq"] as! Int } == [16, 17, 18, 19, 20], "the service and its tasks, not its canary's")
+        let shopEvents = try json(try await cli.run(["events", "--service", "shop", "--json"]).stdout) as! [[String: Any]]
+        #expect(shopEvents.map { $0["seq"] as! Int } == [16, 17, 18, 19, 20], "the service and its tasks, not its canary's")
         let typo = try await cli.run(["events", "--type", "task.updatd"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean task.updated?"))
         // Global options before the subcommand, as docker and git take them.
