@@ -173,14 +173,16 @@ struct AppendBatch {
         guard !block.isEmpty else { return }
         let events = block.map { event -> (IncomingEvent, String) in (event, event.id ?? UUID().uuidString.lowercased()) }
         block.removeAll(keepingCapacity: true)
-        var known = try connection.storedEvents(ids: events.compactMap { $0.0.id })
+        let stored = try connection.storedEvents(ids: events.compactMap { $0.0.id })
+        // Ids stored earlier in this block: the data shares the event's buffer, no copy on the hot path.
+        var inBlock: [String: (seq: Seq, type: String, data: [UInt8])] = [:]
         var rows: [EventRow] = []
         var recorded: [RecordedEvent] = []
         rows.reserveCapacity(events.count)
         for (event, id) in events {
             let type = event.type.rawValue
-            if let stored = known[id] {
-                try resolveDuplicate(id: id, type: type, data: event.data, stored: stored, location: event.location)
+            if let earlier = inBlock[id] ?? stored[id].map({ ($0.seq, $0.type, Array($0.data.utf8)) }) {
+                try resolveDuplicate(id: id, type: type, data: event.data, stored: earlier, location: event.location)
                 continue
             }
             let time = event.time ?? recordedAt
@@ -193,7 +195,7 @@ struct AppendBatch {
             rows.append(EventRow(seq: nextSeq, id: id, type: type, time: time.nanosecondsSinceEpoch,
                                  logTime: nextLogTime.nanosecondsSinceEpoch, recordedAt: recordedAt.nanosecondsSinceEpoch,
                                  data: event.data, meta: event.meta, hash: nextHash))
-            if event.id != nil { known[id] = (nextSeq, type, String(decoding: event.data, as: UTF8.self)) }
+            if event.id != nil { inBlock[id] = (nextSeq, type, event.data) }
             seq = nextSeq
             logTime = nextLogTime
             hash = nextHash
@@ -246,9 +248,9 @@ struct AppendBatch {
 
     /// Same id, same type and data (JSON-equal: member order and spacing aside): a no-op returning the
     /// stored position. Otherwise a conflict.
-    private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], stored: (seq: Seq, type: String, data: String),
+    private mutating func resolveDuplicate(id: String, type: String, data: [UInt8], stored: (seq: Seq, type: String, data: [UInt8]),
                                            location: DocumentLocation?) throws {
-        guard stored.type == type, Array(stored.data.utf8) == data || Self.sameJSON(stored.data, data) else {
+        guard stored.type == type, stored.data == data || Self.sameJSON(stored.data, data) else {
             throw StoreError.conflict(id: id, storedSeq: stored.seq, location: location)
         }
         result.duplicates += 1
@@ -257,8 +259,8 @@ struct AppendBatch {
 }
 
 extension AppendBatch {
-    static func sameJSON(_ stored: String, _ given: [UInt8]) -> Bool {
-        guard let a = try? JSONParser.parse(Array(stored.utf8)), let b = try? JSONParser.parse(given) else { return false }
+    static func sameJSON(_ stored: [UInt8], _ given: [UInt8]) -> Bool {
+        guard let a = try? JSONParser.parse(stored), let b = try? JSONParser.parse(given) else { return false }
         return a.isEquivalent(to: b)
     }
 }

@@ -84,7 +84,7 @@ extension EventLog {
             }
             try flush()
         }
-        let reloads = copied > 0 || start == 0 ? try rebuild() : try self.reloads().count
+        let reloads = copied > 0 || start == 0 ? try rebuild() : try reloadCount()
         return CopyResult(alreadyPresent: start, copied: copied, lastSeq: start + copied, reloads: reloads)
     }
 }

@@ -87,7 +87,12 @@ extension EventLog {
     @discardableResult
     public func rebuild() throws -> Int {
         try writeProjections { connection in try rebuildProjections(connection) }
-        return try read { connection in Int(try connection.int("SELECT count(*) FROM reloads") ?? 0) }
+        return try reloadCount()
+    }
+
+    /// How many reload records the log holds.
+    func reloadCount() throws -> Int {
+        try read { connection in Int(try connection.int("SELECT count(*) FROM reloads") ?? 0) }
     }
 
     /// Replays the whole log and compares the reloads it gives with the stored ones.

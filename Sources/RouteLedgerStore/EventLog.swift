@@ -79,10 +79,8 @@ public struct EventLog: Sendable {
     func writeTransaction<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         do {
             return try engine.write(body)
-        } catch let error as CopyError {
-            throw error
         } catch {
-            throw engine.map(error)
+            throw mapped(error)
         }
     }
 
@@ -90,11 +88,14 @@ public struct EventLog: Sendable {
     func read<T>(_ body: (any StoreConnection) throws -> T) throws -> T {
         do {
             return try engine.read(body)
-        } catch let error as CopyError {
-            throw error
         } catch {
-            throw engine.map(error)
+            throw mapped(error)
         }
+    }
+
+    /// A copy's refusal as it is; anything else in the engine's words.
+    private func mapped(_ error: any Error) -> any Error {
+        error is CopyError ? error : engine.map(error)
     }
 
     /// The wall clock, for `recordedAt` and events without a time.
