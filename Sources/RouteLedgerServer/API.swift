@@ -53,19 +53,25 @@ public struct API: Sendable {
         let cluster = query.cluster("cluster")
         let json = try await offload { [log] in
             let point = try log.point(seq: seq, at: at)
-            var view = try log.projection(through: point).view
+            let projection = try log.projection(through: point)
+            var view = projection.view
             if let cluster { view = view.filtered(cluster: cluster) }
-            return view.json(seq: point.seq, logTime: point.logTime)
+            return view.json(seq: point.seq, logTime: point.logTime, names: NameBook(projection.state))
         }
         return .json(json)
     }
 
     func reloads(_ request: Request) async throws -> Response {
         let query = Query(request)
+        let version = query.string("version")
+        if let version, let problem = ReloadFilter.versionPrefixProblem(version) { throw APIError(.badRequest, "version: \(problem)") }
         let filter = ReloadFilter(since: try query.time("since"), until: try query.time("until"), host: query.string("host")?.lowercased(),
-                                  cluster: query.cluster("cluster"))
-        let list = try await offload { [log] in try log.reloads(filter) }
-        return .json(.array(list.map(\.json)))
+                                  cluster: query.cluster("cluster"), versionPrefix: version)
+        let (list, names) = try await offload { [log] in
+            let list = try log.reloads(filter)
+            return (list, try log.names(for: list))
+        }
+        return .json(.array(list.map { $0.json(names: names) }))
     }
 
     func reload(_ context: BasicRequestContext) async throws -> Response {
@@ -82,7 +88,7 @@ public struct API: Sendable {
         let limit = try query.int("limit") ?? 1_000
         guard after >= 0 else { throw APIError(.badRequest, "after must be 0 or more") }
         guard (1...10_000).contains(limit) else { throw APIError(.badRequest, "limit must be from 1 to 10000") }
-        let list = try await offload { [log] in try log.events(after: after, limit: Int(limit)).map { try $0.json } }
+        let list = try await offload { [log] in try log.eventsJSON(after: after, limit: Int(limit)) }
         return .json(.array(list))
     }
 

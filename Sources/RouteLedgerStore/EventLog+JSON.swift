@@ -19,8 +19,11 @@ extension StoredEvent {
         }
     }
 
-    /// One line saying what the event is about, or its type when its data cannot be read.
-    public var summary: String { (try? clusterEvent.summary) ?? type.rawValue }
+    /// One line saying what the event is about (`names` knowing it), or its type when its data cannot be read.
+    public func summary(names: NameBook) -> String { (try? clusterEvent.summary(names: names)) ?? type.rawValue }
+
+    /// `{id: name}` for the services, tasks and networks the event names.
+    public func namesJSON(_ names: NameBook) -> JSONValue { (try? names.json(for: clusterEvent)) ?? .object([]) }
 }
 
 extension EventEffect {
@@ -39,12 +42,17 @@ extension EventExplanation {
     /// The effect as (kind, reload ids, reason).
     public var effectParts: (kind: String, reloads: [Int], reason: String?) { EventEffect.parts(effect) }
 
-    /// `{seq, type, effect, reloads, reason}`.
+    /// What the event is about, in names.
+    public var summary: String { event.summary(names: names) }
+
+    /// `{seq, type, summary, names, effect, reloads, reason}`.
     public var json: JSONValue {
         let (kind, reloads, reason) = effectParts
         return .object([
             JSONMember("seq", .number(String(event.seq))),
             JSONMember("type", .string(event.type.rawValue)),
+            JSONMember("summary", .string(summary)),
+            JSONMember("names", event.namesJSON(names)),
             JSONMember("effect", .string(kind)),
             JSONMember("reloads", .array(reloads.map { .number(String($0)) })),
             JSONMember("reason", reason.map(JSONValue.string) ?? .null),
@@ -60,15 +68,17 @@ public struct ReloadDetail: Sendable {
     public var causes: [StoredEvent]
     /// What the proxies reported about its version.
     public var proxies: [ProxyReportRecord]
+    /// Names for the ids of its causes and its diff.
+    public var names: NameBook
 
-    /// The reload's JSON with `causeEvents: [{seq, id, type, time, summary}]` and
-    /// `proxies: [{proxy, outcome, seq, logTime, error}]` added.
+    /// The reload's JSON (with `names` for the networks of its diff) with
+    /// `causeEvents: [{seq, id, type, time, summary, names}]` and `proxies: [{proxy, outcome, seq, logTime, error}]` added.
     public var json: JSONValue {
-        guard case .object(var members) = reload.json else { return reload.json }
+        guard case .object(var members) = reload.json(names: names) else { return reload.json }
         members.append(JSONMember("causeEvents", .array(causes.map { event in
             .object([JSONMember("seq", .number(String(event.seq))), JSONMember("id", .string(event.id)),
                      JSONMember("type", .string(event.type.rawValue)), JSONMember("time", .string(event.time.rfc3339)),
-                     JSONMember("summary", .string(event.summary))])
+                     JSONMember("summary", .string(event.summary(names: names))), JSONMember("names", event.namesJSON(names))])
         })))
         members.append(JSONMember("proxies", .array(proxies.map(\.json))))
         return .object(members)
@@ -83,6 +93,7 @@ extension EventLog {
         for seq in reload.causes {
             if let event = try events(after: seq - 1, limit: 1).first, event.seq == seq { causes.append(event) }
         }
-        return ReloadDetail(reload: reload, causes: causes, proxies: try proxyReports(for: reload))
+        let names = try self.names(after: (reload.causes.first ?? reload.seq) - 1, through: reload.seq)
+        return ReloadDetail(reload: reload, causes: causes, proxies: try proxyReports(for: reload), names: names)
     }
 }

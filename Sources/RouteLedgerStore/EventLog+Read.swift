@@ -42,6 +42,19 @@ extension EventLog {
         }
     }
 
+    /// How many events after `first` through `last` there are, of `types` only when given.
+    public func countEvents(after first: Seq, through last: Seq, types: Set<EventType> = []) throws -> Int {
+        try read { connection in
+            var sql = "SELECT count(*) FROM events WHERE seq > ? AND seq <= ?"
+            var arguments: [SQLValue] = [.integer(first), .integer(last)]
+            if !types.isEmpty {
+                sql += " AND type IN (" + types.map { _ in "?" }.joined(separator: ", ") + ")"
+                arguments += types.sorted { $0.rawValue < $1.rawValue }.map { .text($0.rawValue) }
+            }
+            return Int(try connection.rows(sql, arguments).first?.int(0) ?? 0)
+        }
+    }
+
     /// Feeds the typed events after `first` through `last` (default: all) to `body`, in log order.
     public func replay(after first: Seq = 0, through last: Seq? = nil, _ body: (RecordedEvent) throws -> Void) throws {
         try read { connection in

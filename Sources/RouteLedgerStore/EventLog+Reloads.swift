@@ -26,6 +26,18 @@ public struct StoredReload: Sendable, Hashable {
                     version: version, causes: causes, diff: diff)
     }
 
+    /// The documented JSON object with `names`: `{id: name}` for the networks its diff names.
+    public func json(names: NameBook) -> JSONValue {
+        guard case .object(var members) = json else { return json }
+        members.append(JSONMember("names", names.json(networks: networks)))
+        return .object(members)
+    }
+
+    /// The networks the proxies joined or left with it.
+    public var networks: [NetworkID] {
+        ["networksAdded", "networksRemoved"].flatMap { diff[$0]?.arrayValue ?? [] }.compactMap(\.stringValue).map(NetworkID.init)
+    }
+
     /// Whether the reload changed anything of `host`.
     public func touches(host: String) -> Bool {
         let host = host.lowercased()
@@ -61,14 +73,29 @@ public struct ReloadFilter: Sendable {
     public var cluster: String?
     /// Only reloads up to this position (a point-in-time query).
     public var throughSeq: Seq?
+    /// Only reloads to a version that starts with these hex digits (what a proxy's `x-server-info` shows).
+    public var versionPrefix: String?
+
+    /// The fewest hex digits that name a version.
+    public static let minimumVersionDigits = 4
+
+    /// Why `prefix` cannot be the start of a version; nil when it can.
+    public static func versionPrefixProblem(_ prefix: String) -> String? {
+        if prefix.count < minimumVersionDigits { return "a version prefix needs at least \(minimumVersionDigits) hex digits" }
+        if prefix.count > 64 { return "a version has 64 hex digits" }
+        if !prefix.allSatisfy({ $0.isASCII && $0.isHexDigit }) { return "a version is hex digits (0-9, a-f)" }
+        return nil
+    }
 
     /// All reloads.
-    public init(since: Timestamp? = nil, until: Timestamp? = nil, host: String? = nil, cluster: String? = nil, throughSeq: Seq? = nil) {
+    public init(since: Timestamp? = nil, until: Timestamp? = nil, host: String? = nil, cluster: String? = nil, throughSeq: Seq? = nil,
+                versionPrefix: String? = nil) {
         self.since = since
         self.until = until
         self.host = host
         self.cluster = cluster
         self.throughSeq = throughSeq
+        self.versionPrefix = versionPrefix
     }
 }
 
@@ -78,6 +105,8 @@ public struct EventExplanation: Sendable {
     public var event: StoredEvent
     /// Its effect; nil while it waits for a settle window that has not closed yet.
     public var effect: EventEffect?
+    /// Names for the ids it mentions.
+    public var names: NameBook
 }
 
 extension EventLog {
@@ -90,6 +119,11 @@ extension EventLog {
             if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(.integer(until.nanosecondsSinceEpoch)) }
             if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
             if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(.integer(seq)) }
+            if let prefix = filter.versionPrefix?.lowercased() {
+                // The length inline: PostgreSQL's substr takes an int4, which an int8 parameter is not.
+                conditions.append("substr(version, 1, \(prefix.utf8.count)) = ?")
+                arguments.append(.text(prefix))
+            }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             var reloads: [StoredReload] = []
             try connection.forEach("SELECT \(reloadColumns) FROM reloads \(whereClause) ORDER BY id", arguments) { row in
@@ -123,7 +157,7 @@ extension EventLog {
                 effect = projection.apply(try Self.recordedEvent(row)).effects[seq]
                 return effect == nil
             }
-            return EventExplanation(event: event, effect: effect)
+            return EventExplanation(event: event, effect: effect, names: try Self.names(connection, after: seq - 1, through: seq))
         }
     }
 }

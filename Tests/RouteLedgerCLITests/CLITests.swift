@@ -112,15 +112,16 @@ struct CLITests {
         #expect(result.stdout.contains("demo.local"))
         #expect(result.stdout.contains("10.0.2.9:8080"))
         // Task-mode canary: 5 upstreams of 20%; vip-mode canary: 2 of 50%.
-        #expect(result.stdout.contains("shop-canary  10.0.2.31:8080  shopc1  20%"))
-        #expect(result.stdout.contains("api-canary   10.0.2.50:8080  (vip)   50%"))
+        // Tasks by name.slot, as `docker service ps` names them.
+        #expect(result.stdout.contains("shop-canary  10.0.2.31:8080  shop-canary.1  20%"))
+        #expect(result.stdout.contains("api-canary   10.0.2.50:8080  (vip)          50%"))
         #expect(result.stdout.contains("sticky sessions need task mode"))
         // vip mode: the VIP is routed from the service's creation; its tasks change nothing the proxy sees.
         #expect(result.stdout.contains("""
             seq 6  service demo created: backend_mode=vip hosts=demo.local port=8080, replicas 4, image ehazlett/docker-demo
                     -> reload 2: frontend demo.local added; demo.local: +10.0.2.9:8080 share 100%
-            seq 7  task demo1 of svc-demo: running at 10.0.2.10
-                    -> absorbed: demo is in vip mode: task demo1 leaves upstream 10.0.2.9:8080 unchanged
+            seq 7  task demo.1: running at 10.0.2.10
+                    -> absorbed: demo is in vip mode: task demo.1 leaves upstream 10.0.2.9:8080 unchanged
             """))
         // A second demo into the same database is refused: it needs a fresh one.
         let again = try await cli.run(["demo"])
@@ -143,6 +144,7 @@ struct CLITests {
         #expect(shop.count == 5)
         #expect(shop.allSatisfy { ($0["share"] as! Double) == 0.2 })
         #expect(shop.last?["service"] as? String == "shop-canary")
+        #expect(shop.last?["task"] as? String == "shopc1" && shop.last?["taskName"] as? String == "shop-canary.1", "the id kept, the name added")
         let backends = now["defaultBackends"] as! [[String: Any]]
         #expect(backends.first?["service"] as? String == "demo-default")
         let diagnostics = now["diagnostics"] as! [[String: Any]]
@@ -386,11 +388,22 @@ struct ReloadCLITests {
         defer { cli.cleanUp() }
         let why = try await cli.run(["why", "7"])
         #expect(why.status == 0)
-        #expect(why.stdout.contains("task shopc1 of svc-shop-canary: running at 10.0.2.31"))
+        // Names, not ids: the task as `docker service ps` shows it, the network by its name.
+        #expect(why.stdout.contains("task shop-canary.1: running at 10.0.2.31"))
         #expect(why.stdout.contains("shop.local: +10.0.2.31:8080 share 25% → 20%"))
+        let first = try await cli.run(["why", "1"])
+        #expect(first.stdout.contains("proxy networks: +demo\n"), "\(first.stdout)")
+        let firstJSON = try json(try await cli.run(["why", "1", "--json"]).stdout) as! [String: Any]
+        let network = (firstJSON["diff"] as! [String: Any])["networksAdded"] as! [String]
+        #expect((firstJSON["names"] as? [String: String]) == [network[0]: "demo"], "JSON keeps the ids and adds names")
         let explained = try json(try await cli.run(["explain", "11", "--json"]).stdout) as! [String: Any]
         #expect(explained["effect"] as? String == "absorbed")
         #expect(explained["reason"] as? String == "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged")
+        let task = try json(try await cli.run(["explain", "7", "--json"]).stdout) as! [String: Any]
+        #expect(task["summary"] as? String == "task demo.1: running at 10.0.2.10")
+        #expect(task["reason"] as? String == "demo is in vip mode: task demo.1 leaves upstream 10.0.2.9:8080 unchanged")
+        let names = task["names"] as? [String: String] ?? [:]
+        #expect(names["demo1"] == "demo.1" && names["svc-demo"] == "demo", "\(names)")
         let reload = try json(try await cli.run(["explain", "22", "--json"]).stdout) as! [String: Any]
         #expect(reload["effect"] as? String == "reload")
         #expect(reload["reloads"] as? [Int] == [7])
@@ -545,6 +558,55 @@ struct ReloadCLITests {
         let unknown = try await cli.run(["rotues"], db: false)
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "routeledger: unknown command \"rotues\"; did you mean routes? (routeledger --help lists them)\n")
+    }
+
+    @Test("a reload by its version, as a proxy's x-server-info shows it; a version reached again names both reloads")
+    func reloadByVersion() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        let all = try json(try await cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        let seventh = all[6]["version"] as! String
+        let why = try await cli.run(["why", String(seventh.prefix(12))])
+        #expect(why.status == 0 && why.stdout.hasPrefix("Reload 7 of cluster _"), "\(why.stderr)")
+        let listed = try json(try await cli.run(["reloads", "--version", String(seventh.prefix(6)).uppercased(), "--json"]).stdout) as! [[String: Any]]
+        #expect(listed.map { $0["id"] as! Int } == [7])
+        #expect(try await cli.run(["why", "3e3"]).status == 2, "too short to name a version")
+        #expect(try await cli.run(["why", "shop"]).stderr.contains("is neither a reload id nor a version"))
+        let none = try await cli.run(["why", String(repeating: "0", count: 63) + "1"])
+        #expect(none.status == 1 && none.stderr.contains("no reload reached a version starting with"))
+        // shop.4 drains, and a new task takes slot 4 at the same address: the configuration of reload 9 again.
+        let task = #"{"id":"%@","type":"task.updated","time":"2026-11-27T10:01:0%@Z","data":{"task":{"id":"%@","serviceId":"svc-shop","slot":4,"state":"running","desiredState":"%@","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.24/24"}]}}}"#
+        let lines = [String(format: task, "shop4-drain", "1", "shop4", "shutdown"), String(format: task, "shop4b-up", "2", "shop4b", "running")]
+        #expect(try await cli.run(["append", "-"], stdin: lines.joined(separator: "\n")).status == 0)
+        let ninth = all[8]["version"] as! String
+        let again = try await cli.run(["why", String(ninth.prefix(12))])
+        #expect(again.stdout.hasPrefix("Reload 11 of cluster _"), "\(again.stdout)")
+        #expect(again.stderr == "routeledger: note: version \(ninth.prefix(12)) was also reached by reload 9; showing the latest, 11\n")
+        #expect(again.stdout.contains("task shop.4 (shop4b): running at 10.0.2.24"), "the slot's old task is still listed: the id tells them apart")
+    }
+
+    @Test("long lists stop at --limit (100 in a table) and say on stderr how many they left out; JSON is whole")
+    func limits() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        let three = try await cli.run(["reloads", "--limit", "3"])
+        #expect(three.stdout.split(separator: "\n").count == 4, "a header and three rows")
+        #expect(three.stderr == "routeledger: note: 6 more reloads not shown; --limit 0 shows them all, --last N the newest\n")
+        #expect(try await cli.run(["reloads", "--limit", "0"]).stdout.split(separator: "\n").count == 10)
+        let shop = try await cli.run(["events", "--service", "shop", "--limit", "2"])
+        #expect(shop.stderr == "routeledger: note: 3 more events not shown; --limit 0 shows them all, --after 17 the next ones\n")
+        let networks = (1...150).map { i in
+            #"{"id":"n\#(i)","type":"network.created","time":"2026-11-27T11:00:00Z","data":{"network":{"id":"net\#(i)","name":"net\#(i)"}}}"#
+        }
+        #expect(try await cli.run(["append", "-"], stdin: networks.joined(separator: "\n")).status == 0)
+        let table = try await cli.run(["events"])
+        #expect(table.stdout.split(separator: "\n").count == 101)
+        #expect(table.stderr == "routeledger: note: 79 more events not shown; --limit 0 shows them all, --after 100 the next ones\n")
+        let typed = try await cli.run(["events", "--type", "network.created", "--limit", "10"])
+        #expect(typed.stderr.hasPrefix("routeledger: note: 142 more events not shown"), "counted by type: \(typed.stderr)")
+        let whole = try json(try await cli.run(["events", "--json"]).stdout) as! [Any]
+        #expect(whole.count == 179)
+        #expect(try await cli.run(["events", "--limit", "0"]).stdout.split(separator: "\n").count == 180)
     }
 
     @Test("diff, timeline and replay tell the same story from three sides")

@@ -20,17 +20,17 @@ enum Fixture {
                            networks: networks, vips: vips, image: image, env: env)
     }
 
-    /// A task `id` of service `name` with an address `ip` on `network`.
+    /// A task `id` of service `name` in `slot` with an address `ip` on `network`.
     static func task(_ id: String, of name: String, _ state: TaskState = .running, desired: TaskState = .running,
-                     ip: String?, network: NetworkID = "n-demo", extra: [NetworkAddress] = []) -> SwarmTask {
-        SwarmTask(id: TaskID(id), serviceID: ServiceID("s-" + name), slot: 1, nodeID: "node-1", state: state,
+                     slot: Int = 1, ip: String?, network: NetworkID = "n-demo", extra: [NetworkAddress] = []) -> SwarmTask {
+        SwarmTask(id: TaskID(id), serviceID: ServiceID("s-" + name), slot: slot, nodeID: "node-1", state: state,
                   desiredState: desired,
                   addresses: (ip.map { [NetworkAddress(networkID: network, cidr: $0 + "/24")] } ?? []) + extra)
     }
 
-    /// `count` running tasks of `name` at 10.0.<subnet>.1 … .count.
+    /// `count` running tasks of `name` in slots 1 … count at 10.0.<subnet>.1 … .count.
     static func running(_ count: Int, of name: String, subnet: Int) -> [ClusterEvent] {
-        (1...count).map { .taskUpdated(task("\(name)-\($0)", of: name, ip: "10.0.\(subnet).\($0)")) }
+        (1...count).map { .taskUpdated(task("\(name)-\($0)", of: name, slot: $0, ip: "10.0.\(subnet).\($0)")) }
     }
 
     /// Folds events at positions 1, 2, 3, … incrementally.

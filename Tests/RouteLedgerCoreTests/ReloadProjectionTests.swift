@@ -64,8 +64,8 @@ struct ReloadProjectionTests {
         #expect(reloads[0].seq == 4 && reloads[0].causes == [4] && reloads[0].previousVersion == nil)
         #expect(reloads[0].diff.frontendsAdded == [FrontendKey(cluster: "", host: "demo.local")])
         #expect(reloads[0].diff.networksAdded == ["n-demo"])
-        #expect(effects[4].reason == "demo is in vip mode: task demo-1 leaves upstream 10.0.2.9:8080 unchanged")
-        #expect(effects[5].reason == "demo is in vip mode: task demo-2 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[4].reason == "demo is in vip mode: task demo.1 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[5].reason == "demo is in vip mode: task demo.2 leaves upstream 10.0.2.9:8080 unchanged")
     }
 
     @Test("vip mode: scaling, image, env and non-lb label changes are absorbed, with the reason")
@@ -75,7 +75,7 @@ struct ReloadProjectionTests {
             .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2")),
             .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2", env: ["A=1"])),
             .serviceUpdated(F.service("demo", ["hosts": "demo.local", "port": "8080", "backend_mode": "vip"], vip: "10.0.2.9", replicas: 6, image: "img:2", env: ["A=1"], otherLabels: ["team": "x"])),
-            .taskUpdated(F.task("demo-5", of: "demo", ip: "10.0.2.5")),
+            .taskUpdated(F.task("demo-5", of: "demo", slot: 5, ip: "10.0.2.5")),
         ]
         let (_, effects, reloads) = audit(events)
         #expect(reloads.count == 1)
@@ -85,19 +85,19 @@ struct ReloadProjectionTests {
             "demo is in vip mode: image img:2 leaves upstream 10.0.2.9:8080 unchanged",
             "demo is in vip mode: env leaves upstream 10.0.2.9:8080 unchanged",
             "demo is in vip mode: non-lb labels leaves upstream 10.0.2.9:8080 unchanged",
-            "demo is in vip mode: task demo-5 leaves upstream 10.0.2.9:8080 unchanged",
+            "demo is in vip mode: task demo.5 leaves upstream 10.0.2.9:8080 unchanged",
         ])
     }
 
     @Test("vip mode: the last task stopping reloads nothing; removing the service does")
     func vipLastTask() {
         let events = Self.vipDemo
-            + (1...4).map { .taskUpdated(F.task("demo-\($0)", of: "demo", .running, desired: .shutdown, ip: "10.0.2.\($0)")) }
+            + (1...4).map { .taskUpdated(F.task("demo-\($0)", of: "demo", .running, desired: .shutdown, slot: $0, ip: "10.0.2.\($0)")) }
             + (1...4).map { .taskRemoved(TaskID("demo-\($0)")) }
             + [.serviceRemoved("s-demo")]
         let (_, effects, reloads) = audit(events)
         #expect(effects.suffix(9).map(\.isReload) == [false, false, false, false, false, false, false, false, true])
-        #expect(effects[11].reason == "demo is in vip mode: task demo-4 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[11].reason == "demo is in vip mode: task demo.4 leaves upstream 10.0.2.9:8080 unchanged")
         #expect(reloads.count == 2)
         #expect(reloads.last?.causes == [17])
         #expect(reloads.last?.diff.frontendsRemoved == [FrontendKey(cluster: "", host: "demo.local")])
@@ -116,8 +116,9 @@ struct ReloadProjectionTests {
         let (_, effects, reloads) = audit(events)
         #expect(reloads.map(\.seq) == [4])
         #expect(effects.suffix(5).allSatisfy { !$0.isReload })
-        #expect(effects[5].reason == "demo is in vip mode: task demo-1 leaves upstream 10.0.2.9:8080 unchanged")
-        #expect(effects[7].reason == "demo is in vip mode: task demo-1b leaves upstream 10.0.2.9:8080 unchanged")
+        // demo-1b takes slot 1 while the failed demo-1 is still listed: the short id tells them apart.
+        #expect(effects[5].reason == "demo is in vip mode: task demo.1 leaves upstream 10.0.2.9:8080 unchanged")
+        #expect(effects[7].reason == "demo is in vip mode: task demo.1 (demo-1b) leaves upstream 10.0.2.9:8080 unchanged")
     }
 
     @Test("vip mode: attaching and detaching the route network reloads (the VIP is created and destroyed)")
@@ -140,8 +141,8 @@ struct ReloadProjectionTests {
         let events: [ClusterEvent] = Fixture.networks
             + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
             + F.running(3, of: "web", subnet: 1)
-            + [.taskUpdated(F.task("web-2", of: "web", .running, desired: .shutdown, ip: "10.0.1.2")),
-               .taskUpdated(F.task("web-2", of: "web", .shutdown, desired: .shutdown, ip: "10.0.1.2")),
+            + [.taskUpdated(F.task("web-2", of: "web", .running, desired: .shutdown, slot: 2, ip: "10.0.1.2")),
+               .taskUpdated(F.task("web-2", of: "web", .shutdown, desired: .shutdown, slot: 2, ip: "10.0.1.2")),
                .taskRemoved("web-2")]
         let (_, effects, reloads) = audit(events)
         #expect(effects.suffix(6).map(\.isReload) == [true, true, true, true, false, false])
@@ -150,8 +151,8 @@ struct ReloadProjectionTests {
         #expect(drain.diff.upstreams == [ProxyDiff.UpstreamChange(key: FrontendKey(cluster: "", host: "web.local"), added: [],
                                                                   removed: [ProxyServer(address: "10.0.1.2:80")],
                                                                   shareBefore: 1.0 / 3, shareAfter: 0.5)])
-        #expect(effects[8].reason == "task web-2 is not running (shutdown)")
-        #expect(effects[9].reason == "task web-2 was no longer an upstream (shutdown)")
+        #expect(effects[8].reason == "task web.2 is not running (shutdown)")
+        #expect(effects[9].reason == "task web.2 was no longer an upstream (shutdown)")
     }
 
     @Test("sticky on a vip service and an invalid label change are absorbed with their reasons")

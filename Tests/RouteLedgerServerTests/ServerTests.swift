@@ -261,6 +261,13 @@ struct ServerTests {
             let events = try await client.execute(uri: "/v1/events?after=10&limit=2", method: .get)
             let page = try #require(try JSONSerialization.jsonObject(with: Data(buffer: events.body)) as? [[String: Any]])
             #expect(page.map { $0["seq"] as! Int } == [11, 12])
+            #expect(page[1]["names"] as? [String: String] == ["demo5": "demo.5", "svc-demo": "demo", "jed11c1x685a1r8acirk2ylol": "demo"],
+                    "ids kept, names added: \(page[1])")
+            let version = String((list[0]["version"] as! String).prefix(8))
+            let byVersion = try await client.execute(uri: "/v1/reloads?version=\(version)", method: .get)
+            let found = try #require(try JSONSerialization.jsonObject(with: Data(buffer: byVersion.body)) as? [[String: Any]])
+            #expect(found.map { $0["id"] as! Int } == [list[0]["id"] as! Int])
+            #expect(try await client.execute(uri: "/v1/reloads?version=xyz", method: .get).status == .badRequest)
             let effect = try jsonObject(try await client.execute(uri: "/v1/events/11/effect", method: .get))
             #expect(effect["effect"] as? String == "absorbed")
             #expect(effect["reason"] as? String == "demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged")

@@ -131,7 +131,7 @@ struct ProjectionStoreTests {
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         #expect(try log.explain(seq: 6)?.effect == .reload([2]))
-        #expect(try log.explain(seq: 7)?.effect == .absorbed("demo is in vip mode: task demo1 leaves upstream 10.0.2.9:8080 unchanged"))
+        #expect(try log.explain(seq: 7)?.effect == .absorbed("demo is in vip mode: task demo.1 leaves upstream 10.0.2.9:8080 unchanged"))
         #expect(try log.explain(seq: 11)?.effect == .absorbed("demo is in vip mode: replicas 4→6 leave upstream 10.0.2.9:8080 unchanged"))
         #expect(try log.explain(seq: 99) == nil)
     }

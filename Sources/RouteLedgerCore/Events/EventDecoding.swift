@@ -149,7 +149,8 @@ struct FieldReader {
                         _ = try within(metaKey) { try string(&r) }
                     }
                     meta = r.compactBytes(from: start, to: r.offset)
-                case "seq", "logTime", "recordedAt":
+                case "seq", "logTime", "recordedAt", "names":
+                    // What `events --json` adds: output only, so a listing can be appended again.
                     try r.skipValue()
                 default:
                     throw error("unknown field (expected id, type, time, data, meta)")

@@ -1,24 +1,25 @@
 extension ClusterEvent {
-    /// A one-line description for people: what happened, with the names that matter.
-    public var summary: String {
+    /// A one-line description for people: what happened, naming services, tasks and networks as `names`
+    /// does (learn the event into it first; ids it does not know are shown as they are).
+    public func summary(names: NameBook) -> String {
         switch self {
         case .networkCreated(let network):
-            return "network \(network.name) created\(network.ingress ? " (ingress)" : "")\(network.driver.map { " [\($0)]" } ?? "")"
+            return "network \(names.network(network.id)) created\(network.ingress ? " (ingress)" : "")\(network.driver.map { " [\($0)]" } ?? "")"
         case .networkRemoved(let id):
-            return "network \(id) removed"
+            return "network \(names.network(id)) removed"
         case .serviceCreated(let spec):
-            return "service \(spec.name) created: \(Self.describe(spec))"
+            return "service \(names.service(spec.id)) created: \(Self.describe(spec))"
         case .serviceUpdated(let spec):
-            return "service \(spec.name) updated: \(Self.describe(spec))"
+            return "service \(names.service(spec.id)) updated: \(Self.describe(spec))"
         case .serviceRemoved(let id):
-            return "service \(id) removed"
+            return "service \(names.service(id)) removed"
         case .taskUpdated(let task):
-            var text = "task \(task.id) of \(task.serviceID): \(task.state.rawValue)"
+            var text = "task \(names.task(task.id)): \(task.state.rawValue)"
             if task.desiredState != task.state { text += " (desired \(task.desiredState.rawValue))" }
             if let address = task.addresses.first { text += " at \(address.ip)" }
             return text
         case .taskRemoved(let id):
-            return "task \(id) removed"
+            return "task \(names.task(id)) removed"
         case .proxyApplied(let report):
             return "proxy \(report.proxy) applied config \(report.version.prefix(12)) for cluster \(ClusterName.display(report.cluster))"
         case .proxyRejected(let report):

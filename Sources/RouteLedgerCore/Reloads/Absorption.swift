@@ -4,6 +4,7 @@ enum Absorption {
     struct Before {
         var task: SwarmTask?
         var service: ClusterState.ServiceRecord?
+        var network: Network?
 
         init(_ event: ClusterEvent, routing: RoutingProjection) {
             switch event {
@@ -11,6 +12,7 @@ enum Absorption {
             case .taskRemoved(let id): task = routing.state.tasks[id]
             case .serviceCreated(let spec), .serviceUpdated(let spec): service = routing.state.services[spec.id]
             case .serviceRemoved(let id): service = routing.state.services[id]
+            case .networkRemoved(let id): network = routing.state.networks[id]
             default: break
             }
         }
@@ -23,9 +25,9 @@ enum Absorption {
             return taskReason(task, before: before.task, state: state, routing: routing)
         case .taskRemoved(let id):
             guard let old = before.task else { return "task \(id) is not known" }
-            if let vip = vipReason(old.serviceID, task: id, state: state, routing: routing) { return vip }
-            if !old.isRoutable { return "task \(id) was no longer an upstream (\(describe(old)))" }
-            return serviceReason(old.serviceID, task: id, state: state, routing: routing) ?? "the proxy view is unchanged"
+            if let vip = vipReason(old, state: state, routing: routing) { return vip }
+            if !old.isRoutable { return "task \(name(old, state)) was no longer an upstream (\(describe(old)))" }
+            return serviceReason(old, state: state, routing: routing) ?? "the proxy view is unchanged"
         case .serviceCreated(let spec):
             return publicationReason(spec, state: state, routing: routing)
         case .serviceUpdated(let spec):
@@ -39,7 +41,7 @@ enum Absorption {
             if network.ingress { return "network \(network.name) is the ingress network, never used for routing" }
             return "no published service with upstreams routes through network \(network.name)"
         case .networkRemoved(let id):
-            return "no published service with upstreams routed through network \(id)"
+            return "no published service with upstreams routed through network \(before.network?.name ?? id.rawValue)"
         case .proxyApplied, .proxyRejected:
             return "a proxy report: it records what a proxy ran and changes no routing"
         case .configChanged(let settings):
@@ -50,24 +52,24 @@ enum Absorption {
     private static func taskReason(_ task: SwarmTask, before old: SwarmTask?, state: ClusterState,
                                    routing: RoutingProjection) -> String {
         // In vip mode no task event reaches the proxy, the first and the last one included.
-        if let vip = vipReason(task.serviceID, task: task.id, state: state, routing: routing) { return vip }
+        if let vip = vipReason(task, state: state, routing: routing) { return vip }
         if !task.isRoutable && old?.isRoutable != true {
-            return "task \(task.id) is not running (\(describe(task)))"
+            return "task \(name(task, state)) is not running (\(describe(task)))"
         }
         if let old, old.isRoutable, task.isRoutable, old.addresses == task.addresses {
-            return "task \(task.id) still runs at the same address; only its status details changed"
+            return "task \(name(task, state)) still runs at the same address; only its status details changed"
         }
-        return serviceReason(task.serviceID, task: task.id, state: state, routing: routing) ?? "the proxy view is unchanged"
+        return serviceReason(task, state: state, routing: routing) ?? "the proxy view is unchanged"
     }
 
     /// Why a change of one of the service's tasks does not reach the proxy, when the service explains it.
-    private static func serviceReason(_ id: ServiceID, task: TaskID, state: ClusterState, routing: RoutingProjection) -> String? {
-        guard let record = state.services[id] else {
-            return "service \(id) of task \(task) is not known yet; its tasks count once it is created"
+    private static func serviceReason(_ task: SwarmTask, state: ClusterState, routing: RoutingProjection) -> String? {
+        guard let record = state.services[task.serviceID] else {
+            return "service \(task.serviceID) of task \(task.id) is not known yet; its tasks count once it is created"
         }
         let name = record.spec.name
         guard let config = record.routing else { return "service \(name) is not published (\(unpublished(record)))" }
-        guard let route = routing.route(id), let network = route.routeNetwork else {
+        guard let route = routing.route(task.serviceID), let network = route.routeNetwork else {
             return "service \(name) has no network to route through"
         }
         switch config.mode {
@@ -75,18 +77,30 @@ enum Absorption {
             // With a VIP, the callers gave ``vipReason`` already.
             return "\(name) is in vip mode, but has no VIP on network \(state.networks[network]?.name ?? network.rawValue)"
         case .task:
-            if let task = state.tasks[task], task.isRoutable, !task.addresses.contains(where: { $0.networkID == network }) {
-                return "task \(task.id) has no address on network \(state.networks[network]?.name ?? network.rawValue)"
+            if let task = state.tasks[task.id], task.isRoutable, !task.addresses.contains(where: { $0.networkID == network }) {
+                return "task \(Self.name(task, state)) has no address on network \(state.networks[network]?.name ?? network.rawValue)"
             }
             return nil
         }
     }
 
     /// Why a task of a vip-mode service with a routed VIP changes nothing; nil for any other service.
-    private static func vipReason(_ id: ServiceID, task: TaskID, state: ClusterState, routing: RoutingProjection) -> String? {
-        guard let route = routing.route(id), let config = route.routing, config.mode == .vip, let vip = route.vip,
+    private static func vipReason(_ task: SwarmTask, state: ClusterState, routing: RoutingProjection) -> String? {
+        guard let route = routing.route(task.serviceID), let config = route.routing, config.mode == .vip, let vip = route.vip,
               route.routeNetwork != nil else { return nil }
-        return "\(route.name) is in vip mode: task \(task) leaves upstream \(vip.endpoint(port: config.port)) unchanged"
+        return "\(route.name) is in vip mode: task \(name(task, state)) leaves upstream \(vip.endpoint(port: config.port)) unchanged"
+    }
+
+    /// `service.slot`, the task as `docker service ps` names it, with its short id when another task the
+    /// state knows has that name too (its predecessor in the slot, still listed).
+    private static func name(_ task: SwarmTask, _ state: ClusterState) -> String {
+        let name = NameBook.name(of: task, service: state.services[task.serviceID]?.spec.name)
+        guard task.slot != nil || task.nodeID != nil else { return name }
+        let twin = state.taskIDsByService[task.serviceID]?.contains { id in
+            guard id != task.id, let other = state.tasks[id] else { return false }
+            return task.slot != nil ? other.slot == task.slot : other.slot == nil && other.nodeID == task.nodeID
+        } ?? false
+        return twin ? "\(name) (\(task.id.rawValue.prefix(NameBook.shortID)))" : name
     }
 
     private static func publicationReason(_ spec: ServiceSpec, state: ClusterState, routing: RoutingProjection) -> String {

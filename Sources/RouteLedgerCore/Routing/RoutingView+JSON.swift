@@ -1,12 +1,12 @@
 /// The stable JSON contract of routing queries (`routes --json`, `GET /v1/routes`).
 extension RoutingView {
-    /// The view at position `seq` as the documented JSON object.
-    public func json(seq: Seq, logTime: Timestamp?) -> JSONValue {
+    /// The view at position `seq` as the documented JSON object, tasks named (`taskName`) by `names`.
+    public func json(seq: Seq, logTime: Timestamp?, names: NameBook) -> JSONValue {
         .object([
             JSONMember("seq", .number(String(seq))),
             JSONMember("logTime", logTime.map { .string($0.rfc3339) } ?? .null),
-            JSONMember("frontends", .array(frontends.map(\.json))),
-            JSONMember("defaultBackends", .array(defaultBackends.map(\.json))),
+            JSONMember("frontends", .array(frontends.map { $0.json(names: names) })),
+            JSONMember("defaultBackends", .array(defaultBackends.map { $0.json(names: names) })),
             JSONMember("diagnostics", .array(diagnostics.map(\.json))),
         ])
     }
@@ -14,7 +14,7 @@ extension RoutingView {
 
 extension Frontend {
     /// The documented JSON object of a frontend.
-    public var json: JSONValue {
+    public func json(names: NameBook) -> JSONValue {
         .object([
             JSONMember("cluster", .string(cluster)),
             JSONMember("host", .string(host)),
@@ -27,29 +27,30 @@ extension Frontend {
             })),
             JSONMember("websocketEndpoints", .array(websocketEndpoints.map(JSONValue.string))),
             JSONMember("services", .array(services.map(JSONValue.string))),
-            JSONMember("upstreams", .array(upstreams.map(\.json))),
+            JSONMember("upstreams", .array(upstreams.map { $0.json(names: names) })),
         ])
     }
 }
 
 extension DefaultBackend {
     /// The documented JSON object of a default backend.
-    public var json: JSONValue {
+    public func json(names: NameBook) -> JSONValue {
         .object([
             JSONMember("cluster", .string(cluster)),
             JSONMember("service", .string(service)),
-            JSONMember("upstreams", .array(upstreams.map(\.json))),
+            JSONMember("upstreams", .array(upstreams.map { $0.json(names: names) })),
         ])
     }
 }
 
 extension Upstream {
-    /// The documented JSON object of an upstream.
-    public var json: JSONValue {
+    /// The documented JSON object of an upstream: `task` is the task's id, `taskName` its `service.slot`.
+    public func json(names: NameBook) -> JSONValue {
         .object([
             JSONMember("address", .string(address)),
             JSONMember("service", .string(service)),
             JSONMember("task", task.map(JSONValue.string) ?? .null),
+            JSONMember("taskName", task.map { .string(names.task(TaskID($0))) } ?? .null),
             JSONMember("share", .number(JSONNumberText.share(share))),
             JSONMember("maxFails", maxFails.map { .number(String($0)) } ?? .null),
             JSONMember("failTimeout", failTimeout.map(JSONValue.string) ?? .null),

@@ -36,6 +36,7 @@ extension RouteLedger {
 
             // The same projection the store keeps, with the reasons for absorbed events that it does not store.
             var projection = ReloadProjection(settings: try log.reloadSettings())
+            var names = NameBook()
             for file in files {
                 let result = try log.append(contentsOf: try Input.read(folder + "/" + file))
                 print(String(repeating: "=", count: 78))
@@ -47,14 +48,15 @@ extension RouteLedger {
                     let typed = try event.clusterEvent
                     let step = projection.apply(RecordedEvent(seq: event.seq, id: event.id, time: event.time,
                                                               logTime: event.logTime, event: typed))
-                    print("seq \(event.seq)  \(typed.summary)")
+                    names.learn(typed)
+                    print("seq \(event.seq)  \(typed.summary(names: names))")
                     if case .absorbed(let reason) = step.effects[event.seq] { print("        -> absorbed: \(reason)") }
                     for reload in step.reloads {
-                        print("        -> reload \(reload.id): " + DiffText.lines(reload.diff.json).joined(separator: "; "))
+                        print("        -> reload \(reload.id): " + DiffText.lines(reload.diff.json, names: names).joined(separator: "; "))
                     }
                 }
                 print()
-                print(RoutingTable.render(projection.routing.view, at: "seq \(result.lastSeq)"))
+                print(RoutingTable.render(projection.routing.view, at: "seq \(result.lastSeq)", names: NameBook(projection.routing.state)))
                 print()
             }
             print("""

@@ -22,7 +22,7 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only events after this position.", valueName: "N"))
         var after: Int64 = 0
 
-        @Option(help: ArgumentHelp("At most this many events.", valueName: "N"))
+        @Option(help: ArgumentHelp(ListLimit.help, valueName: "N"))
         var limit: Int?
 
         @Option(help: ArgumentHelp("Only events of this type (repeatable), e.g. task.updated.", valueName: "type"))
@@ -31,7 +31,7 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only the events of this service (by name or id): its spec changes and its tasks.", valueName: "name"))
         var service: String?
 
-        @Flag(help: "Print the events as a JSON array.")
+        @Flag(help: "Print the events as a JSON array (each with `names`: {id: name} for the ids its data holds).")
         var json = false
 
         func validate() throws {
@@ -47,33 +47,60 @@ extension RouteLedger {
         func run() throws {
             let log = try global.openLog(create: false)
             // --seq/--at: the log as it stood then (events up to that point).
-            let last = point.seq == nil && point.at == nil ? Seq.max : try point.resolve(in: log).seq
+            let last = point.seq == nil && point.at == nil ? try log.lastSeq() : try point.resolve(in: log).seq
             var table = Table("SEQ", "LOG TIME", "TIME", "TYPE", "ID", "WHAT")
             var output = JSONArrayStream(json: json)
             let wanted = Set(type.compactMap(EventType.init(rawValue:)))
             let ofService = try service.map { try ServiceEvents(log: log, service: $0, through: last) }
-            func selected(_ event: StoredEvent) -> Bool {
-                (wanted.isEmpty || wanted.contains(event.type)) && (ofService?.contains(event) ?? true)
+            func selected(_ event: StoredEvent, _ typed: ClusterEvent?) -> Bool {
+                (wanted.isEmpty || wanted.contains(event.type)) && (ofService.map { typed.map($0.contains) ?? false } ?? true)
             }
+            // Names as they stood before the first event listed, learning every event on the way.
+            var names = try log.names(after: after, through: after)
+            let rows = ListLimit.rows(limit, json: json) ?? .max
+            var shown = 0
             var cursor = after
-            var remaining = limit ?? .max
-            while remaining > 0 && cursor < last {
-                let page = try log.events(after: cursor, limit: Int(min(Int64(min(remaining, 1_000)), last - cursor)))
+            listing: while cursor < last {
+                let page = try log.events(after: cursor, limit: Int(min(1_000, last - cursor)))
                 if page.isEmpty { break }
-                for event in page where selected(event) {
+                for event in page {
+                    if shown == rows { break listing }
+                    cursor = event.seq
+                    let typed = try? event.clusterEvent
+                    if let typed { names.learn(typed) }
+                    guard selected(event, typed) else { continue }
+                    shown += 1
                     if json {
-                        output.element(try event.json)
+                        output.element(try event.json(names: names, typed: typed))
                     } else {
-                        let summary = (try? event.clusterEvent.summary) ?? "-"
                         // The event's own time only where it differs from its log time (an earlier time, moved up).
                         table.add(String(event.seq), event.logTime.rfc3339, event.time == event.logTime ? "=" : event.time.rfc3339,
-                                  event.type.rawValue, event.id, summary)
+                                  event.type.rawValue, event.id, typed?.summary(names: names) ?? "-")
                     }
                 }
-                cursor = page.last!.seq
-                remaining -= page.count(where: selected)
             }
             if json { output.finish() } else { print(table.rows.isEmpty ? "No events." : table.rendered) }
+            if shown == rows && cursor < last {
+                ListLimit.noteLeftOut(try leftOut(after: cursor, through: last, log: log, selected: selected), "events",
+                                      more: "--after \(cursor) the next ones")
+            }
+        }
+
+        /// How many selected events come after `cursor`: counted by the store unless a service filter must read them.
+        private func leftOut(after cursor: Seq, through last: Seq, log: EventLog,
+                             selected: (StoredEvent, ClusterEvent?) -> Bool) throws -> Int {
+            guard service != nil else {
+                return try log.countEvents(after: cursor, through: last, types: Set(type.compactMap(EventType.init(rawValue:))))
+            }
+            var count = 0
+            var position = cursor
+            while position < last {
+                let page = try log.events(after: position, limit: Int(min(1_000, last - position)))
+                guard let end = page.last else { break }
+                count += page.count { selected($0, try? $0.clusterEvent) }
+                position = end.seq
+            }
+            return count
         }
     }
 }
@@ -97,8 +124,7 @@ struct ServiceEvents {
         }
     }
 
-    func contains(_ stored: StoredEvent) -> Bool {
-        guard let event = try? stored.clusterEvent else { return false }
+    func contains(_ event: ClusterEvent) -> Bool {
         switch event {
         case .serviceCreated(let spec), .serviceUpdated(let spec): return services.contains(spec.id)
         case .serviceRemoved(let id): return services.contains(id)

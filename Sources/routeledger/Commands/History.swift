@@ -89,9 +89,10 @@ extension RouteLedger {
             }
             print(first > last ? "No events in that window." : "Events \(first) through \(last):")
             if diffs.isEmpty && first <= last { print("no change to any proxy configuration") }
+            let names = diffs.isEmpty ? NameBook() : try log.names(after: start, through: end)
             for (cluster, diff) in diffs {
                 print("cluster \(ClusterName.display(cluster)):")
-                for line in DiffText.lines(diff.json) { print("  " + line) }
+                for line in DiffText.lines(diff.json, names: names) { print("  " + line) }
             }
         }
     }
@@ -210,13 +211,15 @@ extension RouteLedger {
                 print("No events in that window.")
                 return
             }
+            let names = try log.names(after: first - 1, through: last)
             if json {
                 print(JSONValue.array(events.map { replayed in
                     let (kind, reloads, reason) = EventEffect.parts(replayed.effect)
                     return .object([
                         JSONMember("seq", .number(String(replayed.event.seq))), JSONMember("type", .string(replayed.event.type.rawValue)),
                         JSONMember("logTime", .string(replayed.event.logTime.rfc3339)),
-                        JSONMember("summary", .string((try? replayed.event.clusterEvent.summary) ?? "")),
+                        JSONMember("summary", .string(replayed.event.summary(names: names))),
+                        JSONMember("names", replayed.event.namesJSON(names)),
                         JSONMember("effect", .string(kind)), JSONMember("reloads", .array(reloads.map { .number(String($0)) })),
                         JSONMember("reason", reason.map(JSONValue.string) ?? .null),
                         JSONMember("reloadsRecorded", .array(replayed.reloads.map(\.json))),
@@ -226,7 +229,7 @@ extension RouteLedger {
             }
             for replayed in events {
                 let event = replayed.event
-                print("seq \(event.seq)  \(event.logTime.rfc3339)  \((try? event.clusterEvent.summary) ?? event.type.rawValue)")
+                print("seq \(event.seq)  \(event.logTime.rfc3339)  \(event.summary(names: names))")
                 let (kind, reloads, reason) = EventEffect.parts(replayed.effect)
                 switch kind {
                 case "reload": print("        -> part of reload \(reloads.map(String.init).joined(separator: ", "))")
@@ -235,7 +238,7 @@ extension RouteLedger {
                 }
                 for reload in replayed.reloads {
                     let cluster = "cluster \(ClusterName.display(reload.cluster))"
-                    print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff.json))")
+                    print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff.json, names: names))")
                 }
             }
         }

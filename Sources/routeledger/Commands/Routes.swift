@@ -35,14 +35,16 @@ extension RouteLedger {
         func run() throws {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
-            var view = try log.projection(through: at).view
+            let projection = try log.projection(through: at)
+            let names = NameBook(projection.state)
+            var view = projection.view
             if let cluster { view = view.filtered(cluster: ClusterName.parse(cluster)) }
             if let host { view = view.filtered(host: host) }
             if let service { view = view.filtered(service: service) }
             if json {
-                print(view.json(seq: at.seq, logTime: at.logTime).formatted(pretty: true))
+                print(view.json(seq: at.seq, logTime: at.logTime, names: names).formatted(pretty: true))
             } else {
-                print(RoutingTable.render(view, at: try point.describe(at, in: log), partial: host != nil || service != nil))
+                print(RoutingTable.render(view, at: try point.describe(at, in: log), names: names, partial: host != nil || service != nil))
             }
         }
     }

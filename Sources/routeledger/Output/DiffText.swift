@@ -1,8 +1,8 @@
 import RouteLedgerCore
 
-/// A stored diff (its documented JSON) in short lines for people.
+/// A stored diff (its documented JSON) in short lines for people, networks named by `names`.
 enum DiffText {
-    static func lines(_ diff: JSONValue) -> [String] {
+    static func lines(_ diff: JSONValue, names: NameBook) -> [String] {
         var lines: [String] = []
         func frontend(_ value: JSONValue) -> String {
             let host = value["host"]?.stringValue ?? "?", path = value["path"]?.stringValue ?? "/"
@@ -25,7 +25,8 @@ enum DiffText {
             let before = list(backend["before"]), after = list(backend["after"])
             lines.append("default backend: \(before.isEmpty ? "none" : before.joined(separator: ",")) → \(after.isEmpty ? "none (503)" : after.joined(separator: ","))")
         }
-        let joined = list(diff["networksAdded"]), left = list(diff["networksRemoved"])
+        let joined = list(diff["networksAdded"]).map { names.network(NetworkID($0)) }
+        let left = list(diff["networksRemoved"]).map { names.network(NetworkID($0)) }
         if !joined.isEmpty || !left.isEmpty {
             lines.append("proxy networks: " + (joined.map { "+" + $0 } + left.map { "-" + $0 }).joined(separator: " "))
         }
@@ -33,7 +34,7 @@ enum DiffText {
     }
 
     /// One line: the lines joined.
-    static func summary(_ diff: JSONValue) -> String { lines(diff).joined(separator: "; ") }
+    static func summary(_ diff: JSONValue, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }
 
     private static func share(_ value: JSONValue) -> String? {
         guard case .number(let text) = value, let share = Double(text) else { return nil }

@@ -3,7 +3,8 @@ import RouteLedgerCore
 /// Human output of a routing view: aligned tables of frontends, default backends and diagnostics.
 enum RoutingTable {
     /// `partial`: the view was filtered to a host or a service, so a missing default backend says nothing.
-    static func render(_ view: RoutingView, at point: String, partial: Bool = false) -> String {
+    /// Tasks are named by `names` (`service.slot`).
+    static func render(_ view: RoutingView, at point: String, names: NameBook, partial: Bool = false) -> String {
         var sections: [String] = ["Routing at \(point)"]
         if view.frontends.isEmpty {
             sections.append("No frontends.")
@@ -12,7 +13,7 @@ enum RoutingTable {
             for frontend in view.frontends {
                 for (i, upstream) in frontend.upstreams.enumerated() {
                     table.add(i == 0 ? hostName(frontend) : "", i == 0 ? clusterName(frontend.cluster) : "",
-                              upstream.service, upstream.address, upstream.task ?? "(vip)", percent(upstream.share),
+                              upstream.service, upstream.address, task(upstream, names), percent(upstream.share),
                               i == 0 ? options(frontend) : "")
                 }
             }
@@ -23,7 +24,7 @@ enum RoutingTable {
             for backend in view.defaultBackends {
                 for (i, upstream) in backend.upstreams.enumerated() {
                     table.add(i == 0 ? backend.service : "", i == 0 ? clusterName(backend.cluster) : "",
-                              upstream.address, upstream.task ?? "(vip)", percent(upstream.share))
+                              upstream.address, task(upstream, names), percent(upstream.share))
                 }
             }
             sections.append(table.rendered)
@@ -38,6 +39,10 @@ enum RoutingTable {
             sections.append(table.rendered)
         }
         return sections.joined(separator: "\n\n")
+    }
+
+    private static func task(_ upstream: Upstream, _ names: NameBook) -> String {
+        upstream.task.map { names.task(TaskID($0)) } ?? "(vip)"
     }
 
     static func hostName(_ frontend: Frontend) -> String {
