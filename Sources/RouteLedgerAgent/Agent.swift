@@ -15,7 +15,7 @@ public struct AgentConfiguration: Sendable {
     public var configFile: ConfigFile
     /// How to test and reload nginx.
     public var nginx: NginxControl
-    /// The bearer token for appending `proxy.applied` / `proxy.rejected`; without one nothing is recorded.
+    /// The bearer token for appending `proxy.applied` / `proxy.rejected` / `proxy.failed`; without one nothing is recorded.
     public var token: String?
     /// This proxy's id in the reports.
     public var proxyID: String
@@ -34,6 +34,8 @@ public struct AgentConfiguration: Sendable {
     /// How much longer than `wait` a long-poll may take before the server counts as away (a report may take
     /// 10 s more than this).
     public var requestGrace: Duration
+    /// Where the agent writes its metrics (Prometheus text) after each round; nil: nowhere.
+    public var metricsFile: String?
 
     /// Creates a configuration with the documented defaults.
     public init(server: String, cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
@@ -52,6 +54,7 @@ public struct AgentConfiguration: Sendable {
         self.maxBackoff = maxBackoff
         self.requestGrace = requestGrace
         self.accessLog = nil
+        self.metricsFile = nil
     }
 
     /// The cluster's name in reports (`""` for the default cluster).
@@ -72,13 +75,14 @@ public enum AgentStep: Sendable, Equatable {
     /// The server could not be reached or answered an error; the agent retries after a delay.
     case serverAway(String)
     /// nginx could not check the version (no binary, permissions, a pid or log path): a problem of this
-    /// host, not of the configuration, so nothing is reported to the log and the version is tried again
-    /// after a delay.
+    /// host, not of the configuration, reported as `proxy.failed` (never `proxy.rejected`); the version is
+    /// tried again after a delay.
     case nginxUnavailable(version: String, error: String)
 }
 
 /// The proxy agent: long-polls its cluster's nginx configuration, writes it atomically, checks it with
-/// `nginx -t`, reloads nginx, and records `proxy.applied` or `proxy.rejected` in the log.
+/// `nginx -t`, reloads nginx, and records `proxy.applied`, `proxy.rejected` (nginx refused the
+/// configuration) or `proxy.failed` (this host could not run it) in the log.
 ///
 /// A version nginx refused is not fetched again (the agent sends it in `If-None-Match` beside the one it
 /// runs); a newer version is tried. Reports that cannot be sent wait and go with the next round.
@@ -92,6 +96,10 @@ public actor Agent {
     public private(set) var refused: String?
     private var pendingReports: [String] = []
     private var reportCounter = 0
+    /// The version whose host failure was reported last: retries of the same version report it no more.
+    private var failureReported: String?
+    /// Its rounds so far.
+    public private(set) var metrics = AgentMetrics()
 
     /// The agent's HTTP client: a refused connection fails the round at once (the agent has its own
     /// backoff) instead of being retried until the long-poll's deadline.
@@ -115,7 +123,7 @@ public actor Agent {
     /// Rounds until the task is cancelled, backing off while the server is away.
     public func run() async {
         if configuration.token == nil {
-            logger.warning("no token: proxy.applied and proxy.rejected will not be recorded in the log")
+            logger.warning("no token: proxy.applied, proxy.rejected and proxy.failed will not be recorded in the log")
         }
         var delay = configuration.initialBackoff
         while !Task.isCancelled {
@@ -148,8 +156,15 @@ public actor Agent {
         }
     }
 
-    /// One round: send waiting reports, long-poll once, apply what came.
+    /// One round: send waiting reports, long-poll once, apply what came; then count it in the metrics.
     public func step() async -> AgentStep {
+        let result = await round()
+        metrics.record(result, at: Date())
+        writeMetrics()
+        return result
+    }
+
+    private func round() async -> AgentStep {
         await flushReports()
         let fetched: (version: String, text: String)?
         do {
@@ -159,8 +174,33 @@ public actor Agent {
         }
         guard let fetched else { return .unchanged }
         let result = await apply(version: fetched.version, text: fetched.text)
+        switch result {
+        case .nginxUnavailable(let version, let error), .reloadFailed(let version, let error):
+            // Once per version: the retries that follow would only repeat it.
+            if failureReported != version {
+                failureReported = version
+                queueReport(type: "proxy.failed", version: version, error: error)
+            }
+        default:
+            failureReported = nil
+        }
         await flushReports()
         return result
+    }
+
+    /// The metrics file, replaced atomically; a failure to write it is logged, never fatal.
+    private func writeMetrics() {
+        guard let path = configuration.metricsFile else { return }
+        let text = metrics.text(running: running, refused: refused, pendingReports: pendingReports.count)
+        do {
+            // A scraper never sees half a file: written beside it, then renamed over it.
+            try ConfigFile.writeDurably(Data(text.utf8), to: path + ".tmp")
+            guard rename(path + ".tmp", path) == 0 else {
+                throw ConfigFileError(description: "cannot rename \(path).tmp to \(path): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            logger.warning("cannot write the metrics file", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
     }
 
     // MARK: - Fetch
@@ -249,9 +289,14 @@ public actor Agent {
         reportCounter += 1
         let now = Timestamp(nanosecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1e9))
         // An applied report's id is unique (a proxy may apply one version twice, e.g. after a rollback); a
-        // refusal's is the proxy's and the version's, so a version refused again is a duplicate the log
-        // stores once. Either is kept across retries, so a report re-sent after a lost answer is stored once.
-        let id = type == "proxy.rejected"
+        // refusal's or a host failure's is the proxy's and the version's, so a version refused (or failing)
+        // again is a duplicate the log stores once. Each is kept across retries, so a report re-sent after a
+        // lost answer is stored once.
+        // A host failure's id also carries its error's digest: the log stores each distinct failure of a version
+        // once (the same id with other data would be a conflict, and the batch refused).
+        let id = type == "proxy.failed"
+            ? "\(type):\(configuration.proxyID):\(configuration.cluster):\(version):\(Self.digest(error ?? ""))"
+            : type == "proxy.rejected"
             ? "\(type):\(configuration.proxyID):\(configuration.cluster):\(version)"
             : "\(type):\(configuration.proxyID):\(configuration.cluster):\(version.prefix(16)):\(now.nanosecondsSinceEpoch):\(reportCounter)"
         var data: [JSONMember] = [JSONMember("cluster", .string(configuration.reportedCluster)), JSONMember("version", .string(version)),
@@ -260,6 +305,16 @@ public actor Agent {
         let event = JSONValue.object([JSONMember("id", .string(id)), JSONMember("type", .string(type)),
                                       JSONMember("time", .string(now.rfc3339)), JSONMember("data", .object(data))])
         pendingReports.append(event.formatted(pretty: false))
+    }
+
+    /// FNV-1a, 64 bits, in hex: tells two error texts apart in a report id. Digits are left out: nginx
+    /// stamps each line with the time and its pid, which would make every retry a new failure.
+    static func digest(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 where !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
     }
 
     /// Sends the waiting reports in one append; keeps them when the server is away.

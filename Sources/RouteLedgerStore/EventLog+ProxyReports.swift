@@ -1,19 +1,32 @@
 import RouteLedgerCore
 
-/// A proxy's report that it ran, or refused, a configuration version.
+/// A proxy's report that it ran a configuration version, refused it, or could not run it on its host.
 public struct ProxyReportRecord: Sendable, Hashable {
+    /// What the proxy reported.
+    public enum Outcome: String, Sendable, Hashable {
+        /// `proxy.applied`: it runs the version.
+        case applied
+        /// `proxy.rejected`: nginx refused the configuration.
+        case rejected
+        /// `proxy.failed`: its host could not run the version (nginx missing, not allowed, a failed reload).
+        case failed
+    }
+
     /// The report's position.
     public var seq: Seq
     /// Its log time.
     public var logTime: Timestamp
-    /// `proxy.applied` (true) or `proxy.rejected` (false).
-    public var applied: Bool
+    /// Which report it is.
+    public var outcome: Outcome
     /// The report.
     public var report: ProxyReport
 
+    /// Whether the proxy runs the version.
+    public var applied: Bool { outcome == .applied }
+
     /// `{proxy, outcome, seq, logTime, error}`.
     public var json: JSONValue {
-        .object([JSONMember("proxy", .string(report.proxy)), JSONMember("outcome", .string(applied ? "applied" : "rejected")),
+        .object([JSONMember("proxy", .string(report.proxy)), JSONMember("outcome", .string(outcome.rawValue)),
                  JSONMember("seq", .number(String(seq))), JSONMember("logTime", .string(logTime.rfc3339)),
                  JSONMember("error", report.error.map(JSONValue.string) ?? .null)])
     }
@@ -31,7 +44,7 @@ extension EventLog {
             var records: [ProxyReportRecord] = []
             try connection.forEach("""
                 SELECT seq, log_time, type, data FROM events
-                WHERE type IN ('proxy.applied', 'proxy.rejected') AND seq > ? AND seq < ?
+                WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed') AND seq > ? AND seq < ?
                 ORDER BY seq
                 """, [.integer(reload.seq), .integer(until)]) { row in
                 let seq = try row.int(0)
@@ -39,8 +52,9 @@ extension EventLog {
                 guard let type = EventType(rawValue: try row.text(2)) else { return }
                 let record: ProxyReportRecord
                 switch try EventDecoder.payload(type: type, data: try row.text(3)) {
-                case .proxyApplied(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, applied: true, report: report)
-                case .proxyRejected(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, applied: false, report: report)
+                case .proxyApplied(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, outcome: .applied, report: report)
+                case .proxyRejected(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, outcome: .rejected, report: report)
+                case .proxyFailed(let report): record = ProxyReportRecord(seq: seq, logTime: logTime, outcome: .failed, report: report)
                 default: return
                 }
                 if record.report.cluster == reload.cluster && record.report.version == reload.version { records.append(record) }

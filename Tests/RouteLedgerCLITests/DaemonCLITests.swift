@@ -93,22 +93,28 @@ struct DaemonCLITests {
                                     "--nginx-bin", nginx, "--token-file", token, "--proxy-id", "edge-1", "--reload-cmd", "true"] + extra
             return try await offPool { try Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds, in: locked) }
         }
-        func reported() async throws -> String {
-            try await cli.run(["events", "--type", "proxy.rejected", "--type", "proxy.applied", "--json"]).stdout
+        func reported(_ type: String) async throws -> [[String: Any]] {
+            try json(try await cli.run(["events", "--type", type, "--json"]).stdout) as! [[String: Any]]
         }
         // nginx's default pid file is the root's: nginx -t cannot run. That is the host's problem.
         let blocked = try await agent([], as: unprivileged)
         #expect(blocked.status == 1)
         #expect(blocked.output.contains("nginx could not check") && blocked.output.contains("a problem of this host and not of the configuration"), "\(blocked.output)")
-        #expect(blocked.output.contains("nginx.pid"), "\(blocked.output)")
-        #expect(try await reported() == "[]\n", "nothing reported for a problem of the host")
+        #expect(blocked.output.contains("nginx.pid") && blocked.output.contains("reported as proxy.failed"), "\(blocked.output)")
+        #expect(try await reported("proxy.rejected").isEmpty, "a problem of the host is never the configuration's")
+        let failed = try await reported("proxy.failed")
+        #expect(failed.count == 1 && ((failed.first?["data"] as? [String: Any])?["error"] as? String)?.contains("nginx.pid") == true,
+                "reported as the host's failure: \(failed)")
+        #expect(try await agent([], as: unprivileged).status == 1)
+        #expect(try await reported("proxy.failed").count == 1, "the same failure of the same version is recorded once")
         // Its own prefix, error log and pid file reach nginx: the pid error is gone; what is left is the
         // compiled-in access log, the root's too: still the host's problem, still not reported.
         let paths = ["--nginx-arg", "-p", "--nginx-arg", prefix + "/", "--nginx-arg", "-e", "--nginx-arg", prefix + "/error.log",
                      "--nginx-arg", "-g", "--nginx-arg", "pid \(prefix)/nginx.pid;"]
         let withPaths = try await agent(paths, as: unprivileged)
         #expect(withPaths.status == 1 && !withPaths.output.contains("/run/nginx.pid") && withPaths.output.contains("nginx -t"), "\(withPaths.output)")
-        #expect(try await reported() == "[]\n")
+        #expect(try await reported("proxy.rejected").isEmpty)
+        #expect(try await reported("proxy.failed").count == 2, "another failure: recorded too")
         // With its own access log and an unprivileged port too, the unprivileged nginx checks the
         // configuration: applied, and recorded once.
         let own = paths + ["--access-log", prefix + "/access.log", "--port", String(try freeLoopbackPort()), "--address", "127.0.0.1"]

@@ -49,6 +49,8 @@ let refusals: [Refusal] = [
             field: "data.network.ingress", reason: "expected true or false, found a string"),
     Refusal(line: #"{"type":"proxy.rejected","data":{"cluster":"","version":"v1","proxy":"p1"}}"#,
             field: "data.error", reason: "required field is missing"),
+    Refusal(line: #"{"type":"proxy.failed","data":{"cluster":"","version":"v1","proxy":"p1"}}"#,
+            field: "data.error", reason: "required field is missing"),
     Refusal(line: #"{"type":"config.changed","data":{"maxWaitNanoseconds":5}}"#,
             field: "data.settleNanoseconds", reason: "required field is missing"),
     Refusal(line: #"{"type":"config.changed","data":{"settleNanoseconds":-1}}"#,
@@ -185,5 +187,17 @@ struct PayloadRoundTripTests {
             let decoded = try bytes.withUnsafeBytes { try EventDecoder.payload(type: event.type, data: $0) }
             #expect(decoded == event)
         }
+    }
+
+    @Test("proxy reports keep their kind: applied, rejected by nginx, failed on the proxy's host")
+    func proxyReports() throws {
+        let report = ProxyReport(cluster: "edge", version: "3e37c1", proxy: "edge-1", error: "nginx -t: open() failed")
+        for event in [ClusterEvent.proxyApplied(ProxyReport(cluster: "", version: "3e37c1", proxy: "p")),
+                      .proxyRejected(report), .proxyFailed(report)] {
+            let bytes = event.data.canonicalBytes
+            #expect(try bytes.withUnsafeBytes { try EventDecoder.payload(type: event.type, data: $0) } == event)
+        }
+        #expect(ClusterEvent.proxyFailed(report).summary(names: NameBook())
+                == "proxy edge-1 could not run config 3e37c1 on its host: nginx -t: open() failed")
     }
 }

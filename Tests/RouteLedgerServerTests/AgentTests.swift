@@ -50,7 +50,10 @@ struct AgentTests {
             let configuration = AgentConfiguration(
                 server: "http://127.0.0.1:\(port)", configFile: file, nginx: NginxControl(binary: nginx),
                 token: ServerFixture.token, proxyID: "proxy-a", wait: .seconds(1), requestGrace: Patience.duration)
-            let agent = Agent(configuration: configuration)
+            var withMetrics = configuration
+            withMetrics.metricsFile = fixture.directory.path("agent.prom")
+            let agent = Agent(configuration: withMetrics)
+            func metrics() -> String { (try? String(contentsOfFile: fixture.directory.path("agent.prom"), encoding: .utf8)) ?? "" }
             func post(_ lines: [String]) async throws {
                 let response = try await client.execute(uri: "/v1/events", method: .post, headers: authorized,
                                                         body: ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
@@ -85,8 +88,9 @@ struct AgentTests {
             #expect(await agent.step() == .applied(version: next.version))
             #expect(file.read()?.contains("server_name good.local;") == true)
 
-            // 5. A failed reload puts the last good file back; the version is tried again (never reported as
-            //    proxy.rejected: nginx -t accepted it) and applied once nginx reloads.
+            // 5. A failed reload puts the last good file back; the version is tried again (reported once as
+            //    proxy.failed, the host's problem, never proxy.rejected: nginx -t accepted it) and applied once
+            //    nginx reloads. The metrics say the host has a problem while it lasts.
             let applied = try #require(file.read())
             #expect(FileManager.default.createFile(atPath: fixture.directory.path("fail-reload"), contents: nil))
             try await post([service("more", host: "more.local"), task("more", ip: "10.0.7.3")])
@@ -98,14 +102,22 @@ struct AgentTests {
                 #expect(file.read() == applied)
                 #expect(!FileManager.default.fileExists(atPath: file.candidatePath))
             }
+            #expect(metrics().contains("routeledger_agent_host_problem 1\n"))
+            #expect(metrics().contains("routeledger_agent_rounds_total{outcome=\"reload_failed\"} 2\n"))
             try FileManager.default.removeItem(atPath: fixture.directory.path("fail-reload"))
             #expect(await agent.step() == .applied(version: more.version))
             #expect(await agent.step() == .unchanged)  // sends the last report
+            #expect(metrics().contains("routeledger_agent_host_problem 0\n"))
+            #expect(metrics().contains("routeledger_agent_rounds_total{outcome=\"applied\"} 3\n"))
+            #expect(metrics().contains("routeledger_agent_rounds_total{outcome=\"rejected\"} 1\n"))
+            #expect(metrics().contains("routeledger_agent_version_info{state=\"running\",version=\"\(more.version)\"} 1\n"))
+            #expect(metrics().contains("routeledger_agent_server_up 1\n"))
 
-            // The log records what the proxy ran and what it refused.
-            let reports = try fixture.log.events(after: 0).filter { $0.type == .proxyApplied || $0.type == .proxyRejected }
-            #expect(reports.map(\.type) == [.proxyApplied, .proxyRejected, .proxyApplied, .proxyApplied])
-            #expect(try fixture.log.proxyReports(for: bad).map(\.applied) == [false])
+            // The log records what the proxy ran, what it refused, and what its host could not run.
+            let reports = try fixture.log.events(after: 0).filter { [.proxyApplied, .proxyRejected, .proxyFailed].contains($0.type) }
+            #expect(reports.map(\.type) == [.proxyApplied, .proxyRejected, .proxyApplied, .proxyFailed, .proxyApplied])
+            #expect(try fixture.log.proxyReports(for: bad).map(\.outcome) == [.rejected])
+            #expect(try fixture.log.proxyReports(for: more).map(\.outcome) == [.failed, .applied])
             #expect(try fixture.log.proxyReports(for: next).map(\.report.proxy) == ["proxy-a"])
             let reloads = try String(contentsOfFile: fixture.directory.path("reloads"), encoding: .utf8)
             #expect(reloads.split(separator: "\n").count == 3)

@@ -11,7 +11,7 @@ extension ClusterEvent {
         case .configChanged(let settings):
             .object([JSONMember("settleNanoseconds", .number(String(settings.settle))),
                      JSONMember("maxWaitNanoseconds", .number(String(settings.maxWait)))])
-        case .proxyApplied(let report), .proxyRejected(let report):
+        case .proxyApplied(let report), .proxyRejected(let report), .proxyFailed(let report):
             .object([JSONMember("cluster", .string(report.cluster)), JSONMember("version", .string(report.version)),
                      JSONMember("proxy", .string(report.proxy))]
                     + (report.error.map { [JSONMember("error", .string($0))] } ?? []))

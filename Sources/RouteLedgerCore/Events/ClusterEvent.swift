@@ -9,6 +9,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, CustomStringCon
     case taskRemoved = "task.removed"
     case proxyApplied = "proxy.applied"
     case proxyRejected = "proxy.rejected"
+    case proxyFailed = "proxy.failed"
     case configChanged = "config.changed"
 
     public var description: String { rawValue }
@@ -25,6 +26,9 @@ public enum ClusterEvent: Sendable, Hashable {
     case taskRemoved(TaskID)
     case proxyApplied(ProxyReport)
     case proxyRejected(ProxyReport)
+    /// A proxy could not run a version for a reason of its own host (nginx missing or not allowed to start,
+    /// a reload that failed), not of the configuration: never a `proxy.rejected`.
+    case proxyFailed(ProxyReport)
     /// How reloads coalesce from this event on (`config --settle`): recorded in the log, so a rebuild gives
     /// the same reloads, with the same ids, forever.
     case configChanged(ReloadSettings)
@@ -41,6 +45,7 @@ public enum ClusterEvent: Sendable, Hashable {
         case .taskRemoved: .taskRemoved
         case .proxyApplied: .proxyApplied
         case .proxyRejected: .proxyRejected
+        case .proxyFailed: .proxyFailed
         case .configChanged: .configChanged
         }
     }

@@ -183,7 +183,7 @@ struct FieldReader {
             return .taskUpdated(try single("task", &r, task))
         case .taskRemoved:
             return .taskRemoved(TaskID(try single("taskId", &r, identifier)))
-        case .proxyApplied, .proxyRejected:
+        case .proxyApplied, .proxyRejected, .proxyFailed:
             return try proxyReport(type, &r)
         case .configChanged:
             return try configChange(&r)
@@ -297,7 +297,7 @@ struct FieldReader {
                 case "cluster": cluster = try string(&r)
                 case "version": version = try identifier(&r)
                 case "proxy": proxy = try identifier(&r)
-                case "error" where type == .proxyRejected: message = try string(&r)
+                case "error" where type != .proxyApplied: message = try string(&r)
                 default: try r.skipValue()
                 }
             }
@@ -309,7 +309,8 @@ struct FieldReader {
             return .proxyApplied(ProxyReport(cluster: cluster, version: version, proxy: proxy))
         }
         guard let message else { throw missing("error") }
-        return .proxyRejected(ProxyReport(cluster: cluster, version: version, proxy: proxy, error: message))
+        let report = ProxyReport(cluster: cluster, version: version, proxy: proxy, error: message)
+        return type == .proxyFailed ? .proxyFailed(report) : .proxyRejected(report)
     }
 
     /// `{"settleNanoseconds": N, "maxWaitNanoseconds": M}`: non-negative integers; `maxWaitNanoseconds`
@@ -495,6 +496,7 @@ extension EventType {
         case "network.removed": self = .networkRemoved
         case "proxy.applied": self = .proxyApplied
         case "proxy.rejected": self = .proxyRejected
+        case "proxy.failed": self = .proxyFailed
         case "config.changed": self = .configChanged
         default: return nil
         }

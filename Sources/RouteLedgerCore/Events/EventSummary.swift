@@ -24,6 +24,8 @@ extension ClusterEvent {
             return "proxy \(report.proxy) applied config \(report.version.prefix(12)) for cluster \(ClusterName.display(report.cluster))"
         case .proxyRejected(let report):
             return "proxy \(report.proxy) rejected config \(report.version.prefix(12)): \(report.error ?? "")"
+        case .proxyFailed(let report):
+            return "proxy \(report.proxy) could not run config \(report.version.prefix(12)) on its host: \(report.error ?? "")"
         case .configChanged(let settings):
             return "reload settings from here on: \(settings)"
         }

@@ -57,7 +57,7 @@ public struct ClusterState: Sendable, Hashable {
             updateTask(task)
         case .taskRemoved(let id):
             removeTask(id)
-        case .proxyApplied, .proxyRejected, .configChanged:
+        case .proxyApplied, .proxyRejected, .proxyFailed, .configChanged:
             break
         }
     }

@@ -129,7 +129,7 @@ public struct ProxyReport: Sendable, Hashable {
     public var version: String
     /// The reporting proxy's id.
     public var proxy: String
-    /// Why the proxy refused the config (`proxy.rejected` only).
+    /// Why the proxy refused the config (`proxy.rejected`), or could not run it on its host (`proxy.failed`).
     public var error: String?
 
     /// Creates a report.

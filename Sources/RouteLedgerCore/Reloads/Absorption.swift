@@ -42,7 +42,7 @@ enum Absorption {
             return "no published service with upstreams routes through network \(network.name)"
         case .networkRemoved(let id):
             return "no published service with upstreams routed through network \(before.network?.name ?? id.rawValue)"
-        case .proxyApplied, .proxyRejected:
+        case .proxyApplied, .proxyRejected, .proxyFailed:
             return "a proxy report: it records what a proxy ran and changes no routing"
         case .configChanged(let settings):
             return "reload settings from here on: \(settings); reloads before it keep their ids"

@@ -85,7 +85,7 @@ public struct RoutingProjection: Sendable {
             if let old = state.removeTask(id), old.isRoutable {
                 updateUpstreams(old.serviceID, task: id, from: old, to: nil, into: &change)
             }
-        case .proxyApplied, .proxyRejected, .configChanged:
+        case .proxyApplied, .proxyRejected, .proxyFailed, .configChanged:
             state.apply(event, seq: seq)
         }
         return change

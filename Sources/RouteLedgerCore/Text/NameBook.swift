@@ -96,7 +96,7 @@ public struct NameBook: Sendable {
         case .taskRemoved(let id):
             task(id)
             if let place = tasks[id] { service(place.service) }
-        case .proxyApplied, .proxyRejected, .configChanged: break
+        case .proxyApplied, .proxyRejected, .proxyFailed, .configChanged: break
         }
         return found
     }

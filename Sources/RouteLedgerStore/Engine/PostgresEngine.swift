@@ -221,6 +221,10 @@ struct PostgresEngine: StorageEngine {
         ("v5-configIndex", [
             "CREATE INDEX events_config ON events (seq) WHERE type = 'config.changed'",
         ]),
+        ("v6-proxyFailedIndex", [
+            "DROP INDEX events_proxy_reports",
+            "CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed')",
+        ]),
     ]
 }
 

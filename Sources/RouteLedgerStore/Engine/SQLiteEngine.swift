@@ -164,6 +164,13 @@ struct SQLiteEngine: StorageEngine {
                 CREATE INDEX events_config ON events (seq) WHERE type = 'config.changed';
                 """)
         }
+        migrator.registerMigration("v6-proxyFailedIndex") { db in
+            // `proxy.failed` (a host that could not run a version) joins the proxy reports' partial index.
+            try db.execute(sql: """
+                DROP INDEX events_proxy_reports;
+                CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed');
+                """)
+        }
         return migrator
     }
 }

@@ -13,8 +13,11 @@ extension RouteLedger {
                 in one rename, and nginx is reloaded (`nginx -s reload`, or --reload-cmd). When nginx \
                 refuses it, the last good file stays and the version is not fetched again until a newer \
                 one exists; when only the reload fails, the last good file is put back and the reload is \
-                tried again with backoff. With --token-file each outcome is appended to the log as proxy.applied or \
-                proxy.rejected, so `why` and `timeline` show which proxies ran which reload. nginx must \
+                tried again with backoff. With --token-file each outcome is appended to the log as proxy.applied, \
+                proxy.rejected (nginx refused the configuration) or proxy.failed (this host could not test or \
+                reload nginx: a missing binary, permissions; never blamed on the configuration), so `why` and \
+                `timeline` show which proxies ran which reload. --metrics-file keeps Prometheus metrics of the \
+                rounds (routeledger_agent_rounds_total{outcome}, routeledger_agent_host_problem, …). nginx must \
                 already be running (start it once on `routeledger render nginx`). While the server is \
                 away the agent retries with backoff; SIGINT or SIGTERM stops it.
 
@@ -48,8 +51,11 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("nginx's access log in the configurations it gets: an absolute path, or off (default: nginx's own).", valueName: "path"))
         var accessLog: String?
 
-        @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/proxy.rejected.", valueName: "path"))
+        @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/rejected/failed.", valueName: "path"))
         var tokenFile: String?
+
+        @Option(help: ArgumentHelp("Write metrics (Prometheus text) to this file after each round, e.g. for node_exporter's textfile collector.", valueName: "path"))
+        var metricsFile: String?
 
         @Option(help: ArgumentHelp("This proxy's id in the log (default: the host name).", valueName: "id"))
         var proxyId: String?
@@ -102,6 +108,7 @@ extension RouteLedger {
                 wait: once ? .zero : DurationText.duration(wait)!, listenPort: port, listenAddress: address)
             var agentConfiguration = configuration
             agentConfiguration.accessLog = accessLog
+            agentConfiguration.metricsFile = metricsFile
             let agent = RouteLedgerAgent.Agent(configuration: agentConfiguration, logger: logger)
             if once {
                 let step = await agent.step()
@@ -110,10 +117,10 @@ extension RouteLedger {
                 case .unchanged: print("unchanged \(await agent.running ?? "-")")
                 case .rejected(let version, let error): throw InputError("nginx refused \(version.prefix(12)): \(error)")
                 case .reloadFailed(let version, let error):
-                    throw InputError("nginx accepted \(version.prefix(12)) but did not reload (the last good file is back): \(error)")
+                    throw InputError("nginx accepted \(version.prefix(12)) but did not reload (the last good file is back\(token == nil ? "" : "; reported as proxy.failed")): \(error)")
                 case .serverAway(let reason): throw InputError("cannot reach \(server): \(reason)")
                 case .nginxUnavailable(let version, let error):
-                    throw InputError("nginx could not check \(version.prefix(12)), a problem of this host and not of the configuration (nothing was reported): \(error)")
+                    throw InputError("nginx could not check \(version.prefix(12)), a problem of this host and not of the configuration\(token == nil ? "" : " (reported as proxy.failed)"): \(error)")
                 }
                 return
             }

@@ -136,7 +136,11 @@ extension RouteLedger {
             print("\nProxies:")
             if detail.proxies.isEmpty { print("  none reported running it") }
             for record in detail.proxies {
-                let outcome = record.applied ? "applied" : "rejected: \(record.report.error ?? "")"
+                let outcome = switch record.outcome {
+                case .applied: "applied"
+                case .rejected: "rejected: \(record.report.error ?? "")"
+                case .failed: "could not run it on its host: \(record.report.error ?? "")"
+                }
                 print("  \(record.report.proxy) \(outcome) (seq \(record.seq), \(record.logTime.rfc3339))")
             }
         }
