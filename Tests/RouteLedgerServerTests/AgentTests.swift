@@ -136,7 +136,7 @@ struct AgentTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("nginx.conf")))
     }
 
-    @Test("the agent process waits out a server that is away, then applies once it answers; SIGTERM stops it")
+    @Test("the agent process waits out a server that is away, then applies once it answers; SIGTERM in a long-poll stops it with exit 0")
     func reconnects() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }
@@ -146,7 +146,8 @@ struct AgentTests {
         chmod(fixture.directory.path("token"), 0o600)
         let agent = try BackgroundProcess(Executables.url("routeledger").path, [
             "agent", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", fixture.directory.path("nginx.conf"), "--nginx-bin", nginx,
-            "--token-file", fixture.directory.path("token"), "--proxy-id", "proxy-r", "--wait", "2s"], logPath: fixture.directory.path("agent.out"))
+            // A long-poll of five minutes: SIGTERM must end it, not wait for it.
+            "--token-file", fixture.directory.path("token"), "--proxy-id", "proxy-r", "--wait", "300s"], logPath: fixture.directory.path("agent.out"))
         defer { agent.stop() }
         _ = await Patience.wait { agent.output.contains("server away, retrying") }
         #expect(agent.isRunning)
@@ -155,12 +156,25 @@ struct AgentTests {
         let server = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         let running = Task { try await server.run() }
         _ = try await Patience.wait { try !fixture.log.events(after: 29).isEmpty }
-        await server.triggerGracefulShutdown()
-        _ = await running.result
         let reports = try fixture.log.events(after: 29)
         #expect(reports.map(\.type) == [.proxyApplied], "agent output:\n\(agent.output)")
         #expect(ConfigFile(path: fixture.directory.path("nginx.conf")).version() == (try fixture.log.reloads().last?.version))
-        agent.stop()
-        #expect(!agent.isRunning)
+        // Up to date, it waits in a long-poll: SIGTERM ends it at once.
+        #expect(await Patience.wait { (try? await self.watchers(port)) == 1 }, "the agent's long-poll is open")
+        let sent = ContinuousClock.now
+        kill(agent.pid, SIGTERM)
+        #expect(await Patience.wait { !agent.isRunning })
+        print("agent stopped \(ContinuousClock.now - sent) after SIGTERM")
+        #expect(agent.exitStatus == 0, "agent output:\n\(agent.output)")
+        await server.triggerGracefulShutdown()
+        _ = await running.result
+    }
+
+    /// The server's open long-polls, from its metrics.
+    private func watchers(_ port: Int) async throws -> Int? {
+        let (status, output) = try Command.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"], timeout: 10)
+        guard status == 0 else { return nil }
+        let line = output.split(separator: "\n").first { $0.hasPrefix("routeledger_watchers ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }
     }
 }
