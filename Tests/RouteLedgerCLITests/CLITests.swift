@@ -595,6 +595,10 @@ struct ReloadCLITests {
         #expect(try await cli.run(["reloads", "--limit", "0"]).stdout.split(separator: "\n").count == 10)
         let shop = try await cli.run(["events", "--service", "shop", "--limit", "2"])
         #expect(shop.stderr == "routeledger: note: 3 more events not shown; --limit 0 shows them all, --after 17 the next ones\n")
+        let timeline = try await cli.run(["timeline", "--host", "shop.local", "--limit", "2"])
+        #expect(timeline.stderr == "routeledger: note: 3 more entries not shown; --limit 0 shows them all, --last N the newest\n")
+        let newest = try await cli.run(["timeline", "--host", "shop.local", "--last", "1"])
+        #expect(newest.stdout.split(separator: "\n").count == 2 && newest.stdout.contains("  7       22  "), "\(newest.stdout)")
         let networks = (1...150).map { i in
             #"{"id":"n\#(i)","type":"network.created","time":"2026-11-27T11:00:00Z","data":{"network":{"id":"net\#(i)","name":"net\#(i)"}}}"#
         }

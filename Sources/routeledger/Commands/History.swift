@@ -101,8 +101,9 @@ extension RouteLedger {
         static let configuration = CommandConfiguration(
             abstract: "Show the upstream servers of one host over time, with the reload that changed them.",
             discussion: """
-                Example:
+                Examples:
                   routeledger timeline --host shop.local
+                  routeledger timeline --host shop.local --last 20
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -115,8 +116,19 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("Only this service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster: String?
 
+        @Option(help: ArgumentHelp("Only the newest N entries.", valueName: "N"))
+        var last: Int?
+
+        @Option(help: ArgumentHelp(ListLimit.help, valueName: "N"))
+        var limit: Int?
+
         @Flag(help: "Print the timeline as JSON.")
         var json = false
+
+        func validate() throws {
+            if let last, last < 1 { throw ValidationError("--last must be 1 or more") }
+            if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        }
 
         func run() throws {
             let log = try global.openLog(create: false)
@@ -144,6 +156,10 @@ extension RouteLedger {
                     entries.append((reload, name, servers[name] ?? []))
                 }
             }
+            if let last { entries = Array(entries.suffix(last)) }
+            let matched = entries.count
+            if let rows = ListLimit.rows(limit, json: json) { entries = Array(entries.prefix(rows)) }
+            defer { ListLimit.noteLeftOut(matched - entries.count, "entries", more: "--last N the newest") }
             var appliedBy: [Int: [String]] = [:]
             for (reload, _, _) in entries where appliedBy[reload.id] == nil {
                 appliedBy[reload.id] = try log.proxyReports(for: reload).filter(\.applied).map(\.report.proxy)
