@@ -31,6 +31,7 @@ public struct API: Sendable {
     /// Registers every route on `router`.
     public func register(on router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in "ok\n" }
+        router.get("/readyz") { _, _ in await readiness() }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
@@ -80,6 +81,32 @@ public struct API: Sendable {
             throw APIError(.notFound, "no reload \(id)")
         }
         return .json(detail.json)
+    }
+
+    /// `GET /readyz`: 200 when the database answers and the feed has every event up to its head (after
+    /// catching up with what just arrived); 503 saying which it is not. For orchestrators' health checks.
+    func readiness() async -> Response {
+        func answer(_ status: HTTPResponse.Status, _ text: String) -> Response {
+            Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+        }
+        let started = ContinuousClock.now
+        let head: Seq
+        do {
+            head = try await offload { [log] in try log.lastSeq() }
+        } catch {
+            return answer(.serviceUnavailable, "not ready: the database does not answer: \(error)")
+        }
+        metrics.setDatabaseRoundTrip(ContinuousClock.now - started)
+        if await feed.position < head {
+            do {
+                try await feed.refresh()
+            } catch {
+                return answer(.serviceUnavailable, "not ready: the proxy feed cannot catch up: \(error)")
+            }
+        }
+        let position = await feed.position
+        guard position >= head else { return answer(.serviceUnavailable, "not ready: the proxy feed is at seq \(position) of \(head)") }
+        return answer(.ok, "ready: seq \(position)")
     }
 
     func events(_ request: Request) async throws -> Response {

@@ -62,33 +62,56 @@ public func buildApplication(log: EventLog, configuration: ServerConfiguration,
     API(log: log, feed: feed, metrics: metrics, configuration: configuration).register(on: router)
     return Application(router: router,
                        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "routeledger"),
-                       services: [FeedPoller(feed: feed, interval: configuration.pollInterval, logger: logger)],
+                       services: [FeedPoller(feed: feed, interval: configuration.pollInterval, listener: log.listenForAppends(),
+                                             metrics: metrics, logger: logger)],
                        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
                        logger: logger)
 }
 
-/// Refreshes the feed every interval, so events other processes append reach waiting proxies.
+/// Brings the feed up to the events other processes append, so they reach waiting proxies: woken by the
+/// log's append listener (PostgreSQL's LISTEN/NOTIFY: an append through another replica, or the CLI, wakes
+/// this one at its commit), and polling every interval while there is no listener (SQLite) or it is not
+/// listening (reconnecting).
 struct FeedPoller: Service {
     let feed: ProxyFeed
     let interval: Duration
+    let listener: AppendListener?
+    let metrics: ServerMetrics
     let logger: Logger
 
-    /// Polls until the server stops; then closes the feed (its long-polls answer at once). Stopping is not
+    /// Runs until the server stops; then closes the feed (its long-polls answer at once). Stopping is not
     /// an error: it returns normally, so `serve` exits 0.
     func run() async throws {
+        if let listener { metrics.watch(listener) }
         do {
             try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    try await Task.sleep(for: interval)
-                    do {
-                        try await feed.refresh()
-                    } catch {
-                        logger.error("refreshing the proxy feed failed", metadata: ["error": "\(error)"])
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let listener {
+                        group.addTask {
+                            for await _ in listener.signals { await refresh() }
+                        }
                     }
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try await Task.sleep(for: interval)
+                            if listener?.isListening != true { await refresh() }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
                 }
             }
         } catch is CancellationError {
         }
+        listener?.stop()
         await feed.close()
+    }
+
+    private func refresh() async {
+        do {
+            try await feed.refresh()
+        } catch {
+            logger.error("refreshing the proxy feed failed", metadata: ["error": "\(error)"])
+        }
     }
 }

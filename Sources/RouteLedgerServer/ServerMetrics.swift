@@ -1,5 +1,6 @@
 import Prometheus
 import RouteLedgerCore
+import RouteLedgerStore
 import Synchronization
 
 /// The server's Prometheus metrics, served at `GET /metrics` in the text exposition format.
@@ -10,7 +11,10 @@ public final class ServerMetrics: Sendable {
     private let appendDuration: DurationHistogram
     private let watchers: Gauge
     private let logSeq: Gauge
+    private let databaseRoundTrip: Gauge
     private let reloadCounters = Mutex<[String: Counter]>([:])
+    private let listener = Mutex<(up: Gauge, reconnects: Counter, counted: Int)?>(nil)
+    private let watched = Mutex<AppendListener?>(nil)
 
     /// Creates the metrics.
     public init() {
@@ -23,6 +27,8 @@ public final class ServerMetrics: Sendable {
                       .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5)])
         watchers = registry.makeGauge(descriptor: Self.name("watchers", unit: "", help: "Long-polls waiting for a new configuration."))
         logSeq = registry.makeGauge(descriptor: Self.name("log_seq", unit: "", help: "The last log position the proxy feed has folded."))
+        databaseRoundTrip = registry.makeGauge(descriptor: Self.name("database_round_trip", unit: "seconds",
+                                                                     help: "The last measured round trip of a query for the log's head."))
     }
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
@@ -52,6 +58,37 @@ public final class ServerMetrics: Sendable {
 
     func setLogSeq(_ seq: Seq) { logSeq.set(Double(seq)) }
 
+    func setDatabaseRoundTrip(_ duration: Duration) {
+        databaseRoundTrip.set(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    /// Reports `listener`'s state (PostgreSQL) at every scrape: `routeledger_listener_up` and
+    /// `routeledger_listener_reconnects_total`.
+    func watch(_ listener: AppendListener) {
+        watched.withLock { $0 = listener }
+        setListener(up: listener.isListening, reconnects: listener.reconnects)
+    }
+
+    private func setListener(up: Bool, reconnects: Int) {
+        listener.withLock { state in
+            if state == nil {
+                state = (registry.makeGauge(descriptor: Self.name("listener_up", unit: "",
+                                                                  help: "1 while the server listens for appends (PostgreSQL LISTEN); 0 while it polls.")),
+                         registry.makeCounter(descriptor: Self.name("listener_reconnects", unit: "total",
+                                                                    help: "Times the append listener listened again after losing its connection.")),
+                         0)
+            }
+            state!.up.set(Double(up ? 1 : 0))
+            if reconnects > state!.counted {
+                state!.reconnects.increment(by: Int64(reconnects - state!.counted))
+                state!.counted = reconnects
+            }
+        }
+    }
+
     /// The exposition text.
-    public func text() -> String { registry.emitToString() }
+    public func text() -> String {
+        if let listener = watched.withLock({ $0 }) { setListener(up: listener.isListening, reconnects: listener.reconnects) }
+        return registry.emitToString()
+    }
 }

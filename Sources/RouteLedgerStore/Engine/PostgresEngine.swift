@@ -22,7 +22,7 @@ struct PostgresEngine: StorageEngine {
 
     let url: PostgresURL
     let location: String
-    private let connections: PostgresConnections
+    let connections: PostgresConnections
     private let lockTimeout: TimeInterval
     /// Events per lookup and INSERT (one round trip each).
     var appendBlockSize: Int { 1000 }
@@ -225,6 +225,19 @@ struct PostgresEngine: StorageEngine {
             "DROP INDEX events_proxy_reports",
             "CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed')",
         ]),
+        // PostgreSQL only: every append, by any process on any host, wakes the servers that listen (at
+        // commit; one notification per transaction, since PostgreSQL folds equal ones).
+        ("v7-notifyAppended", [
+            """
+            CREATE FUNCTION routeledger_notify_appended() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('\(appendChannel)', '');
+                RETURN NULL;
+            END
+            $$
+            """,
+            "CREATE TRIGGER events_notify_appended AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_notify_appended()",
+        ]),
     ]
 }
 
@@ -291,6 +304,28 @@ final class PostgresConnections: @unchecked Sendable {
             throw error
         }
     }
+
+    /// A connection of its own, outside the pool, named for its `role` in `pg_stat_activity`
+    /// (`routeledger pid N on HOST listener`); give it back to ``release(_:)``.
+    func connect(role: String) async throws -> PostgresConnection {
+        let id = lock.withLock {
+            nextID += 1
+            return nextID
+        }
+        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                                                              id: id, logger: logger).get()
+        let name = String("routeledger pid \(getpid()) on \(ProcessInfo.processInfo.hostName)".prefix(63 - role.count - 1)) + " " + role
+        do {
+            _ = try await connection.query("SELECT set_config('application_name', \(name), false)", logger: logger)
+        } catch {
+            release(connection)
+            throw error
+        }
+        return connection
+    }
+
+    /// Closes a connection from ``connect(role:)``.
+    func release(_ connection: PostgresConnection) { Self.close(connection) }
 
     private func take() throws -> PostgresConnection {
         lock.lock()

@@ -1,3 +1,4 @@
+import Logging
 import RouteLedgerCore
 
 /// Where an event log lives and how it is reached: the part of the log that differs between SQLite and
@@ -23,6 +24,12 @@ protocol StorageEngine: Sendable {
     func integrityProblem() throws -> String?
     /// Maps a driver error to a ``StoreError`` naming this log.
     func map(_ error: any Error) -> StoreError
+    /// Starts listening for appends by other processes; nil when the engine cannot (its readers poll).
+    func listen(logger: Logger) -> AppendListener?
+}
+
+extension StorageEngine {
+    func listen(logger: Logger) -> AppendListener? { nil }
 }
 
 /// A value bound to a statement.

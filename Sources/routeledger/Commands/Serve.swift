@@ -16,8 +16,12 @@ extension RouteLedger {
                 Read endpoints are open; POST /v1/events needs --token-file (without it the server is \
                 read-only and answers 403). A non-loopback --listen needs a token too. Proxies long-poll \
                 GET /v1/clusters/CLUSTER/nginx.conf?wait=30s with If-None-Match: "VERSION" ("_" names \
-                the default cluster); events appended by other processes reach them within --poll. The \
-                API is described in docs/openapi.yaml.
+                the default cluster). Events appended by other processes reach them at once on PostgreSQL, \
+                where every append notifies every replica serving the same log (LISTEN/NOTIFY), and within \
+                --poll on SQLite (or on PostgreSQL while the listener reconnects). GET /healthz says the \
+                process is alive, GET /readyz that the database answers and the feed has every event (503 \
+                otherwise): use them as a Swarm or Kubernetes health check. The API is described in \
+                docs/openapi.yaml.
 
                 Examples:
                   routeledger serve
@@ -37,7 +41,7 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("The largest request body accepted, in bytes.", valueName: "bytes"))
         var maxBody = 16 << 20
 
-        @Option(help: ArgumentHelp("How often to look for events other processes appended (e.g. 100ms).", valueName: "duration"))
+        @Option(help: ArgumentHelp("How often to look for events other processes appended when nothing notifies (SQLite; PostgreSQL while reconnecting).", valueName: "duration"))
         var poll = "100ms"
 
         func validate() throws {

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Several `serve` replicas on one PostgreSQL log (issue 12): an append anywhere wakes every replica's
+/// long-polls through LISTEN/NOTIFY, a replica whose listener is cut listens again and misses nothing, and
+/// `/readyz` says whether a replica can serve.
+@Suite("replicated serving on PostgreSQL", .enabled(if: PostgresServer.shouldRun))
+struct ReplicaCLITests {
+    static func curl(_ arguments: [String]) async throws -> String {
+        try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds).output }
+    }
+
+    /// A service on `host` with one running task: one reload of the default cluster.
+    static func published(_ name: String, host: String, ip: String) -> String {
+        [#"{"id":"\#(name)-created","type":"service.created","time":"2026-11-27T12:00:00Z","data":{"service":{"id":"s-\#(name)","name":"\#(name)","labels":{"com.docker.lb.hosts":"\#(host)","com.docker.lb.port":"80"},"networks":["jed11c1x685a1r8acirk2ylol"]}}}"#,
+         #"{"id":"\#(name)-running","type":"task.updated","time":"2026-11-27T12:00:01Z","data":{"task":{"id":"\#(name)-t1","serviceId":"s-\#(name)","slot":1,"state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"\#(ip)/24"}]}}}"#,
+        ].joined(separator: "\n") + "\n"
+    }
+
+    /// A replica: `serve` on `database`, polling only once an hour, so that nothing but a notification
+    /// wakes it within a test.
+    struct Replica {
+        let process: BackgroundProcess
+        let base: String
+
+        init(_ cli: CLI, database: String, name: String, token: String) async throws {
+            let port = try freeLoopbackPort()
+            base = "http://127.0.0.1:\(port)"
+            process = try BackgroundProcess(CLI.executable.path, ["serve", "--db", database, "--listen", "127.0.0.1:\(port)", "--poll", "1h",
+                                                                  "--token-file", token],
+                                            logPath: cli.directory.appendingPathComponent("\(name).log").path)
+            let base = base
+            #expect(try await Patience.wait { try await ReplicaCLITests.curl(["\(base)/healthz"]).contains("ok") }, "\(name) listens")
+        }
+
+        /// The current version of the default cluster's configuration.
+        func etag() async throws -> String {
+            let head = try await ReplicaCLITests.curl(["-D", "-", "-o", "/dev/null", "\(base)/v1/clusters/_/nginx.conf"])
+            return try #require(head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }?.dropFirst(5)
+                .trimmingCharacters(in: .whitespaces))
+        }
+
+        /// A long-poll holding `etag`, in the background: its output is the HTTP status.
+        func longPoll(holding etag: String, _ cli: CLI, name: String) async throws -> BackgroundProcess {
+            let poll = try BackgroundProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)",
+                                                               "\(base)/v1/clusters/_/nginx.conf?wait=300s"],
+                                             logPath: cli.directory.appendingPathComponent("\(name).out").path)
+            let base = base
+            #expect(try await Patience.wait { try await ReplicaCLITests.curl(["\(base)/metrics"]).contains("routeledger_watchers 1.0") },
+                    "the long-poll waits on the replica")
+            return poll
+        }
+
+        func metric(_ name: String) async throws -> String? {
+            try await ReplicaCLITests.curl(["\(base)/metrics"]).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+                .map { String($0.dropFirst(name.count + 1)) }
+        }
+    }
+
+    @Test("an append through replica A, or by the CLI, answers a long-poll on replica B; B's listener cut off listens again and misses nothing")
+    func everyReplicaWakes() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let server = try PostgresServer.shared()
+        let database = try server.createDatabase()
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
+        let token = try cli.write("token", "replica-token\n")
+        let a = try await Replica(cli, database: database, name: "a", token: token)
+        defer { a.process.stop() }
+        let b = try await Replica(cli, database: database, name: "b", token: token)
+        defer { b.process.stop() }
+        #expect(try await Self.curl(["\(b.base)/readyz"]) == "ready: seq 10\n")
+
+        // 1. Through replica A.
+        let first = try await b.longPoll(holding: try await b.etag(), cli, name: "poll-1")
+        defer { first.stop() }
+        let posted = try await Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
+                                          "--data-binary", Self.published("one", host: "one.local", ip: "10.0.2.61"), "\(a.base)/v1/events"])
+        #expect(posted == "201")
+        #expect(await Patience.wait { !first.isRunning }, "B's long-poll was answered")
+        #expect(first.output == "200", "B served the new version")
+
+        // 2. By the CLI, no server involved.
+        let second = try await b.longPoll(holding: try await b.etag(), cli, name: "poll-2")
+        defer { second.stop() }
+        #expect(try await cli.run(["append", "-", "--db", database], stdin: Self.published("two", host: "two.local", ip: "10.0.2.62"), db: false).status == 0)
+        #expect(await Patience.wait { !second.isRunning })
+        #expect(second.output == "200")
+        #expect(try await b.metric("routeledger_listener_up") == "1.0")
+
+        // 3. B's listening connection is terminated; an append follows at once, while B reconnects.
+        let third = try await b.longPoll(holding: try await b.etag(), cli, name: "poll-3")
+        defer { third.stop() }
+        let terminated = try server.psql(PostgresServer.database(of: database), """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'routeledger pid \(b.process.pid) %listener'
+            """)
+        #expect(terminated.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "one listener per replica: \(terminated)")
+        #expect(try await cli.run(["append", "-", "--db", database], stdin: Self.published("three", host: "three.local", ip: "10.0.2.63"), db: false).status == 0)
+        #expect(await Patience.wait { !third.isRunning }, "answered after B listened again and compared the head")
+        #expect(third.output == "200")
+        let reconnected = try await Patience.wait { try await b.metric("routeledger_listener_reconnects_total") == "1" }
+        let metrics = try await Self.curl(["\(b.base)/metrics"])
+        #expect(reconnected, "\(metrics)")
+        #expect(try await Self.curl(["\(b.base)/readyz"]) == "ready: seq 16\n")
+        #expect(try await Self.curl(["\(b.base)/v1/routes"]).contains("three.local"))
+    }
+
+    @Test("/readyz: 503 naming the database while it is down, 200 again once it is back, without restarting serve")
+    func readiness() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let database = try server.createDatabase()
+        #expect(try await cli.run(["append", "data/01-default-backend.jsonl", "--db", database], db: false).status == 0)
+        let token = try cli.write("token", "replica-token\n")
+        let replica = try await Replica(cli, database: database, name: "r", token: token)
+        defer { replica.process.stop() }
+        #expect(try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 5\n")
+        #expect(try await replica.metric("routeledger_database_round_trip_seconds") != nil)
+        server.kill()
+        let down = try await Self.curl(["-w", "%{http_code}", "\(replica.base)/readyz"])
+        #expect(down.hasPrefix("not ready: the database does not answer") && down.hasSuffix("503"), "\(down)")
+        #expect(try await Self.curl(["\(replica.base)/healthz"]) == "ok\n", "alive all the same")
+        try server.restart()
+        #expect(try await Patience.wait { try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 5\n" })
+        // The listener is back too: an append by the CLI wakes a long-poll.
+        #expect(try await Patience.wait { try await replica.metric("routeledger_listener_up") == "1.0" })
+        let poll = try await replica.longPoll(holding: try await replica.etag(), cli, name: "poll")
+        defer { poll.stop() }
+        #expect(try await cli.run(["append", "-", "--db", database], stdin: Self.published("back", host: "back.local", ip: "10.0.2.64"), db: false).status == 0)
+        #expect(await Patience.wait { !poll.isRunning })
+        #expect(poll.output == "200")
+    }
+}
