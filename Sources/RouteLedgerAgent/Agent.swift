@@ -7,8 +7,11 @@ import RouteLedgerCore
 
 /// How an agent runs.
 public struct AgentConfiguration: Sendable {
-    /// The RouteLedger server, e.g. `http://127.0.0.1:7420`.
-    public var server: String
+    /// The RouteLedger servers (replicas of one log), e.g. `http://127.0.0.1:7420`: the agent sticks to one
+    /// and moves to the next when it fails.
+    public var servers: [String]
+    /// The first server.
+    public var server: String { servers[0] }
     /// The service cluster (`_` or `""`: the default cluster).
     public var cluster: String
     /// The nginx configuration file the agent owns.
@@ -41,7 +44,17 @@ public struct AgentConfiguration: Sendable {
     public init(server: String, cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
                 proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil, listenAddress: String? = nil,
                 initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30), requestGrace: Duration = .seconds(5)) {
-        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
+        self.init(servers: [server], cluster: cluster, configFile: configFile, nginx: nginx, token: token, proxyID: proxyID, wait: wait,
+                  listenPort: listenPort, listenAddress: listenAddress, initialBackoff: initialBackoff, maxBackoff: maxBackoff,
+                  requestGrace: requestGrace)
+    }
+
+    /// Creates a configuration for several servers (replicas of one log), in the order the agent tries them.
+    public init(servers: [String], cluster: String = "_", configFile: ConfigFile, nginx: NginxControl = NginxControl(), token: String? = nil,
+                proxyID: String, wait: Duration = .seconds(30), listenPort: Int? = nil, listenAddress: String? = nil,
+                initialBackoff: Duration = .milliseconds(250), maxBackoff: Duration = .seconds(30), requestGrace: Duration = .seconds(5)) {
+        precondition(!servers.isEmpty, "an agent needs a server")
+        self.servers = servers.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         self.cluster = cluster.isEmpty ? "_" : cluster
         self.configFile = configFile
         self.nginx = nginx
@@ -94,6 +107,12 @@ public actor Agent {
     public private(set) var running: String?
     /// The newest version nginx refused.
     public private(set) var refused: String?
+    /// The reload nginx's version came from, when known: a server offering an older reload lags behind.
+    public private(set) var runningReload: Int?
+    /// The server the agent uses now (an index into the configuration's servers).
+    private var current = 0
+    /// Rounds in a row that found no server answering.
+    private var awayInARow = 0
     private var pendingReports: [String] = []
     private var reportCounter = 0
     /// The version whose host failure was reported last: retries of the same version report it no more.
@@ -118,7 +137,11 @@ public actor Agent {
         self.logger = logger
         self.running = configuration.configFile.version()
         self.refused = configuration.configFile.refusedVersion()
+        self.runningReload = configuration.configFile.appliedReload()
     }
+
+    /// The server the agent uses now.
+    public var server: String { configuration.servers[current] }
 
     /// Rounds until the task is cancelled, backing off while the server is away.
     public func run() async {
@@ -130,7 +153,12 @@ public actor Agent {
             let step = await step()
             switch step {
             case .serverAway(let reason):
-                logger.warning("server away, retrying", metadata: ["reason": "\(reason)", "in": "\(delay)"])
+                // The next server at once; a pause only when every one has failed in a row.
+                guard awayInARow % configuration.servers.count == 0 else {
+                    logger.warning("server away, trying the next", metadata: ["reason": "\(reason)", "next": "\(server)"])
+                    continue
+                }
+                logger.warning("server away, retrying", metadata: ["reason": "\(reason)", "in": "\(delay)", "next": "\(server)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, configuration.maxBackoff)
             case .nginxUnavailable(let version, let error):
@@ -166,14 +194,19 @@ public actor Agent {
 
     private func round() async -> AgentStep {
         await flushReports()
-        let fetched: (version: String, text: String)?
+        let fetched: Fetched?
         do {
             fetched = try await fetch()
         } catch {
-            return .serverAway(NetworkFailure.plain(error))
+            return away("cannot reach \(server): \(NetworkFailure.plain(error))")
         }
+        awayInARow = 0
         guard let fetched else { return .unchanged }
-        let result = await apply(version: fetched.version, text: fetched.text)
+        if let offered = fetched.reload, let mine = runningReload, offered < mine {
+            // A replica whose feed lags: never go back to an older configuration than nginx runs.
+            return away("\(server) serves reload \(offered), older than reload \(mine) that nginx runs")
+        }
+        let result = await apply(version: fetched.version, text: fetched.text, reload: fetched.reload)
         switch result {
         case .nginxUnavailable(let version, let error), .reloadFailed(let version, let error):
             // Once per version: the retries that follow would only repeat it.
@@ -209,9 +242,25 @@ public actor Agent {
         let description: String
     }
 
+    /// A round without a server: the next one is tried (with several servers), and the round says why.
+    private func away(_ reason: String) -> AgentStep {
+        awayInARow += 1
+        if configuration.servers.count > 1 {
+            current = (current + 1) % configuration.servers.count
+        }
+        return .serverAway(reason)
+    }
+
+    /// A configuration a server offered: its version, text and the reload it came from.
+    struct Fetched {
+        var version: String
+        var text: String
+        var reload: Int?
+    }
+
     /// The next configuration, or nil when the long-poll ended with nothing new (304).
-    func fetch() async throws -> (version: String, text: String)? {
-        var url = "\(configuration.server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
+    func fetch() async throws -> Fetched? {
+        var url = "\(server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
         if let port = configuration.listenPort { url += "&port=\(port)" }
         if let address = configuration.listenAddress { url += "&address=\(address)" }
         if let accessLog = configuration.accessLog {
@@ -229,7 +278,8 @@ public actor Agent {
             guard let tag = response.headers.first(name: "ETag"), tag.count > 2 else {
                 throw HTTPStatusError(description: "the server's answer has no ETag")
             }
-            return (String(tag.dropFirst().dropLast()), String(buffer: body))
+            return Fetched(version: String(tag.dropFirst().dropLast()), text: String(buffer: body),
+                           reload: response.headers.first(name: "X-RouteLedger-Reload").flatMap { Int($0) })
         default:
             throw HTTPStatusError(description: "HTTP \(response.status.code): \(String(buffer: body).prefix(200))")
         }
@@ -238,7 +288,7 @@ public actor Agent {
     // MARK: - Apply
 
     /// Tests `text` with nginx, puts it in place and reloads; on any failure the last good file stays.
-    func apply(version: String, text: String) async -> AgentStep {
+    func apply(version: String, text: String, reload: Int? = nil) async -> AgentStep {
         let file = configuration.configFile
         do {
             try file.writeCandidate(text)
@@ -269,6 +319,8 @@ public actor Agent {
             return .reloadFailed(version: version, error: "reload: \(error)")
         }
         running = version
+        runningReload = reload
+        if let reload { file.recordApplied(reload: reload, version: version) }
         refused = nil
         file.recordRefused(nil)
         queueReport(type: "proxy.applied", version: version, error: nil)
@@ -320,7 +372,7 @@ public actor Agent {
     /// Sends the waiting reports in one append; keeps them when the server is away.
     private func flushReports() async {
         guard !pendingReports.isEmpty, let token = configuration.token else { return }
-        var request = HTTPClientRequest(url: "\(configuration.server)/v1/events")
+        var request = HTTPClientRequest(url: "\(server)/v1/events")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/x-ndjson")

@@ -46,6 +46,23 @@ public struct ConfigFile: Sendable {
     /// Removes a leftover candidate.
     public func discardCandidate() { unlink(candidatePath) }
 
+    /// Where the agent keeps the reload whose version nginx runs (`RELOAD VERSION`), beside the file, so a
+    /// restart still refuses a server that lags behind it.
+    public var appliedPath: String { path + ".applied" }
+
+    /// The reload the file's version came from, when recorded for that version.
+    public func appliedReload() -> Int? {
+        guard let data = FileManager.default.contents(atPath: appliedPath), let version = version() else { return nil }
+        let parts = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        guard parts.count == 2, parts[1] == version else { return nil }
+        return Int(parts[0])
+    }
+
+    /// Records that the file's version came from reload `id`.
+    public func recordApplied(reload id: Int, version: String) {
+        try? Self.writeDurably(Data("\(id) \(version)\n".utf8), to: appliedPath)
+    }
+
     /// Where the agent keeps the version nginx refused, beside the file, so a restart does not fetch and
     /// report it again.
     public var refusedPath: String { path + ".refused" }

@@ -106,6 +106,53 @@ struct ReplicaCLITests {
         #expect(try await Self.curl(["\(b.base)/v1/routes"]).contains("three.local"))
     }
 
+    @Test("an agent given two replicas and a real nginx: kill -9 the replica it is on, and the next change reaches nginx through the other",
+          .enabled(if: Nginx.shouldRun))
+    func agentFailsOver() async throws {
+        let nginx = try Nginx.binary()
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let database = try PostgresServer.shared().createDatabase()
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
+        let token = try cli.write("token", "replica-token\n")
+        let a = try await Replica(cli, database: database, name: "a", token: token)
+        defer { a.process.stop() }
+        let b = try await Replica(cli, database: database, name: "b", token: token)
+        defer { b.process.stop() }
+        // nginx on the current configuration, in a prefix of its own.
+        let prefix = cli.directory.appendingPathComponent("proxy").path + "/"
+        try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
+        let conf = prefix + "nginx.conf", port = try freeLoopbackPort()
+        let rendered = try Command.run("/bin/sh", ["-c", "'\(CLI.executable.path)' render nginx --db '\(database)' --port \(port) --address 127.0.0.1 > '\(conf)'"])
+        #expect(rendered.status == 0, "\(rendered.output)")
+        let wrapper = prefix + "nginx-wrapper"
+        try "#!/bin/sh\nexec \(nginx) -p \(prefix) -e \(prefix)error.log -g 'pid \(prefix)nginx.pid;' \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+        chmod(wrapper, 0o755)
+        let server = try BackgroundProcess(nginx, ["-p", prefix, "-e", prefix + "error.log", "-c", conf, "-g", "pid \(prefix)nginx.pid; daemon off;"],
+                                           logPath: prefix + "nginx.out")
+        defer { server.stop() }
+        let agent = try BackgroundProcess(CLI.executable.path, [
+            "agent", "--server", "\(a.base),\(b.base)", "--nginx-conf", conf, "--nginx-bin", wrapper, "--token-file", token,
+            "--proxy-id", "edge-1", "--port", String(port), "--address", "127.0.0.1", "--wait", "300s"], logPath: prefix + "agent.out")
+        defer { agent.stop() }
+        #expect(try await Patience.wait { try await a.metric("routeledger_watchers") == "1.0" }, "the agent long-polls the first replica")
+
+        kill(a.process.pid, SIGKILL)
+        let killed = ContinuousClock.now
+        #expect(try await cli.run(["append", "-", "--db", database], stdin: Self.published("after", host: "after.local", ip: "10.0.2.65"), db: false).status == 0)
+        let reloads = try json(try await cli.run(["reloads", "--last", "1", "--json", "--db", database], db: false).stdout) as! [[String: Any]]
+        let version = try #require(reloads.first?["version"] as? String)
+        let served = try await Patience.wait {
+            try await Self.curl(["-D", "-", "-o", "/dev/null", "-H", "Host: probe.invalid", "http://127.0.0.1:\(port)/"])
+                .contains("version=\(version.prefix(12))")
+        }
+        #expect(served, "nginx serves the new version; agent:\n\(agent.output.suffix(2_000))")
+        print("kill -9 of the agent's replica to nginx serving the next version: \(ContinuousClock.now - killed)")
+        let applied = try json(try await cli.run(["events", "--type", "proxy.applied", "--json", "--db", database], db: false).stdout) as! [[String: Any]]
+        #expect(applied.contains { ($0["data"] as? [String: Any])?["version"] as? String == version }, "reported through the other replica")
+        #expect(agent.isRunning)
+    }
+
     @Test("/readyz: 503 naming the database while it is down, 200 again once it is back, without restarting serve")
     func readiness() async throws {
         let cli = try CLI()

@@ -124,6 +124,55 @@ struct AgentTests {
         }
     }
 
+    @Test("several servers: the agent moves to the next when one fails, and never takes an older reload than nginx runs, also after a restart")
+    func failover() async throws {
+        let current = try ServerFixture()
+        defer { current.remove() }
+        // A replica whose feed lags: the same log without its last scenario, so its newest reload is older.
+        let lagging = try ServerFixture(scenarios: ["01-default-backend.jsonl", "02-vip-demo.jsonl", "03-canary-task.jsonl"])
+        defer { lagging.remove() }
+        let newest = try #require(try current.log.reloads().last)
+        let older = try #require(try lagging.log.reloads().last)
+        #expect(older.id < newest.id && older.version != newest.version)
+        let nginx = try standInNginx(in: current.directory)
+        let dead = "http://127.0.0.1:\(try freeLoopbackPort())"
+        let file = ConfigFile(path: current.directory.path("nginx.conf"))
+        @Sendable func agent(_ servers: [String]) -> Agent {
+            Agent(configuration: AgentConfiguration(servers: servers, configFile: file, nginx: NginxControl(binary: nginx),
+                                                    proxyID: "proxy-f", wait: .seconds(1), requestGrace: Patience.duration))
+        }
+        let currentApp = try buildApplication(log: current.log, configuration: ServerConfiguration(port: 0, token: ServerFixture.token))
+        let laggingApp = try buildApplication(log: lagging.log, configuration: ServerConfiguration(port: 0, token: ServerFixture.token))
+        try await currentApp.test(.live) { currentClient in
+            try await laggingApp.test(.live) { laggingClient in
+                let a = "http://127.0.0.1:\(try #require(currentClient.port))", b = "http://127.0.0.1:\(try #require(laggingClient.port))"
+                // A dead server first: the agent moves on and applies the newest reload from the next.
+                let first = agent([dead, a])
+                guard case .serverAway(let reason) = await first.step() else { Issue.record("the dead server answered"); return }
+                #expect(reason.hasPrefix("cannot reach \(dead)"))
+                #expect(await first.server == a)
+                #expect(await first.step() == .applied(version: newest.version))
+                #expect(await first.runningReload == newest.id)
+                let applied = try #require(file.read())
+
+                // Restarted with the dead server and the lagging replica: the older reload is refused, nginx keeps
+                // the newest (the reload it runs is kept beside the file), and the agent keeps looking.
+                let restarted = agent([dead, b])
+                #expect(await restarted.runningReload == newest.id)
+                _ = await restarted.step()
+                guard case .serverAway(let stale) = await restarted.step() else { Issue.record("the lagging replica's reload was taken"); return }
+                #expect(stale == "\(b) serves reload \(older.id), older than reload \(newest.id) that nginx runs")
+                #expect(file.read() == applied)
+                #expect(await restarted.server == dead, "it moved on")
+
+                // With a replica that is current, it is up to date.
+                let again = agent([b, a])
+                _ = await again.step()
+                #expect(await again.step() == .unchanged)
+            }
+        }
+    }
+
     @Test("a server that is away is reported as such, not as a configuration")
     func serverAway() async throws {
         let directory = try TemporaryDirectory("routeledger-agent")

@@ -21,14 +21,26 @@ extension RouteLedger {
                 already be running (start it once on `routeledger render nginx`). While the server is \
                 away the agent retries with backoff; SIGINT or SIGTERM stops it.
 
+                With several servers (replicas of one log: --server A --server B, or --server A,B) the agent \
+                sticks to one and moves to the next on a connection error, a timeout or an error answer; it \
+                pauses only when every one has failed in a row. It never goes back to an older configuration \
+                than nginx runs: a replica that serves an older reload counts as failed.
+
                 Examples:
                   routeledger agent --nginx-conf /etc/nginx/nginx.conf --token-file /etc/routeledger/token
                   routeledger agent --server http://10.0.0.5:7420 --cluster edge --nginx-conf /etc/nginx/nginx.conf \\
                       --reload-cmd 'systemctl reload nginx' --proxy-id edge-1
+                  routeledger agent --server http://10.0.0.5:7420,http://10.0.0.6:7420 --nginx-conf /etc/nginx/nginx.conf
                 """)
 
-        @Option(help: ArgumentHelp("The RouteLedger server.", valueName: "url"))
-        var server = "http://127.0.0.1:7420"
+        @Option(help: ArgumentHelp("A RouteLedger server (repeatable, or comma-separated: replicas of one log; default http://127.0.0.1:7420).", valueName: "url"))
+        var server: [String] = []
+
+        /// The servers, in the order given.
+        var servers: [String] {
+            let listed = server.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+            return listed.isEmpty ? ["http://127.0.0.1:7420"] : listed
+        }
 
         @Option(help: ArgumentHelp("The service cluster (\"_\" is the default cluster).", valueName: "name"))
         var cluster = "_"
@@ -86,7 +98,7 @@ extension RouteLedger {
             if let accessLog, !NginxSettings.isAccessLog(accessLog) {
                 throw ValidationError("--access-log \"\(accessLog)\" is not off or an absolute path of plain characters")
             }
-            guard server.hasPrefix("http://") || server.hasPrefix("https://") else {
+            for server in servers where !(server.hasPrefix("http://") || server.hasPrefix("https://")) {
                 throw ValidationError("--server \"\(server)\" is not an http:// or https:// URL")
             }
         }
@@ -101,7 +113,7 @@ extension RouteLedger {
                 throw InputError("the directory of --nginx-conf \(nginxConf) does not exist")
             }
             let configuration = AgentConfiguration(
-                server: server, cluster: cluster, configFile: ConfigFile(path: nginxConf),
+                servers: servers, cluster: cluster, configFile: ConfigFile(path: nginxConf),
                 nginx: NginxControl(binary: nginxBin, reloadCommand: reloadCmd, arguments: nginxArg), token: token,
                 proxyID: proxyId ?? ProcessInfo.processInfo.hostName,
                 // --once looks once and returns: no long-poll.
@@ -118,7 +130,7 @@ extension RouteLedger {
                 case .rejected(let version, let error): throw InputError("nginx refused \(version.prefix(12)): \(error)")
                 case .reloadFailed(let version, let error):
                     throw InputError("nginx accepted \(version.prefix(12)) but did not reload (the last good file is back\(token == nil ? "" : "; reported as proxy.failed")): \(error)")
-                case .serverAway(let reason): throw InputError("cannot reach \(server): \(reason)")
+                case .serverAway(let reason): throw InputError(reason)
                 case .nginxUnavailable(let version, let error):
                     throw InputError("nginx could not check \(version.prefix(12)), a problem of this host and not of the configuration\(token == nil ? "" : " (reported as proxy.failed)"): \(error)")
                 }
