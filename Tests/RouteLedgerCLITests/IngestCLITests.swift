@@ -60,6 +60,42 @@ struct IngestCLITests {
         await standIn.stop()
     }
 
+    @Test("two ingesters on one log (one per manager): the same Docker objects give the same ids, so each change is stored once, with no conflict",
+          arguments: CLI.engines)
+    func twoIngesters(engine: String) async throws {
+        let standIn = try await Self.standIn(serving: "01-create")
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let database = try cli.log(on: engine)
+        let ingesters = try (1...2).map { n in
+            try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", standIn.host, "--interval", "1h", "--db", database],
+                                  logPath: cli.directory.appendingPathComponent("ingest-\(n).log").path)
+        }
+        defer { for ingester in ingesters { ingester.stop() } }
+        func events() async throws -> [[String: Any]] {
+            try json(try await cli.run(["events", "--json", "--db", database], db: false).stdout) as! [[String: Any]]
+        }
+        // Both list the cluster at start; the first to append stores it, the other finds it stored.
+        #expect(await Patience.wait { ingesters.allSatisfy { $0.output.contains("following the Docker daemon") } && standIn.openEventStreams == 2 })
+        #expect(try await Patience.wait { try await events().count == 7 })
+        // A change, which both hear of at once.
+        try standIn.serve(state: Self.states.appendingPathComponent("02-scale-up"))
+        standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860}"#)
+        #expect(try await Patience.wait { try await events().count == 10 })
+        #expect(await Patience.wait { ingesters.allSatisfy { $0.output.contains("appended") || $0.output.contains("no change") } })
+        for ingester in ingesters { kill(ingester.pid, SIGTERM) }
+        #expect(await Patience.wait { ingesters.allSatisfy { !$0.isRunning } })
+        for ingester in ingesters {
+            #expect(ingester.exitStatus == 0, "\(ingester.output)")
+            #expect(!ingester.output.contains("conflict") && !ingester.output.contains("error"), "\(ingester.output)")
+        }
+        let stored = try await events()
+        #expect(stored.count == 10, "no double event")
+        #expect(Set(stored.map { $0["id"] as! String }).count == 10)
+        #expect(try await cli.run(["verify", "--db", database], db: false).status == 0)
+        await standIn.stop()
+    }
+
     @Test("following: a line per changing round, then SIGTERM stops it cleanly with exit 0")
     func follow() async throws {
         let standIn = try await Self.standIn(serving: "01-create")
