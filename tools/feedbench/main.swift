@@ -16,6 +16,8 @@ struct Options {
     var watchers = 1_000
     var hold = 10
     var synchronous = "full"
+    /// A PostgreSQL log: run the replica benchmark on it instead.
+    var postgres: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -26,8 +28,9 @@ struct Options {
             case "--rounds": rounds = Int(value) ?? rounds
             case "--watchers": watchers = Int(value) ?? watchers
             case "--hold": hold = Int(value) ?? hold
+            case "--postgres": postgres = value
             default:
-                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS]\n".utf8))
+                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS] [--postgres URL]\n".utf8))
                 exit(2)
             }
         }
@@ -35,6 +38,10 @@ struct Options {
 }
 
 let options = Options(CommandLine.arguments)
+if let postgres = options.postgres {
+    try await ReplicaBench(routeledger: options.routeledger, database: postgres, rounds: options.rounds).run()
+    exit(0)
+}
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("feed-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
 let token = "bench-token"
