@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import RouteLedgerCore
 
 /// How an agent runs.
@@ -129,6 +130,26 @@ public actor Agent {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
+    /// The agent's HTTP client for servers whose certificates `caFile` (PEM) signed, or the shared one when
+    /// nil; an error names the file and why.
+    public static func client(trusting caFile: String?) throws -> HTTPClient {
+        guard let caFile else { return client }
+        let roots: [NIOSSLCertificate]
+        do {
+            roots = try NIOSSLCertificate.fromPEMFile(caFile)
+        } catch {
+            throw ConfigFileError(description: "cannot read the CA certificates --ca-file \(caFile): \(error)")
+        }
+        guard !roots.isEmpty else { throw ConfigFileError(description: "--ca-file \(caFile) holds no PEM certificate") }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(roots)
+        configuration.tlsConfiguration = tls
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     /// Creates an agent; the version in the existing file, if any, counts as running, and the version
     /// recorded beside it as refused stays refused (a restart fetches and reports it no more).
     public init(configuration: AgentConfiguration, client: HTTPClient = Agent.client, logger: Logger = Logger(label: "routeledger.agent")) {
@@ -142,6 +163,12 @@ public actor Agent {
 
     /// The server the agent uses now.
     public var server: String { configuration.servers[current] }
+
+    /// Shuts its HTTP client down, unless it is the shared one (which lives as long as the process).
+    public func close() async {
+        guard client !== Self.client else { return }
+        try? await client.shutdown()
+    }
 
     /// Rounds until the task is cancelled, backing off while the server is away.
     public func run() async {
@@ -267,6 +294,8 @@ public actor Agent {
             url += "&access_log=\(accessLog.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? accessLog)"
         }
         var request = HTTPClientRequest(url: url)
+        // A server with --read-token-file takes the write token for reads too.
+        if let token = configuration.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let held = [running, refused].compactMap { $0 }.map { "\"\($0)\"" }
         if !held.isEmpty { request.headers.add(name: "If-None-Match", value: held.joined(separator: ", ")) }
         let response = try await client.execute(request, timeout: TimeAmount(configuration.wait + configuration.requestGrace))

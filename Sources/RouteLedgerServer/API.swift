@@ -30,8 +30,12 @@ public struct API: Sendable {
 
     /// Registers every route on `router`.
     public func register(on router: Router<BasicRequestContext>) {
+        // Open to orchestrators' health checks, whatever --read-token-file says.
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ in await readiness() }
+        if let readToken = configuration.readToken {
+            router.add(middleware: ReadAuthorization(tokens: [readToken] + (configuration.token.map { [$0] } ?? [])))
+        }
         router.get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: metrics.text())))
@@ -293,6 +297,26 @@ extension Substring {
 }
 
 /// An error answered as `{"error": "…"}` with its status.
+/// Every read (GET) needs `Authorization: Bearer TOKEN` with the read token or the write token; writes
+/// check their own token. Tokens are compared in constant time and never logged.
+struct ReadAuthorization<Context: RequestContext>: RouterMiddleware {
+    let tokens: [[UInt8]]
+
+    init(tokens: [String]) { self.tokens = tokens.map { Array($0.utf8) } }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .get else { return try await next(request, context) }
+        if let given = request.headers[.authorization], given.hasPrefix("Bearer ") {
+            let presented = Array(given.dropFirst("Bearer ".count).utf8)
+            // Every token is compared, so the time taken does not say which one nearly matched.
+            let matches = tokens.reduce(false) { found, token in constantTimeEqual(presented, token) || found }
+            if matches { return try await next(request, context) }
+        }
+        throw APIError(.unauthorized, "reads on this server need the header Authorization: Bearer TOKEN (the token in --read-token-file, or the write token)",
+                       headers: [.wwwAuthenticate: "Bearer"])
+    }
+}
+
 struct APIError: Error, HTTPResponseError {
     let status: HTTPResponse.Status
     let message: String

@@ -1,5 +1,7 @@
 import Hummingbird
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import RouteLedgerCore
 import RouteLedgerStore
 import ServiceLifecycle
@@ -12,6 +14,11 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// The bearer token that `POST /v1/events` requires; nil makes the server read-only.
     public var token: String?
+    /// The bearer token every read endpoint (the feed included) requires, besides `/healthz` and `/readyz`;
+    /// the write token is accepted too. nil: reads are open.
+    public var readToken: String?
+    /// The certificate chain and private key (PEM files) to serve HTTPS with; nil: plain HTTP.
+    public var tls: TLSFiles?
     /// The largest request body accepted, in bytes.
     public var maxBodySize: Int
     /// How often the feed looks for events appended by other processes.
@@ -31,6 +38,8 @@ public struct ServerConfiguration: Sendable {
         self.pollInterval = pollInterval
         self.maxWait = maxWait
         self.nginx = nginx
+        self.readToken = nil
+        self.tls = nil
     }
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
@@ -38,6 +47,38 @@ public struct ServerConfiguration: Sendable {
         if host == "localhost" || host == "::1" { return true }
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// The PEM files a server serves HTTPS with.
+public struct TLSFiles: Sendable {
+    /// The certificate chain (the server's certificate first).
+    public var certificate: String
+    /// The private key.
+    public var key: String
+
+    /// Names the files.
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
+    }
+
+    /// The server's TLS configuration, read from the files; an error names the file and why.
+    func configuration() throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw ServerSetupError(description: "cannot read the certificate --tls-cert \(certificate): \(error)")
+        }
+        guard !chain.isEmpty else { throw ServerSetupError(description: "--tls-cert \(certificate) holds no PEM certificate") }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ServerSetupError(description: "cannot read the private key --tls-key \(key): \(error)")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
     }
 }
 
@@ -60,7 +101,9 @@ public func buildApplication(log: EventLog, configuration: ServerConfiguration,
     let feed = try ProxyFeed(log: log, metrics: metrics, logger: logger)
     let router = Router()
     API(log: log, feed: feed, metrics: metrics, configuration: configuration).register(on: router)
+    let tls = try configuration.tls?.configuration()
     return Application(router: router,
+                       server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
                        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "routeledger"),
                        services: [FeedPoller(feed: feed, interval: configuration.pollInterval, listener: log.listenForAppends(),
                                              metrics: metrics, logger: logger)],

@@ -66,6 +66,9 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("A file holding the server's bearer token, to record proxy.applied/rejected/failed.", valueName: "path"))
         var tokenFile: String?
 
+        @Option(help: ArgumentHelp("CA certificates (PEM) that signed the servers' certificates, for https:// servers with their own CA.", valueName: "path"))
+        var caFile: String?
+
         @Option(help: ArgumentHelp("Write metrics (Prometheus text) to this file after each round, e.g. for node_exporter's textfile collector.", valueName: "path"))
         var metricsFile: String?
 
@@ -121,9 +124,16 @@ extension RouteLedger {
             var agentConfiguration = configuration
             agentConfiguration.accessLog = accessLog
             agentConfiguration.metricsFile = metricsFile
-            let agent = RouteLedgerAgent.Agent(configuration: agentConfiguration, logger: logger)
+            let agent: RouteLedgerAgent.Agent
+            do {
+                agent = RouteLedgerAgent.Agent(configuration: agentConfiguration, client: try RouteLedgerAgent.Agent.client(trusting: caFile),
+                                               logger: logger)
+            } catch {
+                throw InputError("\(error)")
+            }
             if once {
                 let step = await agent.step()
+                await agent.close()
                 switch step {
                 case .applied(let version): print("applied \(version)")
                 case .unchanged: print("unchanged \(await agent.running ?? "-")")
@@ -140,6 +150,7 @@ extension RouteLedger {
             let trap = SignalTrap(signals: [SIGINT, SIGTERM]) { task.cancel() }
             await task.value
             trap.release()
+            await agent.close()
         }
     }
 }

@@ -20,14 +20,17 @@ extension RouteLedger {
                 where every append notifies every replica serving the same log (LISTEN/NOTIFY), and within \
                 --poll on SQLite (or on PostgreSQL while the listener reconnects). GET /healthz says the \
                 process is alive, GET /readyz that the database answers and the feed has every event (503 \
-                otherwise): use them as a Swarm or Kubernetes health check. The API is described in \
-                docs/openapi.yaml.
+                otherwise): use them as a Swarm or Kubernetes health check. --tls-cert and --tls-key serve \
+                HTTPS; --read-token-file makes every other read, the feed included, need a bearer token (the \
+                read token or the write token). The API is described in docs/openapi.yaml.
 
                 Examples:
                   routeledger serve
                   routeledger serve --listen 127.0.0.1:7420 --token-file /etc/routeledger/token
                   curl -s localhost:7420/v1/routes | jq '.frontends[].host'
                   curl -si -H 'If-None-Match: "VERSION"' 'localhost:7420/v1/clusters/_/nginx.conf?wait=30s'
+                  routeledger serve --listen 0.0.0.0:7420 --tls-cert /etc/routeledger/server.pem \\
+                      --tls-key /etc/routeledger/server.key --token-file /etc/routeledger/token --read-token-file /etc/routeledger/read-token
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -38,6 +41,15 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("A file holding the bearer token that POST /v1/events requires.", valueName: "path"))
         var tokenFile: String?
 
+        @Option(help: ArgumentHelp("A file holding the bearer token every read but /healthz and /readyz requires (default: reads are open).", valueName: "path"))
+        var readTokenFile: String?
+
+        @Option(help: ArgumentHelp("The server's certificate chain (PEM), to serve HTTPS; with --tls-key.", valueName: "path"))
+        var tlsCert: String?
+
+        @Option(help: ArgumentHelp("The private key (PEM) of --tls-cert.", valueName: "path"))
+        var tlsKey: String?
+
         @Option(help: ArgumentHelp("The largest request body accepted, in bytes.", valueName: "bytes"))
         var maxBody = 16 << 20
 
@@ -47,6 +59,7 @@ extension RouteLedger {
         func validate() throws {
             guard ListenAddress(listen) != nil else { throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (e.g. 127.0.0.1:7420)") }
             guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+            guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
             guard let interval = DurationText.nanoseconds(poll), interval > 0 else {
                 throw ValidationError("--poll \"\(poll)\" is not a positive duration (e.g. 100ms)")
             }
@@ -58,13 +71,17 @@ extension RouteLedger {
             let log = try global.openLog(create: token != nil)
             var logger = Logger(label: "routeledger.server")
             logger.logLevel = global.logLevel
-            let configuration = ServerConfiguration(host: address.host, port: address.port, token: token, maxBodySize: maxBody,
+            var configuration = ServerConfiguration(host: address.host, port: address.port, token: token, maxBodySize: maxBody,
                                                     pollInterval: DurationText.duration(poll)!)
+            configuration.readToken = try readTokenFile.map(Self.readToken)
+            if let tlsCert, let tlsKey { configuration.tls = TLSFiles(certificate: tlsCert, key: tlsKey) }
             let app: Application<RouterResponder<BasicRequestContext>>
-            let mode = token == nil ? "read-only" : "writes need the bearer token"
+            let mode = (token == nil ? "read-only" : "writes need the bearer token")
+                + (configuration.readToken == nil ? "" : ", reads need a token")
+            let scheme = configuration.tls == nil ? "http" : "https"
             do {
                 app = try buildApplication(log: log, configuration: configuration, logger: logger) { [path = log.path] port in
-                    Terminal.note("serving \(path) on http://\(address.host):\(port) (\(mode)); Ctrl-C stops")
+                    Terminal.note("serving \(path) on \(scheme)://\(address.host):\(port) (\(mode)); Ctrl-C stops")
                 }
             } catch let error as ServerSetupError {
                 throw InputError(error.description)
