@@ -153,6 +153,57 @@ struct ReplicaCLITests {
         #expect(agent.isRunning)
     }
 
+    @Test("database failover: kill the primary, promote its streaming standby; appends and the feed resume without restarting serve, every acknowledged event is there, verify passes")
+    func databaseFailover() async throws {
+        let cli = try CLI()
+        defer { cli.cleanUp() }
+        let primary = try PostgresServer()
+        defer { primary.stop() }
+        let database = PostgresServer.database(of: try primary.createDatabase())
+        let standby = try primary.standby()
+        defer { standby.stop() }
+        let user = PostgresServer.superuser
+        let both = "postgres://\(user)@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/\(database)?target_session_attrs=read-write"
+        let onStandby = "postgres://\(user)@127.0.0.1:\(standby.port)/\(database)?target_session_attrs=standby"
+        func count(_ url: String) async throws -> Int? {
+            let listed = try await cli.run(["events", "--json", "--limit", "0", "--db", url], db: false)
+            return listed.status == 0 ? (try json(listed.stdout) as? [Any])?.count : nil
+        }
+        #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", both], db: false).status == 0)
+        // The standby serves reads (it has replayed the primary's WAL) and refuses writes.
+        #expect(try await Patience.wait { try await count(onStandby) == 10 })
+        let refused = try await cli.run(["append", "-", "--db", onStandby], stdin: Self.published("no", host: "no.local", ip: "10.0.2.70"), db: false)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        let token = try cli.write("token", "replica-token\n")
+        let replica = try await Replica(cli, database: both, name: "r", token: token)
+        defer { replica.process.stop() }
+        let poll = try await replica.longPoll(holding: try await replica.etag(), cli, name: "poll")
+        defer { poll.stop() }
+
+        primary.kill()
+        let killed = ContinuousClock.now
+        // With only the standby left and not yet promoted, no server is read-write: one line says so.
+        let none = try await cli.run(["append", "-", "--db", both], stdin: Self.published("no", host: "no.local", ip: "10.0.2.70"), db: false)
+        #expect(none.status == 1 && none.stderr.contains("no server is read-write"), "\(none.stderr)")
+        try standby.promote()
+        // Appends through the same serve resume on the new primary; the long-poll held before is answered.
+        var posted = ""
+        let resumed = try await Patience.wait {
+            posted = try await Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
+                                          "--data-binary", Self.published("after", host: "after.local", ip: "10.0.2.71"), "\(replica.base)/v1/events"])
+            return posted == "201"
+        }
+        #expect(resumed, "last answer \(posted); serve:\n\(replica.process.output.suffix(2_000))")
+        print("database failover: kill -9 of the primary to the first append acknowledged on the promoted standby: \(ContinuousClock.now - killed)")
+        #expect(await Patience.wait { !poll.isRunning })
+        #expect(poll.output == "200")
+        #expect(try await cli.run(["append", "-", "--db", both], stdin: Self.published("cli", host: "cli.local", ip: "10.0.2.72"), db: false).status == 0)
+        #expect(try await count(both) == 14, "every acknowledged event: 10 before, 2 through serve, 2 by the CLI")
+        let verified = try await cli.run(["verify", "--db", both], db: false)
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 14\n")
+    }
+
     @Test("/readyz: 503 naming the database while it is down, 200 again once it is back, without restarting serve")
     func readiness() async throws {
         let cli = try CLI()

@@ -74,6 +74,33 @@ public final class PostgresServer: @unchecked Sendable {
         try start()
     }
 
+    /// A streaming standby of this server: `pg_basebackup -R` of it into a directory of its own (so it
+    /// follows this server's WAL), started on a port of its own. It is read-only until ``promote()``.
+    public func standby() throws -> PostgresServer {
+        try PostgresServer(basebackupOf: self)
+    }
+
+    private init(basebackupOf primary: PostgresServer) throws {
+        bin = primary.bin
+        let temporary = try TemporaryDirectory("routeledger-pg-standby")
+        directory = temporary.url.path
+        port = try freeLoopbackPort()
+        if getuid() == 0 {
+            let chown = try Command.run("/bin/chown", ["postgres:postgres", directory])
+            guard chown.status == 0 else { throw Failure(what: "chown postgres \(directory)", output: chown.output) }
+        }
+        let backup = try Command.run(launcher, owner + ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", Self.superuser,
+                                                        "-D", "\(directory)/data", "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"], timeout: Patience.seconds)
+        guard backup.status == 0 else { throw Failure(what: "pg_basebackup", output: backup.output) }
+        try start()
+    }
+
+    /// Makes a standby the primary (`pg_promote()`, which waits until it accepts writes).
+    public func promote() throws {
+        let promoted = try psql("postgres", "SELECT pg_promote(true, \(Int(Patience.seconds)))")
+        guard promoted.contains("t") else { throw Failure(what: "pg_promote", output: promoted) }
+    }
+
     /// Starts the server (again, after ``kill(signal:)``), and waits until it accepts connections. It allows
     /// 600 connections: the whole suite runs in parallel on one server, and every open log keeps a few.
     public func start() throws {

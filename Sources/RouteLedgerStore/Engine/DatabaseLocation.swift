@@ -17,7 +17,10 @@ public enum DatabaseLocation: Sendable, Equatable {
     }
 }
 
-/// A PostgreSQL connection URL: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?host=/socket/dir&sslmode=MODE]`.
+/// A PostgreSQL connection URL: `postgres://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]…]/DATABASE[?host=/socket/dir&sslmode=MODE&target_session_attrs=ATTRS]`.
+///
+/// Several hosts are tried in order, as libpq does, until one accepts the connection and has the session
+/// attributes asked for: `read-write` finds the primary after a failover without changing the URL.
 ///
 /// The password may instead come from `$PGPASSWORD` (then it is not in the command line, where `ps` shows
 /// it). The password never appears in ``description``, which messages and logs use.
@@ -45,6 +48,33 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// A directory holding the server's unix socket (`?host=/dir`, libpq's form): then `.s.PGSQL.PORT` in it.
     public var socketDirectory: String?
     public var sslMode: SSLMode
+    /// The other TCP hosts to try, in order, after ``host``/``port`` (`HOST:PORT,HOST:PORT`).
+    public var alternates: [(host: String, port: Int)] = []
+    /// Which server a connection must reach (libpq's `target_session_attrs`; default `any`).
+    public var sessionAttributes: SessionAttributes = .any
+
+    /// libpq's `target_session_attrs`: what a server must be for a connection to stay.
+    public enum SessionAttributes: String, Sendable, CaseIterable {
+        /// Any server that accepts the connection.
+        case any
+        /// A server that accepts writes (the primary).
+        case readWrite = "read-write"
+        /// A server in read-only mode.
+        case readOnly = "read-only"
+        /// The primary.
+        case primary
+        /// A standby.
+        case standby
+    }
+
+    /// Every TCP endpoint to try, in order.
+    public var endpoints: [(host: String, port: Int)] { (host.map { [($0, port)] } ?? []) + alternates }
+
+    public static func == (lhs: PostgresURL, rhs: PostgresURL) -> Bool {
+        lhs.user == rhs.user && lhs.password == rhs.password && lhs.host == rhs.host && lhs.port == rhs.port && lhs.database == rhs.database
+            && lhs.socketDirectory == rhs.socketDirectory && lhs.sslMode == rhs.sslMode && lhs.sessionAttributes == rhs.sessionAttributes
+            && lhs.alternates.map { "\($0.host):\($0.port)" } == rhs.alternates.map { "\($0.host):\($0.port)" }
+    }
 
     static func isPostgres(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
@@ -54,6 +84,27 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.redacted(text)
         func bad(_ reason: String) -> StoreError { .badLocation("\(shown): \(reason)") }
+        // Several hosts (`h1:p1,h2:p2`) are not a URL authority Foundation parses: the first stays in the URL,
+        // the others are read here.
+        var text = text
+        var others: [(host: String, port: Int)] = []
+        if let schemeEnd = text.range(of: "://") {
+            let afterScheme = text[schemeEnd.upperBound...]
+            let authorityEnd = afterScheme.firstIndex { $0 == "/" || $0 == "?" } ?? afterScheme.endIndex
+            let authority = afterScheme[..<authorityEnd]
+            let hostsStart = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+            let hosts = authority[hostsStart...].split(separator: ",", omittingEmptySubsequences: false)
+            if hosts.count > 1 {
+                for entry in hosts.dropFirst() {
+                    let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
+                    guard !entry.isEmpty, parts.count <= 2, !parts[0].isEmpty else { throw bad("\"\(entry)\" is not HOST[:PORT] in the list of hosts") }
+                    let port = parts.count == 2 ? Int(parts[1]) : 5432
+                    guard let port, (1...65535).contains(port) else { throw bad("\"\(entry)\" has no valid port") }
+                    others.append((String(parts[0]), port))
+                }
+                text.replaceSubrange(hostsStart..<authorityEnd, with: hosts[0])
+            }
+        }
         guard let components = URLComponents(string: text), let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme) else {
             throw bad("not a URL of the form postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")
         }
@@ -71,6 +122,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         self.host = host.isEmpty ? nil : host
         socketDirectory = nil
         sslMode = .prefer
+        alternates = others
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
             switch item.name {
@@ -85,28 +137,36 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             case "port":
                 guard let port = Int(value), (1...65535).contains(port) else { throw bad("port=\(value) is not a port") }
                 self.port = port
+            case "target_session_attrs":
+                guard let attributes = SessionAttributes(rawValue: value) else {
+                    throw bad("target_session_attrs=\(value) is not one of \(SessionAttributes.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                sessionAttributes = attributes
             default:
-                throw bad("unknown parameter \(item.name) (known: host, port, sslmode)")
+                throw bad("unknown parameter \(item.name) (known: host, port, sslmode, target_session_attrs)")
             }
         }
         guard self.host != nil || socketDirectory != nil else { throw bad("names no host (postgres://USER@HOST/DATABASE, or ?host=/socket/dir)") }
+        guard others.isEmpty || socketDirectory == nil else { throw bad("several hosts and a socket directory (?host=/dir) do not go together") }
         if socketDirectory != nil { sslMode = .disable }
     }
 
-    /// Where the server is, for messages: `HOST:PORT` or the socket's path.
+    /// Where the server is, for messages: `HOST:PORT` (each, when several) or the socket's path.
     public var endpoint: String {
         if let socketDirectory { return "\(socketDirectory)/.s.PGSQL.\(port)" }
-        return "\(host ?? ""):\(port)"
+        return endpoints.map { "\($0.host):\($0.port)" }.joined(separator: ",")
     }
 
     /// The URL without the password.
     public var description: String {
         var text = "postgres://\(user)@\(host ?? "")"
         if host != nil && port != 5432 { text += ":\(port)" }
+        for other in alternates { text += "," + other.host + (other.port == 5432 ? "" : ":\(other.port)") }
         text += "/\(database)"
         var query: [String] = []
         if let socketDirectory { query.append("host=\(socketDirectory)"); if port != 5432 { query.append("port=\(port)") } }
         if sslMode != .prefer && socketDirectory == nil { query.append("sslmode=\(sslMode.rawValue)") }
+        if sessionAttributes != .any { query.append("target_session_attrs=\(sessionAttributes.rawValue)") }
         return query.isEmpty ? text : text + "?" + query.joined(separator: "&")
     }
 

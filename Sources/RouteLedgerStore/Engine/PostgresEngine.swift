@@ -96,6 +96,8 @@ struct PostgresEngine: StorageEngine {
             return .database(path: location, message: Self.describe(error, endpoint: url.endpoint))
         case is ConnectionLost:
             return .database(path: location, message: "lost the connection to the server at \(url.endpoint): what this command was writing is stored whole or not at all")
+        case let error as NoSuitableServer:
+            return .database(path: location, message: error.description)
         default:
             return .database(path: location, message: "\(error)")
         }
@@ -243,9 +245,20 @@ struct PostgresEngine: StorageEngine {
 
 /// Open connections to one database, reused across calls; a connection that met an error is closed, not
 /// reused, so the next call after a server restart connects anew.
+/// None of a URL's hosts gave a connection with the session attributes asked for: each one's reason.
+struct NoSuitableServer: Error, CustomStringConvertible {
+    let attributes: PostgresURL.SessionAttributes
+    let reasons: [String]
+
+    var description: String {
+        "no server is \(attributes == .any ? "reachable" : attributes.rawValue) (\(reasons.joined(separator: "; ")))"
+    }
+}
+
 final class PostgresConnections: @unchecked Sendable {
     private let url: PostgresURL
-    private let configuration: PostgresConnection.Configuration
+    /// One configuration per host, in the URL's order.
+    private let configurations: [(endpoint: String, configuration: PostgresConnection.Configuration)]
     private let synchronousCommit: Bool
     private let logger: Logger
     private let lock = NSLock()
@@ -257,15 +270,67 @@ final class PostgresConnections: @unchecked Sendable {
         self.url = url
         self.synchronousCommit = synchronousCommit
         self.logger = logger
-        var configuration: PostgresConnection.Configuration
         if let directory = url.socketDirectory {
-            configuration = .init(unixSocketPath: "\(directory)/.s.PGSQL.\(url.port)", username: url.user, password: url.password, database: url.database)
+            var configuration = PostgresConnection.Configuration(unixSocketPath: "\(directory)/.s.PGSQL.\(url.port)", username: url.user,
+                                                                 password: url.password, database: url.database)
+            configuration.options.connectTimeout = .seconds(10)
+            configurations = [(url.endpoint, configuration)]
         } else {
-            configuration = .init(host: url.host ?? "", port: url.port, username: url.user, password: url.password, database: url.database,
-                                  tls: try Self.tls(url.sslMode))
+            let tls = try Self.tls(url.sslMode)
+            configurations = url.endpoints.map { endpoint in
+                var configuration = PostgresConnection.Configuration(host: endpoint.host, port: endpoint.port, username: url.user,
+                                                                     password: url.password, database: url.database, tls: tls)
+                configuration.options.connectTimeout = .seconds(10)
+                return ("\(endpoint.host):\(endpoint.port)", configuration)
+            }
         }
-        configuration.options.connectTimeout = .seconds(10)
-        self.configuration = configuration
+    }
+
+    /// A connection to the first host, in the URL's order, that accepts one and has the session attributes
+    /// asked for (libpq's `target_session_attrs`). One host and `any`: its error as it is.
+    private func open(id: Int) -> EventLoopFuture<PostgresConnection> {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let attributes = url.sessionAttributes
+        let configurations = configurations
+        let logger = logger
+        if configurations.count == 1 && attributes == .any {
+            return PostgresConnection.connect(on: loop, configuration: configurations[0].configuration, id: id, logger: logger)
+        }
+        @Sendable func attempt(_ index: Int, _ reasons: [String]) -> EventLoopFuture<PostgresConnection> {
+            guard index < configurations.count else { return loop.makeFailedFuture(NoSuitableServer(attributes: attributes, reasons: reasons)) }
+            let endpoint = configurations[index].endpoint
+            return PostgresConnection.connect(on: loop, configuration: configurations[index].configuration, id: id, logger: logger)
+                .flatMap { connection in
+                    Self.mismatch(connection, attributes, logger).flatMap { mismatch in
+                        guard let mismatch else { return loop.makeSucceededFuture(connection) }
+                        Self.close(connection)
+                        return attempt(index + 1, reasons + ["\(endpoint) \(mismatch)"])
+                    }
+                }
+                .flatMapError { error in
+                    if error is NoSuitableServer { return loop.makeFailedFuture(error) }
+                    let reason = (error as? PSQLError).map { PostgresEngine.describe($0, endpoint: endpoint) } ?? "\(error)"
+                    return attempt(index + 1, reasons + [reason])
+                }
+        }
+        return attempt(0, [])
+    }
+
+    /// Why `connection`'s server is not what `attributes` asks for; nil when it is.
+    private static func mismatch(_ connection: PostgresConnection, _ attributes: PostgresURL.SessionAttributes,
+                                 _ logger: Logger) -> EventLoopFuture<String?> {
+        guard attributes != .any else { return connection.eventLoop.makeSucceededFuture(nil) }
+        return connection.query("SELECT pg_is_in_recovery(), current_setting('transaction_read_only')", logger: logger).flatMapThrowing { result in
+            guard let row = result.rows.first else { return "did not say whether it is a standby" }
+            let (recovery, readOnly) = try row.decode((Bool, String).self)
+            switch attributes {
+            case .any: return nil
+            case .readWrite: return readOnly == "on" || recovery ? "is read-only" : nil
+            case .readOnly: return readOnly == "on" || recovery ? nil : "accepts writes"
+            case .primary: return recovery ? "is a standby" : nil
+            case .standby: return recovery ? nil : "is the primary"
+            }
+        }
     }
 
     deinit {
@@ -312,8 +377,7 @@ final class PostgresConnections: @unchecked Sendable {
             nextID += 1
             return nextID
         }
-        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
-                                                              id: id, logger: logger).get()
+        let connection = try await open(id: id).get()
         let name = String("routeledger pid \(getpid()) on \(ProcessInfo.processInfo.hostName)".prefix(63 - role.count - 1)) + " " + role
         do {
             _ = try await connection.query("SELECT set_config('application_name', \(name), false)", logger: logger)
@@ -336,8 +400,7 @@ final class PostgresConnections: @unchecked Sendable {
         nextID += 1
         let id = nextID
         lock.unlock()
-        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
-                                                        id: id, logger: logger).wait()
+        let connection = try open(id: id).wait()
         let store = PostgresStoreConnection(connection, logger: logger)
         let host = ProcessInfo.processInfo.hostName
         let name = "routeledger pid \(getpid()) on \(host)".prefix(63)
