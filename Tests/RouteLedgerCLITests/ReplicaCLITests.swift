@@ -58,6 +58,12 @@ struct ReplicaCLITests {
         }
     }
 
+    /// Replicas `a` and `b` on `database`, writes with the token in the file `token`.
+    static func twoReplicas(_ cli: CLI, database: String) async throws -> (Replica, Replica) {
+        let token = try cli.write("token", "replica-token\n")
+        return (try await Replica(cli, database: database, name: "a", token: token), try await Replica(cli, database: database, name: "b", token: token))
+    }
+
     @Test("an append through replica A, or by the CLI, answers a long-poll on replica B; B's listener cut off listens again and misses nothing")
     func everyReplicaWakes() async throws {
         let cli = try CLI()
@@ -65,11 +71,8 @@ struct ReplicaCLITests {
         let server = try PostgresServer.shared()
         let database = try server.createDatabase()
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
-        let token = try cli.write("token", "replica-token\n")
-        let a = try await Replica(cli, database: database, name: "a", token: token)
-        defer { a.process.stop() }
-        let b = try await Replica(cli, database: database, name: "b", token: token)
-        defer { b.process.stop() }
+        let (a, b) = try await Self.twoReplicas(cli, database: database)
+        defer { a.process.stop(); b.process.stop() }
         #expect(try await Self.curl(["\(b.base)/readyz"]) == "ready: seq 10\n")
 
         // 1. Through replica A.
@@ -114,11 +117,9 @@ struct ReplicaCLITests {
         defer { cli.cleanUp() }
         let database = try PostgresServer.shared().createDatabase()
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
-        let token = try cli.write("token", "replica-token\n")
-        let a = try await Replica(cli, database: database, name: "a", token: token)
-        defer { a.process.stop() }
-        let b = try await Replica(cli, database: database, name: "b", token: token)
-        defer { b.process.stop() }
+        let (a, b) = try await Self.twoReplicas(cli, database: database)
+        defer { a.process.stop(); b.process.stop() }
+        let token = cli.directory.appendingPathComponent("token").path
         // nginx on the current configuration, in a prefix of its own.
         let prefix = cli.directory.appendingPathComponent("proxy").path + "/"
         try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)

@@ -58,41 +58,37 @@ public final class PostgresServer: @unchecked Sendable {
     private static let sharedServer: Result<PostgresServer, any Error> = Result { try PostgresServer() }
 
     /// Creates a cluster and starts it.
-    public init() throws {
+    public convenience init() throws {
         guard let bin = Self.binaries else { throw Missing() }
+        try self.init(bin: bin, name: "routeledger-pg") { server in
+            ["\(bin)/initdb", "-D", "\(server.directory)/data", "-U", Self.superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
+        }
+    }
+
+    /// A cluster in a new directory (the `postgres` user's, as root), whose data directory `make` (a command
+    /// run as that user) creates; then started.
+    private init(bin: String, name: String, make: (PostgresServer) -> [String]) throws {
         self.bin = bin
-        let temporary = try TemporaryDirectory("routeledger-pg")
+        let temporary = try TemporaryDirectory(name)
         directory = temporary.url.path
         port = try freeLoopbackPort()
         if getuid() == 0 {
             let chown = try Command.run("/bin/chown", ["postgres:postgres", directory])
             guard chown.status == 0 else { throw Failure(what: "chown postgres \(directory)", output: chown.output) }
         }
-        let initdb = try Command.run(launcher, owner + ["\(bin)/initdb", "-D", "\(directory)/data", "-U", Self.superuser, "-A", "trust",
-                                                        "-E", "UTF8", "--locale=C", "--no-sync"], timeout: Patience.seconds)
-        guard initdb.status == 0 else { throw Failure(what: "initdb", output: initdb.output) }
+        let command = make(self)
+        let made = try Command.run(launcher, owner + command, timeout: Patience.seconds)
+        guard made.status == 0 else { throw Failure(what: (command[0] as NSString).lastPathComponent, output: made.output) }
         try start()
     }
 
     /// A streaming standby of this server: `pg_basebackup -R` of it into a directory of its own (so it
     /// follows this server's WAL), started on a port of its own. It is read-only until ``promote()``.
     public func standby() throws -> PostgresServer {
-        try PostgresServer(basebackupOf: self)
-    }
-
-    private init(basebackupOf primary: PostgresServer) throws {
-        bin = primary.bin
-        let temporary = try TemporaryDirectory("routeledger-pg-standby")
-        directory = temporary.url.path
-        port = try freeLoopbackPort()
-        if getuid() == 0 {
-            let chown = try Command.run("/bin/chown", ["postgres:postgres", directory])
-            guard chown.status == 0 else { throw Failure(what: "chown postgres \(directory)", output: chown.output) }
+        try PostgresServer(bin: bin, name: "routeledger-pg-standby") { [port] standby in
+            ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.superuser, "-D", "\(standby.directory)/data", "-R",
+             "-X", "stream", "--checkpoint=fast", "--no-sync"]
         }
-        let backup = try Command.run(launcher, owner + ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", Self.superuser,
-                                                        "-D", "\(directory)/data", "-R", "-X", "stream", "--checkpoint=fast", "--no-sync"], timeout: Patience.seconds)
-        guard backup.status == 0 else { throw Failure(what: "pg_basebackup", output: backup.output) }
-        try start()
     }
 
     /// Makes a standby the primary (`pg_promote()`, which waits until it accepts writes).
