@@ -224,6 +224,8 @@ public actor Agent {
         let fetched: Fetched?
         do {
             fetched = try await fetch()
+        } catch let error as HTTPStatusError {
+            return away("\(server) answered \(error)")
         } catch {
             return away("cannot reach \(server): \(NetworkFailure.plain(error))")
         }

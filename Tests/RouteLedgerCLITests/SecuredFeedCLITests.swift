@@ -72,6 +72,10 @@ struct SecuredFeedCLITests {
         }
         let untrusted = try await agent([])
         #expect(untrusted.status == 1 && untrusted.output.contains("cannot reach \(base)"), "\(untrusted.output)")
+        let wrong = try cli.write("wrong-token", "not-the-token\n")
+        chmod(wrong, 0o600)
+        let refused = try await agent(["--ca-file", tls.ca, "--token-file", wrong])
+        #expect(refused.status == 1 && refused.output.contains("\(base) answered HTTP 401"), "\(refused.output)")
         let trusted = try await agent(["--ca-file", tls.ca])
         #expect(trusted.status == 0 && trusted.output.hasPrefix("applied "), "\(trusted.output)")
         let reports = try json(try await cli.run(["events", "--type", "proxy.applied", "--json"]).stdout) as! [[String: Any]]
