@@ -82,7 +82,6 @@ struct IngestCLITests {
         try standIn.serve(state: Self.states.appendingPathComponent("02-scale-up"))
         standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860}"#)
         #expect(try await Patience.wait { try await events().count == 10 })
-        #expect(await Patience.wait { ingesters.allSatisfy { $0.output.contains("appended") || $0.output.contains("no change") } })
         for ingester in ingesters { kill(ingester.pid, SIGTERM) }
         #expect(await Patience.wait { ingesters.allSatisfy { !$0.isRunning } })
         for ingester in ingesters {
