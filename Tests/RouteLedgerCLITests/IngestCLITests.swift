@@ -68,7 +68,9 @@ struct IngestCLITests {
         defer { cli.cleanUp() }
         let database = try cli.log(on: engine)
         let ingesters = try (1...2).map { n in
-            try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", standIn.host, "--interval", "1h", "--db", database],
+            // At debug level each round says what it listed and where the log ends, changed or not.
+            try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", standIn.host, "--interval", "1h", "--db", database,
+                                                        "--log-level", "debug"],
                                   logPath: cli.directory.appendingPathComponent("ingest-\(n).log").path)
         }
         defer { for ingester in ingesters { ingester.stop() } }
@@ -82,6 +84,10 @@ struct IngestCLITests {
         try standIn.serve(state: Self.states.appendingPathComponent("02-scale-up"))
         standIn.emit(#"{"Type":"service","Action":"update","Actor":{"ID":"ak7w3gjqoa3kuz8xcpnyy0pvl","Attributes":{"name":"api"}},"scope":"swarm","time":1795774860}"#)
         #expect(try await Patience.wait { try await events().count == 10 })
+        // Both had a round on the new listing that ended at seq 10: one appended the change, the other found
+        // it stored (or appended duplicates, skipped).
+        #expect(await Patience.wait { ingesters.allSatisfy { $0.output.contains("listed 4 networks, 2 services, 5 tasks") && $0.output.contains("last seq 10") } },
+                "\(ingesters.map(\.output))")
         for ingester in ingesters { kill(ingester.pid, SIGTERM) }
         #expect(await Patience.wait { ingesters.allSatisfy { !$0.isRunning } })
         for ingester in ingesters {
