@@ -97,6 +97,14 @@ struct CLI {
     enum CLIError: Error { case timeout([String]) }
 }
 
+/// `curl -s` with a bound on its own run, off the cooperative pool: its exit status and what it printed.
+func curlRun(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds) }
+}
+
+/// What `curl -s` printed.
+func curl(_ arguments: [String]) async throws -> String { try await curlRun(arguments).output }
+
 func json(_ text: String) throws -> Any {
     try JSONSerialization.jsonObject(with: Data(text.utf8))
 }

@@ -5,11 +5,6 @@ import TestSupport
 /// The daemons as an init system runs them: SIGTERM or SIGINT stops them at once, exit 0.
 @Suite("routeledger daemons and signals")
 struct DaemonCLITests {
-    /// `curl` with a bound on its own run; returns what it printed.
-    static func curl(_ arguments: [String]) async throws -> String {
-        try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds).output }
-    }
-
     @Test("serve stops on SIGTERM with a long-poll of an hour open: the poll is answered 304, exit 0; idle, SIGINT stops it too",
           arguments: [SIGTERM, SIGINT])
     func serveStops(signal: Int32) async throws {
@@ -21,16 +16,16 @@ struct DaemonCLITests {
         let serve = try BackgroundProcess(CLI.executable.path, ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)"],
                                           logPath: cli.directory.appendingPathComponent("serve.log").path)
         defer { serve.stop() }
-        #expect(try await Patience.wait { try await Self.curl(["\(base)/healthz"]).contains("ok") })
+        #expect(try await Patience.wait { try await curl(["\(base)/healthz"]).contains("ok") })
         var poll: BackgroundProcess?
         if signal == SIGTERM {
-            let head = try await Self.curl(["-D", "-", "-o", "/dev/null", "\(base)/v1/clusters/_/nginx.conf"])
+            let head = try await curl(["-D", "-", "-o", "/dev/null", "\(base)/v1/clusters/_/nginx.conf"])
             let etag = try #require(head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }?.dropFirst(5)
                 .trimmingCharacters(in: .whitespaces))
             poll = try BackgroundProcess("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "If-None-Match: \(etag)",
                                                            "\(base)/v1/clusters/_/nginx.conf?wait=3600s"],
                                          logPath: cli.directory.appendingPathComponent("poll.log").path)
-            #expect(try await Patience.wait { try await Self.curl(["\(base)/metrics"]).contains("routeledger_watchers 1.0") })
+            #expect(try await Patience.wait { try await curl(["\(base)/metrics"]).contains("routeledger_watchers 1.0") })
         }
         let sent = ContinuousClock.now
         kill(serve.pid, signal)
@@ -53,7 +48,7 @@ struct DaemonCLITests {
         let first = try BackgroundProcess(CLI.executable.path, ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)"],
                                           logPath: cli.directory.appendingPathComponent("serve.log").path)
         defer { first.stop() }
-        #expect(try await Patience.wait { try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
+        #expect(try await Patience.wait { try await curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
         #expect(first.output == "routeledger: note: serving \(cli.database) on http://127.0.0.1:\(port) (read-only); Ctrl-C stops\n",
                 "the note comes once the server listens")
         let second = try await cli.run(["serve", "--listen", "127.0.0.1:\(port)"])
@@ -74,7 +69,7 @@ struct DaemonCLITests {
         let serve = try BackgroundProcess(CLI.executable.path, ["serve", "--db", cli.database, "--listen", "127.0.0.1:\(port)", "--token-file", token],
                                           logPath: cli.directory.appendingPathComponent("serve.log").path)
         defer { serve.stop() }
-        #expect(try await Patience.wait { try await Self.curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
+        #expect(try await Patience.wait { try await curl(["http://127.0.0.1:\(port)/healthz"]).contains("ok") })
         // The proxy's own directory, owned by the unprivileged user (nobody, when the tests run as root).
         let prefix = cli.directory.appendingPathComponent("proxy").path
         try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)

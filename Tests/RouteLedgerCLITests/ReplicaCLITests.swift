@@ -7,10 +7,6 @@ import TestSupport
 /// `/readyz` says whether a replica can serve.
 @Suite("replicated serving on PostgreSQL", .enabled(if: PostgresServer.shouldRun))
 struct ReplicaCLITests {
-    static func curl(_ arguments: [String]) async throws -> String {
-        try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds).output }
-    }
-
     /// A service on `host` with one running task: one reload of the default cluster.
     static func published(_ name: String, host: String, ip: String) -> String {
         [#"{"id":"\#(name)-created","type":"service.created","time":"2026-11-27T12:00:00Z","data":{"service":{"id":"s-\#(name)","name":"\#(name)","labels":{"com.docker.lb.hosts":"\#(host)","com.docker.lb.port":"80"},"networks":["jed11c1x685a1r8acirk2ylol"]}}}"#,
@@ -31,12 +27,12 @@ struct ReplicaCLITests {
                                                                   "--token-file", token],
                                             logPath: cli.directory.appendingPathComponent("\(name).log").path)
             let base = base
-            #expect(try await Patience.wait { try await ReplicaCLITests.curl(["\(base)/healthz"]).contains("ok") }, "\(name) listens")
+            #expect(try await Patience.wait { try await curl(["\(base)/healthz"]).contains("ok") }, "\(name) listens")
         }
 
         /// The current version of the default cluster's configuration.
         func etag() async throws -> String {
-            let head = try await ReplicaCLITests.curl(["-D", "-", "-o", "/dev/null", "\(base)/v1/clusters/_/nginx.conf"])
+            let head = try await curl(["-D", "-", "-o", "/dev/null", "\(base)/v1/clusters/_/nginx.conf"])
             return try #require(head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("etag:") }?.dropFirst(5)
                 .trimmingCharacters(in: .whitespaces))
         }
@@ -47,13 +43,13 @@ struct ReplicaCLITests {
                                                                "\(base)/v1/clusters/_/nginx.conf?wait=300s"],
                                              logPath: cli.directory.appendingPathComponent("\(name).out").path)
             let base = base
-            #expect(try await Patience.wait { try await ReplicaCLITests.curl(["\(base)/metrics"]).contains("routeledger_watchers 1.0") },
+            #expect(try await Patience.wait { try await curl(["\(base)/metrics"]).contains("routeledger_watchers 1.0") },
                     "the long-poll waits on the replica")
             return poll
         }
 
         func metric(_ name: String) async throws -> String? {
-            try await ReplicaCLITests.curl(["\(base)/metrics"]).split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            try await curl(["\(base)/metrics"]).split(separator: "\n").first { $0.hasPrefix(name + " ") }
                 .map { String($0.dropFirst(name.count + 1)) }
         }
     }
@@ -73,12 +69,12 @@ struct ReplicaCLITests {
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
         let (a, b) = try await Self.twoReplicas(cli, database: database)
         defer { a.process.stop(); b.process.stop() }
-        #expect(try await Self.curl(["\(b.base)/readyz"]) == "ready: seq 10\n")
+        #expect(try await curl(["\(b.base)/readyz"]) == "ready: seq 10\n")
 
         // 1. Through replica A.
         let first = try await b.longPoll(holding: try await b.etag(), cli, name: "poll-1")
         defer { first.stop() }
-        let posted = try await Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
+        let posted = try await curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
                                           "--data-binary", Self.published("one", host: "one.local", ip: "10.0.2.61"), "\(a.base)/v1/events"])
         #expect(posted == "201")
         #expect(await Patience.wait { !first.isRunning }, "B's long-poll was answered")
@@ -103,10 +99,10 @@ struct ReplicaCLITests {
         #expect(await Patience.wait { !third.isRunning }, "answered after B listened again and compared the head")
         #expect(third.output == "200")
         let reconnected = try await Patience.wait { try await b.metric("routeledger_listener_reconnects_total") == "1" }
-        let metrics = try await Self.curl(["\(b.base)/metrics"])
+        let metrics = try await curl(["\(b.base)/metrics"])
         #expect(reconnected, "\(metrics)")
-        #expect(try await Self.curl(["\(b.base)/readyz"]) == "ready: seq 16\n")
-        #expect(try await Self.curl(["\(b.base)/v1/routes"]).contains("three.local"))
+        #expect(try await curl(["\(b.base)/readyz"]) == "ready: seq 16\n")
+        #expect(try await curl(["\(b.base)/v1/routes"]).contains("three.local"))
     }
 
     @Test("an agent given two replicas and a real nginx: kill -9 the replica it is on, and the next change reaches nginx through the other",
@@ -144,7 +140,7 @@ struct ReplicaCLITests {
         let reloads = try json(try await cli.run(["reloads", "--last", "1", "--json", "--db", database], db: false).stdout) as! [[String: Any]]
         let version = try #require(reloads.first?["version"] as? String)
         let served = try await Patience.wait {
-            try await Self.curl(["-D", "-", "-o", "/dev/null", "-H", "Host: probe.invalid", "http://127.0.0.1:\(port)/"])
+            try await curl(["-D", "-", "-o", "/dev/null", "-H", "Host: probe.invalid", "http://127.0.0.1:\(port)/"])
                 .contains("version=\(version.prefix(12))")
         }
         #expect(served, "nginx serves the new version; agent:\n\(agent.output.suffix(2_000))")
@@ -190,7 +186,7 @@ struct ReplicaCLITests {
         // Appends through the same serve resume on the new primary; the long-poll held before is answered.
         var posted = ""
         let resumed = try await Patience.wait {
-            posted = try await Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
+            posted = try await curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer replica-token",
                                           "--data-binary", Self.published("after", host: "after.local", ip: "10.0.2.71"), "\(replica.base)/v1/events"])
             return posted == "201"
         }
@@ -202,7 +198,7 @@ struct ReplicaCLITests {
         #expect(try await count(both) == 14, "every acknowledged event: 10 before, 2 through serve, 2 by the CLI")
         let verified = try await cli.run(["verify", "--db", both], db: false)
         #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
-        #expect(try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 14\n")
+        #expect(try await curl(["\(replica.base)/readyz"]) == "ready: seq 14\n")
     }
 
     @Test("/readyz: 503 naming the database while it is down, 200 again once it is back, without restarting serve")
@@ -216,14 +212,14 @@ struct ReplicaCLITests {
         let token = try cli.write("token", "replica-token\n")
         let replica = try await Replica(cli, database: database, name: "r", token: token)
         defer { replica.process.stop() }
-        #expect(try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 5\n")
+        #expect(try await curl(["\(replica.base)/readyz"]) == "ready: seq 5\n")
         #expect(try await replica.metric("routeledger_database_round_trip_seconds") != nil)
         server.kill()
-        let down = try await Self.curl(["-w", "%{http_code}", "\(replica.base)/readyz"])
+        let down = try await curl(["-w", "%{http_code}", "\(replica.base)/readyz"])
         #expect(down.hasPrefix("not ready: the database does not answer") && down.hasSuffix("503"), "\(down)")
-        #expect(try await Self.curl(["\(replica.base)/healthz"]) == "ok\n", "alive all the same")
+        #expect(try await curl(["\(replica.base)/healthz"]) == "ok\n", "alive all the same")
         try server.restart()
-        #expect(try await Patience.wait { try await Self.curl(["\(replica.base)/readyz"]) == "ready: seq 5\n" })
+        #expect(try await Patience.wait { try await curl(["\(replica.base)/readyz"]) == "ready: seq 5\n" })
         // The listener is back too: an append by the CLI wakes a long-poll.
         #expect(try await Patience.wait { try await replica.metric("routeledger_listener_up") == "1.0" })
         let poll = try await replica.longPoll(holding: try await replica.etag(), cli, name: "poll")

@@ -24,10 +24,6 @@ struct SecuredFeedCLITests {
         return (path("ca.pem"), path("server.pem"), path("server.key"))
     }
 
-    static func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds) }
-    }
-
     @Test("HTTPS with a CA made here: a client without the CA is refused; reads need the read (or write) token, a wrong one gets 401; the agent with --ca-file applies; no token in the log")
     func securedFeed() async throws {
         let cli = try CLI()
@@ -44,13 +40,13 @@ struct SecuredFeedCLITests {
                                                                 "--log-level", "debug"],
                                           logPath: cli.directory.appendingPathComponent("serve.log").path)
         defer { serve.stop() }
-        #expect(try await Patience.wait { try await Self.curl(["--cacert", tls.ca, "\(base)/healthz"]).output == "ok\n" }, "\(serve.output)")
+        #expect(try await Patience.wait { try await curlRun(["--cacert", tls.ca, "\(base)/healthz"]).output == "ok\n" }, "\(serve.output)")
         #expect(serve.output.contains("on https://127.0.0.1:\(port)"))
 
         // Without the CA, curl refuses the server's certificate (exit 60).
-        #expect(try await Self.curl(["\(base)/healthz"]).status == 60)
+        #expect(try await curlRun(["\(base)/healthz"]).status == 60)
         func status(_ path: String, token: String?, method: String = "GET") async throws -> String {
-            try await Self.curl(["--cacert", tls.ca, "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
+            try await curlRun(["--cacert", tls.ca, "-o", "/dev/null", "-w", "%{http_code}", "-X", method]
                                 + (token.map { ["-H", "Authorization: Bearer \($0)"] } ?? []) + ["\(base)\(path)"]).output
         }
         #expect(try await status("/readyz", token: nil) == "200", "health checks need no token")
