@@ -28,7 +28,7 @@ struct RouteLedger: AsyncParsableCommand {
                       Serve.self, Agent.self, Ingest.self, Copy.self])
 
     /// What `--version` prints: the release, and the formats a log written by it carries.
-    static let version = "routeledger 0.11.0 (event format v1, routing rules v\(RoutingRules.version))"
+    static let version = "routeledger 0.12.0 (event format v1, routing rules v\(RoutingRules.version))"
 
     /// Runs a command; maps user errors to exit 1 with one line on stderr and usage errors to exit 2.
     static func main() async {

@@ -221,7 +221,7 @@ struct CLITests {
         let intact = try await cli.run(["verify"])
         #expect(intact.status == 0)
         let printed = intact.stdout.split(separator: "\n").map(String.init)
-        #expect(printed.first == "ok: 5 events, hash chain intact through seq 5; reload records follow routing rules v2")
+        #expect(printed.first == "ok: 5 events, hash chain intact through seq 5; reload records follow routing rules v3")
         let anchor = try #require(printed.last.flatMap { $0.hasPrefix("anchor: ") ? String($0.dropFirst(8)) : nil })
         let verifyJSON = try json(try await cli.run(["verify", "--json"]).stdout) as! [String: Any]
         #expect("\(verifyJSON["lastSeq"] as! Int):\(verifyJSON["lastHash"] as! String)" == anchor)
@@ -433,13 +433,13 @@ struct ReloadCLITests {
         #expect(first.status == 0)
         let note = first.stderr.split(separator: "\n")
         #expect(note.count == 1)
-        #expect(note.first?.hasPrefix("routeledger: note: \(cli.database): reload records and snapshots followed routing rules v1 (vip mode routed a service's VIP while at least one of its tasks ran); rebuilt them from 29 events with rules v2 in ") == true)
+        #expect(note.first?.hasPrefix("routeledger: note: \(cli.database): reload records and snapshots followed routing rules v1 (vip mode routed a service's VIP while at least one of its tasks ran); rebuilt them from 29 events with rules v3 in ") == true)
         #expect(note.first?.hasSuffix(" s") == true)
         #expect((try json(first.stdout) as! [[String: Any]]).map { $0["seq"] as! Int } == [6], "demo.local is routed from its creation")
 
         let second = try await cli.run(["verify"])
         #expect(second.stderr == "")
-        #expect(second.stdout.split(separator: "\n").first?.hasSuffix("reload records follow routing rules v2") == true)
+        #expect(second.stdout.split(separator: "\n").first?.hasSuffix("reload records follow routing rules v3") == true)
     }
 
     @Test("config --settle is recorded in the log: reload ids before it never change; later changes coalesce; rebuild --verify agrees")
@@ -470,7 +470,7 @@ struct ReloadCLITests {
         #expect(reloads.last?["causes"] as? [Int] == [31, 32])
         let verify = try await cli.run(["rebuild", "--verify"])
         #expect(verify.status == 0)
-        #expect(verify.stdout == "ok: 10 reloads match a replay of 33 events with routing rules v2\n")
+        #expect(verify.stdout == "ok: 10 reloads match a replay of 33 events with routing rules v3\n")
         let setting = try json(try await cli.run(["explain", "30", "--json"]).stdout) as! [String: Any]
         #expect(setting["reason"] as? String == "reload settings from here on: settle 2s, max wait 20s; reloads before it keep their ids")
         #expect(try await cli.run(["config", "--settle", "soon"]).status == 2)
@@ -555,7 +555,7 @@ struct ReloadCLITests {
         #expect(first.status == 0 && first.stdout == after.stdout)
         #expect(try await cli.run(["--db=\(cli.database)", "routes", "--json"], db: false).status == 0)
         let version = try await cli.run(["--version"], db: false)
-        #expect(version.status == 0 && version.stdout == "routeledger 0.11.0 (event format v1, routing rules v2)\n")
+        #expect(version.status == 0 && version.stdout == "routeledger 0.12.0 (event format v1, routing rules v3)\n")
         // routes --host and --service: one frontend, or one service's part of each.
         let shop = try await cli.run(["routes", "--host", "SHOP.local"])
         #expect(shop.stdout.contains("shop.local  _        shop") && !shop.stdout.contains("api.local") && !shop.stdout.contains("503"))

@@ -8,20 +8,9 @@ import TestSupport
 struct SecuredFeedCLITests {
     /// A CA and a server certificate for 127.0.0.1 that it signed, made with openssl in `directory`.
     static func certificates(in directory: URL) throws -> (ca: String, certificate: String, key: String) {
-        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-        try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".write(toFile: path("ext.cnf"), atomically: true, encoding: .utf8)
-        for arguments in [
-            ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("ca.key"), "-out", path("ca.pem"),
-             "-days", "1", "-subj", "/CN=RouteLedger test CA"],
-            ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", path("server.key"), "-out", path("server.csr"),
-             "-subj", "/CN=127.0.0.1"],
-            ["x509", "-req", "-in", path("server.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"), "-CAcreateserial", "-out", path("server.pem"),
-             "-days", "1", "-extfile", path("ext.cnf")],
-        ] {
-            let made = try Command.run("/usr/bin/openssl", arguments)
-            #expect(made.status == 0, "openssl \(arguments[0]): \(made.output)")
-        }
-        return (path("ca.pem"), path("server.pem"), path("server.key"))
+        let ca = try TestCA(in: directory.path)
+        let server = try ca.issue("server", for: ["127.0.0.1"])
+        return (ca.certificate, server.certificate, server.key)
     }
 
     @Test("HTTPS with a CA made here: a client without the CA is refused; reads need the read (or write) token, a wrong one gets 401; the agent with --ca-file applies; no token in the log")

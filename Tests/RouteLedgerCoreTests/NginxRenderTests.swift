@@ -69,6 +69,23 @@ let renderCases: [RenderCase] = [
                                               .serviceCreated(F.service("down", ["hosts": "down.local", "port": "80"]))]
                                              + F.running(1, of: "up", subnet: 1)
                                              + [.taskUpdated(F.task("down-1", of: "down", .shutdown, desired: .shutdown, ip: "10.0.2.1"))]),
+    // TLS (issue 13): a terminated host next to a plain one.
+    RenderCase("tls-terminated", [.serviceCreated(F.service("shop", ["hosts": "shop.local", "port": "8080", "ssl_cert": "shop-2026", "ssl_key": "shop-2026-key"])),
+                                  .serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+                                 + F.running(2, of: "shop", subnet: 1) + F.running(1, of: "web", subnet: 2)),
+    // ssl_only redirects plain HTTP; ssl_backend talks HTTPS to the upstreams, verified or not.
+    RenderCase("tls-only-backend", [.serviceCreated(F.service("shop", ["hosts": "shop.local", "port": "8443", "ssl_cert": "shop-2026", "ssl_key": "shop-2026-key",
+                                                                       "ssl_only": "true", "ssl_backend": "true", "ssl_backend_tls_verify": "required"])),
+                                    .serviceCreated(F.service("api", ["hosts": "api.local", "port": "8443", "ssl_backend": "true", "websocket_endpoints": "/ws"]))]
+                                   + F.running(1, of: "shop", subnet: 1) + F.running(2, of: "api", subnet: 2)),
+    // Passthrough hosts share the TLS port with a terminated one through a stream block that reads the SNI.
+    RenderCase("tls-passthrough", [.serviceCreated(F.service("vault", ["hosts": "vault.local", "port": "8200", "ssl_passthrough": "true", "ssl_only": "true",
+                                                                       "backend_mode": "vip"], vip: "10.0.3.100")),
+                                   .serviceCreated(F.service("db", ["hosts": "db.local", "port": "5433", "ssl_passthrough": "true", "ip_hash": "true"])),
+                                   .serviceCreated(F.service("shop", ["hosts": "shop.local", "port": "8080", "ssl_cert": "shop-2026", "ssl_key": "shop-2026-key"])),
+                                   .serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]
+                                  + F.running(2, of: "vault", subnet: 3) + F.running(2, of: "db", subnet: 4)
+                                  + F.running(1, of: "shop", subnet: 1) + F.running(1, of: "web", subnet: 2)),
 ]
 
 @Suite("nginx rendering")
@@ -86,9 +103,27 @@ struct NginxRenderTests {
         #expect(scenario.rendered == golden)
     }
 
-    @Test("every golden configuration passes nginx -t", .enabled(if: Nginx.shouldRun), arguments: renderCases)
+    /// The secrets the TLS cases name, as files: a CA made here signed each certificate. Made once per run.
+    static let secrets: Result<(directory: String, ca: String), any Error> = Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-secrets-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let ca = try TestCA(in: directory)
+        let shop = try ca.issue("shop", for: ["shop.local"])
+        try FileManager.default.copyItem(atPath: shop.certificate, toPath: directory + "/shop-2026")
+        try FileManager.default.copyItem(atPath: shop.key, toPath: directory + "/shop-2026-key")
+        return (directory, ca.certificate)
+    }
+
+    @Test("every golden configuration passes nginx -t, with the secrets and CA it names made at test time",
+          .enabled(if: Nginx.shouldRun), arguments: renderCases)
     func nginxAccepts(_ scenario: RenderCase) throws {
-        let golden = try String(contentsOf: Self.goldenDirectory.appendingPathComponent(scenario.name + ".conf"), encoding: .utf8)
+        var golden = try String(contentsOf: Self.goldenDirectory.appendingPathComponent(scenario.name + ".conf"), encoding: .utf8)
+        if golden.contains("ssl_") {
+            // The same text, its files moved: the secrets and the backend CA live where this test made them.
+            let secrets = try Self.secrets.get()
+            golden = golden.replacingOccurrences(of: "/run/secrets/", with: secrets.directory + "/")
+                .replacingOccurrences(of: "/etc/ssl/certs/ca-certificates.crt", with: secrets.ca)
+        }
         let result = try Nginx.test(config: golden)
         #expect(result.ok, "nginx -t refused \(scenario.name).conf:\n\(result.output)")
     }
@@ -180,5 +215,38 @@ struct UnsafeLabelTests {
             return
         }
         #expect(routing.hosts == [host])
+    }
+}
+
+@Suite("nginx rendering of TLS settings")
+struct NginxTLSRenderTests {
+    static let passthrough = renderCases.first { $0.name == "tls-passthrough" }!
+    static let terminated = renderCases.first { $0.name == "tls-terminated" }!
+
+    @Test("the stream module is loaded only for a stream block, from --stream-module; none when nginx has it built in")
+    func streamModule() {
+        let view = Self.passthrough.view
+        #expect(NginxConfig.render(view, version: view.version).contains("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"))
+        #expect(NginxConfig.render(view, version: view.version, settings: NginxSettings(streamModule: "/opt/nginx/stream.so")).contains("load_module /opt/nginx/stream.so;\n"))
+        #expect(!NginxConfig.render(view, version: view.version, settings: NginxSettings(streamModule: nil)).contains("load_module"))
+        let plain = Self.terminated.view
+        #expect(!Self.terminated.rendered.contains("load_module") && !Self.terminated.rendered.contains("stream {"))
+        #expect(NginxConfig.render(plain, version: plain.version).contains("ssl_reject_handshake on;"))
+    }
+
+    @Test("ports, secrets directory and backend CA come from the settings; ssl_only redirects to the TLS port")
+    func settings() {
+        let only = renderCases.first { $0.name == "tls-only-backend" }!.view
+        let text = NginxConfig.render(only, version: only.version, settings: NginxSettings(listenPort: 8080, listenAddress: "127.0.0.1", tlsPort: 8443,
+                                                                                      secretsDirectory: "/srv/secrets", backendCA: "/srv/ca.pem"))
+        for line in ["listen 127.0.0.1:8443 ssl;", "ssl_certificate /srv/secrets/shop-2026;", "ssl_certificate_key /srv/secrets/shop-2026-key;",
+                     "return 301 https://$host:8443$request_uri;", "proxy_ssl_trusted_certificate /srv/ca.pem;"] {
+            #expect(text.contains("        \(line)\n") || text.contains("            \(line)\n"), "missing \(line)")
+        }
+        let shared = Self.passthrough.view
+        let stream = NginxConfig.render(shared, version: shared.version, settings: NginxSettings(listenAddress: "127.0.0.1", tlsPort: 9443, terminationPort: 9444))
+        #expect(stream.contains("        listen 127.0.0.1:9443;\n        ssl_preread on;\n"))
+        #expect(stream.contains("        listen 127.0.0.1:9444 ssl;\n"))
+        #expect(stream.contains("        server 127.0.0.1:9444;\n"))
     }
 }

@@ -40,8 +40,8 @@ let routingRules: [RuleCase] = [
              [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "70000"]))] + F.running(1, of: "web", subnet: 1),
              routes: [], notes: ["port \"70000\" is not a number from 1 to 65535; service not published"]),
     RuleCase("an unknown lb label is a warning and changes nothing",
-             [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80", "ssl_cert": "x"]))] + F.running(1, of: "web", subnet: 1),
-             routes: ["web.local 10.0.1.1:80 web 100%"], notes: ["warning web ssl_cert: com.docker.lb.ssl_cert is not supported"]),
+             [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80", "hsts_max_age": "x"]))] + F.running(1, of: "web", subnet: 1),
+             routes: ["web.local 10.0.1.1:80 web 100%"], notes: ["warning web hsts_max_age: com.docker.lb.hsts_max_age is not supported"]),
     RuleCase("a label that looks like a known one is a warning that names it",
              [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80", "sticky_sesion_cookie": "s"]))] + F.running(1, of: "web", subnet: 1),
              routes: ["web.local 10.0.1.1:80 web 100%"],
@@ -324,8 +324,8 @@ struct ClusterFilterTests {
     @Test("a cluster's view holds its frontends, default backend and diagnostics only")
     func filtered() {
         let events: [ClusterEvent] = Fixture.networks + [
-            .serviceCreated(F.service("a", ["hosts": "a.local", "port": "80", "ssl_cert": "x"])),
-            .serviceCreated(F.service("b", ["hosts": "b.local", "port": "80", "service_cluster": "edge", "ssl_cert": "x"])),
+            .serviceCreated(F.service("a", ["hosts": "a.local", "port": "80", "hsts_max_age": "x"])),
+            .serviceCreated(F.service("b", ["hosts": "b.local", "port": "80", "service_cluster": "edge", "hsts_max_age": "x"])),
             .serviceCreated(F.service("c", ["hosts": "c.local", "port": "80a", "service_cluster": "edge"])),
         ] + F.running(1, of: "a", subnet: 1) + F.running(1, of: "b", subnet: 2)
         let view = Fixture.project(events).view

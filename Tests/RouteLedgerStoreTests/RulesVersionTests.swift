@@ -18,7 +18,7 @@ struct RulesVersionTests {
         return db
     }
 
-    @Test("a database written with rules v1 is rebuilt once when opened, and then tells the v2 story")
+    @Test("a database written with rules v1 is rebuilt once when opened, and then tells the story of the current rules")
     func rebuildsOnce() throws {
         let old = try Self.rulesV1Database()
         let before = try storedRows(old)
@@ -30,14 +30,14 @@ struct RulesVersionTests {
         let log = try old.open()
         let upgrade = try #require(log.projectionUpgrade)
         #expect(upgrade.fromRules == 1 && upgrade.toRules == RoutingRules.version && upgrade.events == 29)
-        #expect(upgrade.description.hasPrefix("reload records and snapshots followed routing rules v1 (vip mode routed a service's VIP while at least one of its tasks ran); rebuilt them from 29 events with rules v2 in "))
-        #expect(try log.rulesVersion() == 2)
+        #expect(upgrade.description.hasPrefix("reload records and snapshots followed routing rules v1 (vip mode routed a service's VIP while at least one of its tasks ran); rebuilt them from 29 events with rules v\(RoutingRules.version) in "))
+        #expect(try log.rulesVersion() == RoutingRules.version)
         // demo.local is now routed from the service's creation (seq 6), api.local from each service's (23, 28).
         #expect(try log.reloads(ReloadFilter(host: "demo.local")).map(\.seq) == [6])
         #expect(try log.reloads(ReloadFilter(host: "api.local")).map(\.seq) == [23, 28])
         #expect(try log.verifyProjections() == nil)
 
-        // The same as a database written with rules v2 from the same events.
+        // The same as a database written with the current rules from the same events.
         let fresh = try TemporaryDatabase()
         _ = try fresh.open().append(contentsOf: try scenarios())
         #expect(try storedRows(old) == storedRows(fresh))

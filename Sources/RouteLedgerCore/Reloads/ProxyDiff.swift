@@ -18,7 +18,9 @@ public struct ProxyDiff: Sendable, Hashable {
     public struct OptionChange: Sendable, Hashable {
         /// The frontend.
         public var key: FrontendKey
-        /// `sticky`, `ipHash`, `contextRootRewrite`, `redirects`, `websocketEndpoints`.
+        /// `sticky`, `ipHash`, `contextRootRewrite`, `redirects`, `websocketEndpoints`, and the TLS settings:
+        /// `tlsCertificate`, `tlsKey` (secret names, `none`), `sslOnly`, `sslBackend`, `sslBackendVerify`
+        /// (`none`, `required`), `sslPassthrough`.
         public var option: String
         /// The value before, as text.
         public var before: String
@@ -90,6 +92,18 @@ public struct ProxyDiff: Sendable, Hashable {
         option("contextRootRewrite", old.contextRootRewrite != new.contextRootRewrite) { String($0.contextRootRewrite) }
         option("redirects", old.redirects != new.redirects) { $0.redirects.map { "\($0.source)->\($0.target)" }.joined(separator: ",") }
         option("websocketEndpoints", old.websocketEndpoints != new.websocketEndpoints) { $0.websocketEndpoints.joined(separator: ",") }
+        if old.tls != new.tls {
+            let before = old.tls ?? TLSSettings(), after = new.tls ?? TLSSettings()
+            func tls(_ name: String, _ text: (TLSSettings) -> String) {
+                if text(before) != text(after) { options.append(OptionChange(key: key, option: name, before: text(before), after: text(after))) }
+            }
+            tls("tlsCertificate") { $0.certificate ?? "none" }
+            tls("tlsKey") { $0.key ?? "none" }
+            tls("sslOnly") { String($0.only) }
+            tls("sslBackend") { String($0.backend) }
+            tls("sslBackendVerify") { $0.verify.rawValue }
+            tls("sslPassthrough") { String($0.passthrough) }
+        }
     }
 
     /// Puts the parts in a stable order.

@@ -42,18 +42,21 @@ public struct ProxyFrontend: Sendable, Hashable {
     public var redirects: [Redirect]
     /// Websocket paths.
     public var websocketEndpoints: [String]
+    /// TLS settings; nil: plain HTTP only.
+    public var tls: TLSSettings?
     /// The upstream servers, sorted.
     public var servers: [ProxyServer]
 
     /// Creates a frontend.
     public init(key: FrontendKey, stickyCookie: String?, ipHash: Bool, contextRootRewrite: Bool, redirects: [Redirect],
-                websocketEndpoints: [String], servers: [ProxyServer]) {
+                websocketEndpoints: [String], tls: TLSSettings? = nil, servers: [ProxyServer]) {
         self.key = key
         self.stickyCookie = stickyCookie
         self.ipHash = ipHash
         self.contextRootRewrite = contextRootRewrite
         self.redirects = redirects
         self.websocketEndpoints = websocketEndpoints
+        self.tls = tls
         self.servers = servers
     }
 
@@ -65,11 +68,14 @@ public struct ProxyFrontend: Sendable, Hashable {
         contextRootRewrite = frontend.contextRootRewrite
         redirects = frontend.redirects
         websocketEndpoints = frontend.websocketEndpoints
+        tls = frontend.tls
         servers = frontend.upstreams.map(ProxyServer.init).sorted()
     }
 
     /// Appends the canonical serialization that the frontend's digest covers: compact JSON with its members
-    /// in a fixed order, written directly (this runs for every frontend an event touches).
+    /// in a fixed order, written directly (this runs for every frontend an event touches). A frontend without
+    /// TLS settings has no `tls` member, so its digest (and the version of a view without TLS) is the one
+    /// earlier builds computed.
     func writeCanonical(into out: inout [UInt8]) {
         out += #"{"host":"#.utf8
         writeJSONString(key.host, into: &out)
@@ -98,7 +104,24 @@ public struct ProxyFrontend: Sendable, Hashable {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             server.writeCanonical(into: &out)
         }
-        out += "]}".utf8
+        out.append(UInt8(ascii: "]"))
+        if let tls { tls.writeCanonical(into: &out) }
+        out.append(UInt8(ascii: "}"))
+    }
+}
+
+extension TLSSettings {
+    /// `,"tls":["shop-2026","shop-2026-key",false,false,"none",false]`: certificate, key, only, backend,
+    /// verify, passthrough.
+    func writeCanonical(into out: inout [UInt8]) {
+        out += #","tls":["#.utf8
+        if let certificate { writeJSONString(certificate, into: &out) } else { out += "null".utf8 }
+        out.append(UInt8(ascii: ","))
+        if let key { writeJSONString(key, into: &out) } else { out += "null".utf8 }
+        out += (only ? ",true" : ",false").utf8
+        out += (backend ? ",true," : ",false,").utf8
+        writeJSONString(verify.rawValue, into: &out)
+        out += (passthrough ? ",true]" : ",false]").utf8
     }
 }
 

@@ -1,8 +1,8 @@
-/// What the nginx configuration takes from outside the proxy view: the proxy's listen port and sizes.
+/// What the nginx configuration takes from outside the proxy view: the proxy's ports, files and sizes.
 /// Process settings (`pid`, `error_log`) are left to nginx's defaults or its `-g` option, so the same
 /// configuration can run under any prefix.
 public struct NginxSettings: Sendable, Hashable {
-    /// The port every `server` block listens on.
+    /// The port every plain-HTTP `server` block listens on.
     public var listenPort: Int
     /// The address to listen on (an IPv4 or IPv6 literal); nil: every address.
     public var listenAddress: String?
@@ -11,18 +11,40 @@ public struct NginxSettings: Sendable, Hashable {
     /// `access_log` (an absolute path, or `off`); nil: nginx's compiled-in default, which an unprivileged
     /// nginx may not be able to open.
     public var accessLog: String?
+    /// The port HTTPS (and TLS passed through) is served on.
+    public var tlsPort: Int
+    /// Where the Docker secrets named by `ssl_cert` and `ssl_key` are files: a Swarm service mounts its
+    /// secrets in `/run/secrets`, as Interlock's proxy does.
+    public var secretsDirectory: String
+    /// The CA bundle that upstream certificates must chain to with `ssl_backend_tls_verify=required`.
+    public var backendCA: String
+    /// The stream module, loaded when a passthrough host needs a `stream` block; nil: nginx has it
+    /// already (built in, or loaded by an include of its own).
+    public var streamModule: String?
+    /// The loopback port terminated hosts listen on when passthrough hosts share the TLS port: the
+    /// `stream` block reads each connection's server name and hands the terminated ones to it.
+    public var terminationPort: Int
 
     /// The `listen` argument: `80`, `127.0.0.1:8080` or `[::1]:8080`.
-    public var listen: String {
-        guard let listenAddress else { return String(listenPort) }
-        return listenAddress.contains(":") ? "[\(listenAddress)]:\(listenPort)" : "\(listenAddress):\(listenPort)"
+    public var listen: String { listen(port: listenPort) }
+
+    /// The `listen` argument of the TLS port.
+    public var tlsListen: String { listen(port: tlsPort) }
+
+    private func listen(port: Int) -> String {
+        guard let listenAddress else { return String(port) }
+        return listenAddress.contains(":") ? "[\(listenAddress)]:\(port)" : "\(listenAddress):\(port)"
     }
 
-    /// Whether `text` can be an `access_log` argument: `off`, or an absolute path of plain characters (no
-    /// space, quote, `;`, `$`, `{` or `}` that could end the directive or inject another).
+    /// Whether `text` can be an `access_log` argument: `off`, or a plain absolute path.
     public static func isAccessLog(_ text: String) -> Bool {
-        if text == "off" { return true }
-        return text.hasPrefix("/") && text.count < 1024
+        text == "off" || isPlainPath(text)
+    }
+
+    /// Whether `text` is an absolute path of plain characters (no space, quote, `;`, `$`, `{` or `}` that
+    /// could end the directive or inject another), as nginx takes it in a file argument.
+    public static func isPlainPath(_ text: String) -> Bool {
+        text.hasPrefix("/") && text.count < 1024
             && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "/._-+@=,".unicodeScalars.contains($0)) }
     }
 
@@ -33,12 +55,22 @@ public struct NginxSettings: Sendable, Hashable {
         return text.contains(":") && text.unicodeScalars.allSatisfy { $0 == ":" || $0.properties.isASCIIHexDigit }
     }
 
+    /// The stream module of Debian's and Ubuntu's `libnginx-mod-stream`.
+    public static let debianStreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
     /// Creates settings; the defaults are those of a stock proxy.
-    public init(listenPort: Int = 80, listenAddress: String? = nil, workerConnections: Int = 1024, accessLog: String? = nil) {
+    public init(listenPort: Int = 80, listenAddress: String? = nil, workerConnections: Int = 1024, accessLog: String? = nil,
+                tlsPort: Int = 443, secretsDirectory: String = "/run/secrets", backendCA: String = "/etc/ssl/certs/ca-certificates.crt",
+                streamModule: String? = NginxSettings.debianStreamModule, terminationPort: Int = 8443) {
         self.listenPort = listenPort
         self.listenAddress = listenAddress
         self.workerConnections = workerConnections
         self.accessLog = accessLog
+        self.tlsPort = tlsPort
+        self.secretsDirectory = secretsDirectory
+        self.backendCA = backendCA
+        self.streamModule = streamModule
+        self.terminationPort = terminationPort
     }
 }
 
@@ -54,9 +86,19 @@ public enum NginxConfig {
     public static func render(_ view: ProxyView, version: ConfigVersion, settings: NginxSettings = NginxSettings()) -> String {
         var out = NginxWriter()
         let clusterName = view.cluster.isEmpty ? "_" : view.cluster
+        let routed = view.frontends.filter { !$0.servers.isEmpty }
+        let frontends = routed.filter { $0.tls?.passthrough != true }
+        let passthrough = routed.filter { $0.tls?.passthrough == true }
+        let names = upstreamNames(frontends)
+        let hosts = hostServers(frontends, passthrough: passthrough, names: names)
+        let terminated = hosts.filter { $0.tls != nil }
+        // With passthrough hosts the stream block owns the TLS port; terminated hosts move to a loopback port.
+        let tlsListen = passthrough.isEmpty ? settings.tlsListen : "127.0.0.1:\(settings.terminationPort)"
+
         out.line("# Managed by RouteLedger: rewritten on every reload, do not edit.")
         out.line("# service cluster: \(view.cluster.isEmpty ? "_ (the default cluster)" : view.cluster)")
         out.line("# config version: \(version.hex)")
+        if !passthrough.isEmpty, let module = settings.streamModule { out.line("load_module \(module);") }
         out.line("worker_processes auto;")
         out.blank()
         out.block("events") { out in out.line("worker_connections \(settings.workerConnections);") }
@@ -64,8 +106,11 @@ public enum NginxConfig {
         out.block("http") { out in
             if let accessLog = settings.accessLog { out.line("access_log \(accessLog);") }
             httpPreamble(cluster: clusterName, version: version, into: &out)
-            let frontends = view.frontends.filter { !$0.servers.isEmpty }
-            let names = upstreamNames(frontends)
+            if !terminated.isEmpty {
+                out.blank()
+                out.line("ssl_protocols TLSv1.2 TLSv1.3;")
+                out.line("ssl_session_cache shared:routeledger_tls:10m;")
+            }
             for frontend in frontends {
                 out.blank()
                 upstream(names[frontend.key]!, servers: frontend.servers, frontend: frontend,
@@ -77,10 +122,23 @@ public enum NginxConfig {
             }
             out.blank()
             defaultServer(hasBackend: !view.defaultBackend.isEmpty, listen: settings.listen, into: &out)
-            for host in hostServers(frontends, names: names) {
+            if !terminated.isEmpty {
                 out.blank()
-                server(host, listen: settings.listen, into: &out)
+                out.comment("HTTPS for a server name no service claims: the handshake is refused.")
+                out.block("server") { out in
+                    out.line("listen \(tlsListen) ssl default_server;")
+                    out.line("server_name _;")
+                    out.line("ssl_reject_handshake on;")
+                }
             }
+            for host in hosts {
+                out.blank()
+                server(host, listen: settings.listen, tlsListen: tlsListen, settings: settings, into: &out)
+            }
+        }
+        if !passthrough.isEmpty {
+            out.blank()
+            stream(passthrough, terminated: terminated.map(\.name), settings: settings, into: &out)
         }
         return out.text
     }
@@ -133,12 +191,7 @@ public enum NginxConfig {
             } else if frontend?.ipHash == true {
                 out.line("ip_hash;")
             }
-            for server in servers.sorted(by: numericOrder) {
-                var line = "server \(server.address)"
-                if let maxFails = server.maxFails { line += " max_fails=\(maxFails)" }
-                if let failTimeout = server.failTimeout { line += " fail_timeout=\(failTimeout)" }
-                out.line(line + ";")
-            }
+            for server in servers.sorted(by: numericOrder) { out.line(serverLine(server)) }
         }
     }
 
@@ -153,10 +206,26 @@ public enum NginxConfig {
         }
     }
 
-    static func server(_ host: HostServer, listen: String, into out: inout NginxWriter) {
+    static func server(_ host: HostServer, listen: String, tlsListen: String, settings: NginxSettings, into out: inout NginxWriter) {
+        if host.tls?.only == true {
+            // ssl_only: plain HTTP answers 301 to the same URL over HTTPS.
+            httpsRedirect(host.name, listen: listen, settings: settings, into: &out)
+            out.blank()
+        } else if host.tls == nil && host.sslOnly {
+            // A passthrough host with ssl_only: plain HTTP gets the redirect, TLS goes to the stream block.
+            httpsRedirect(host.name, listen: listen, settings: settings, into: &out)
+            return
+        }
         out.block("server") { out in
-            out.line("listen \(listen);")
-            out.line("server_name \(host.name);")
+            if host.tls?.only != true { out.line("listen \(listen);") }
+            if let tls = host.tls, let certificate = tls.certificate, let key = tls.key {
+                out.line("listen \(tlsListen) ssl;")
+                out.line("server_name \(host.name);")
+                out.line("ssl_certificate \(settings.secretsDirectory)/\(certificate);")
+                out.line("ssl_certificate_key \(settings.secretsDirectory)/\(key);")
+            } else {
+                out.line("server_name \(host.name);")
+            }
             if let redirect = host.redirect {
                 out.line("return 302 \(redirectTarget(redirect));")
                 return
@@ -170,7 +239,19 @@ public enum NginxConfig {
                     if let root = location.rewriteRoot {
                         out.line("rewrite ^\(regexEscaped(root))/?(.*)$ /$1 break;")
                     }
-                    out.line("proxy_pass http://\(location.upstream);")
+                    if let verify = location.backendTLS {
+                        out.line("proxy_pass https://\(location.upstream);")
+                        // The upstream sees (and its certificate is checked against) the host the client asked for.
+                        out.line("proxy_ssl_server_name on;")
+                        out.line("proxy_ssl_name $host;")
+                        if verify == .required {
+                            out.line("proxy_ssl_verify on;")
+                            out.line("proxy_ssl_verify_depth 4;")
+                            out.line("proxy_ssl_trusted_certificate \(settings.backendCA);")
+                        }
+                    } else {
+                        out.line("proxy_pass http://\(location.upstream);")
+                    }
                     if location.websocket {
                         out.line("proxy_http_version 1.1;")
                         proxyHeaders(into: &out)
@@ -182,6 +263,60 @@ public enum NginxConfig {
         }
     }
 
+    static func httpsRedirect(_ name: String, listen: String, settings: NginxSettings, into out: inout NginxWriter) {
+        out.block("server") { out in
+            out.line("listen \(listen);")
+            out.line("server_name \(name);")
+            out.line("return 301 https://$host\(settings.tlsPort == 443 ? "" : ":\(settings.tlsPort)")$request_uri;")
+        }
+    }
+
+    /// TLS connections routed by the server name of their handshake (`ssl_preread`), not terminated: to a
+    /// passthrough host's upstreams, to the terminated hosts' loopback port, and nowhere for other names.
+    static func stream(_ passthrough: [ProxyFrontend], terminated: [String], settings: NginxSettings, into out: inout NginxWriter) {
+        let names = upstreamNames(passthrough)
+        out.block("stream") { out in
+            out.comment("TLS by server name (SNI): passed through to its upstreams, or to the terminated hosts.")
+            out.block("map $ssl_preread_server_name $routeledger_tls_route") { out in
+                out.line("hostnames;")
+                for frontend in passthrough { out.line("\(frontend.key.host) \(names[frontend.key]!);") }
+                for host in terminated where !passthrough.contains(where: { $0.key.host == host }) {
+                    out.line("\(host) routeledger_terminated;")
+                }
+                out.line("default routeledger_no_route;")
+            }
+            for frontend in passthrough {
+                out.blank()
+                out.comment("\(frontend.key.host) (passthrough): \(frontend.servers.count) server\(frontend.servers.count == 1 ? "" : "s")")
+                out.block("upstream \(names[frontend.key]!)") { out in
+                    if frontend.ipHash { out.line("hash $remote_addr consistent;") }
+                    for server in frontend.servers.sorted(by: numericOrder) { out.line(serverLine(server)) }
+                }
+            }
+            if !terminated.isEmpty {
+                out.blank()
+                out.comment("Terminated hosts: the http block's TLS servers, on loopback.")
+                out.block("upstream routeledger_terminated") { out in out.line("server 127.0.0.1:\(settings.terminationPort);") }
+            }
+            out.blank()
+            out.comment("A server name no service claims: the connection is closed.")
+            out.block("upstream routeledger_no_route") { out in out.line("server 127.0.0.1:1 down;") }
+            out.blank()
+            out.block("server") { out in
+                out.line("listen \(settings.tlsListen);")
+                out.line("ssl_preread on;")
+                out.line("proxy_pass $routeledger_tls_route;")
+            }
+        }
+    }
+
+    static func serverLine(_ server: ProxyServer) -> String {
+        var line = "server \(server.address)"
+        if let maxFails = server.maxFails { line += " max_fails=\(maxFails)" }
+        if let failTimeout = server.failTimeout { line += " fail_timeout=\(failTimeout)" }
+        return line + ";"
+    }
+
     // MARK: - Layout
 
     /// A `server` block: one host, its locations, or a redirect of the whole host.
@@ -189,6 +324,10 @@ public enum NginxConfig {
         var name: String
         var locations: [Location] = []
         var redirect: Redirect?
+        /// The TLS the host terminates: from its first frontend (by path, so `/` first) with a certificate.
+        var tls: TLSSettings?
+        /// A passthrough host with `ssl_only`: plain HTTP redirects to HTTPS.
+        var sslOnly = false
     }
 
     struct Location {
@@ -197,6 +336,16 @@ public enum NginxConfig {
         var websocket: Bool
         /// The context root to strip, when the frontend asks for it.
         var rewriteRoot: String?
+        /// HTTPS to the upstreams (`ssl_backend`) and whether their certificates are checked; nil: HTTP.
+        var backendTLS: BackendVerify?
+
+        init(path: String, upstream: String, websocket: Bool, rewriteRoot: String?, tls: TLSSettings?) {
+            self.path = path
+            self.upstream = upstream
+            self.websocket = websocket
+            self.rewriteRoot = rewriteRoot
+            backendTLS = tls?.backend == true ? tls?.verify : nil
+        }
     }
 
     /// A name per frontend derived from the frontend itself (`fe-web.local`, `fe-shop.local-api` for context
@@ -252,7 +401,7 @@ public enum NginxConfig {
     /// root first, then websocket endpoints not already taken by another frontend of the host. A redirect
     /// whose source is a routed host redirects that host; one whose source no frontend serves gets a server
     /// of its own.
-    static func hostServers(_ frontends: [ProxyFrontend], names: [FrontendKey: String]) -> [HostServer] {
+    static func hostServers(_ frontends: [ProxyFrontend], passthrough: [ProxyFrontend] = [], names: [FrontendKey: String]) -> [HostServer] {
         var hosts: [String: HostServer] = [:]
         for frontend in frontends {
             let upstream = names[frontend.key]!
@@ -260,10 +409,13 @@ public enum NginxConfig {
             let rewrite = frontend.contextRootRewrite && frontend.key.path != "/" ? frontend.key.path : nil
             if let index = host.locations.firstIndex(where: { $0.path == frontend.key.path }) {
                 // A websocket endpoint of an earlier frontend took the path: the frontend's own root wins.
-                host.locations[index] = Location(path: frontend.key.path, upstream: upstream, websocket: false, rewriteRoot: rewrite)
+                host.locations[index] = Location(path: frontend.key.path, upstream: upstream, websocket: false, rewriteRoot: rewrite,
+                                                 tls: frontend.tls)
             } else {
-                host.locations.append(Location(path: frontend.key.path, upstream: upstream, websocket: false, rewriteRoot: rewrite))
+                host.locations.append(Location(path: frontend.key.path, upstream: upstream, websocket: false, rewriteRoot: rewrite,
+                                               tls: frontend.tls))
             }
+            if host.tls == nil, let tls = frontend.tls, tls.terminates { host.tls = tls }
             hosts[frontend.key.host] = host
         }
         for frontend in frontends {
@@ -272,10 +424,14 @@ public enum NginxConfig {
                 if let index = host.locations.firstIndex(where: { $0.path == endpoint }) {
                     if host.locations[index].upstream == names[frontend.key]! { host.locations[index].websocket = true }
                 } else {
-                    host.locations.append(Location(path: endpoint, upstream: names[frontend.key]!, websocket: true, rewriteRoot: nil))
+                    host.locations.append(Location(path: endpoint, upstream: names[frontend.key]!, websocket: true, rewriteRoot: nil,
+                                                   tls: frontend.tls))
                 }
             }
             hosts[frontend.key.host] = host
+        }
+        for frontend in passthrough where frontend.tls?.only == true && hosts[frontend.key.host] == nil {
+            hosts[frontend.key.host] = HostServer(name: frontend.key.host, sslOnly: true)
         }
         for redirect in frontends.flatMap(\.redirects).sorted() {
             guard let source = redirect.sourceHost else { continue }

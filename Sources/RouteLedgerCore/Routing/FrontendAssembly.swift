@@ -29,6 +29,10 @@ enum FrontendAssembly {
                 diagnostics.append(conflict(member, key, "context_root_rewrite", oldest,
                                             "context_root_rewrite=\(options.contextRootRewrite)"))
             }
+            if routing.tls != options.tls {
+                diagnostics.append(Diagnostic(.warning, service: member.name, label: nil, host: key.host, cluster: key.cluster,
+                                              message: "TLS settings (\(routing.tls?.summary ?? "no TLS")) differ from \(oldest.name), the oldest service on \(key); \(options.tls?.summary ?? "no TLS") applies"))
+            }
         }
         guard !upstreams.isEmpty else {
             diagnostics.append(Diagnostic(.warning, service: oldest.name, label: nil, host: key.host, cluster: key.cluster,
@@ -39,7 +43,7 @@ enum FrontendAssembly {
         for i in upstreams.indices { upstreams[i].share = share }
         let frontend = Frontend(key: key, stickyCookie: options.stickyCookie, ipHash: options.ipHash,
                                 contextRootRewrite: options.contextRootRewrite, redirects: redirects,
-                                websocketEndpoints: websocketEndpoints.sorted(),
+                                websocketEndpoints: websocketEndpoints.sorted(), tls: options.tls,
                                 services: members.filter { $0.routing != nil }.map(\.name), upstreams: upstreams)
         return (frontend, diagnostics)
     }
@@ -62,7 +66,7 @@ enum FrontendAssembly {
         servers.sort()
         return ProxyFrontend(key: key, stickyCookie: options.stickyCookie, ipHash: options.ipHash,
                              contextRootRewrite: options.contextRootRewrite, redirects: redirects,
-                             websocketEndpoints: websocketEndpoints.sorted(), servers: servers)
+                             websocketEndpoints: websocketEndpoints.sorted(), tls: options.tls, servers: servers)
     }
 
     /// Redirects and websocket paths of every service on a frontend, first seen first.

@@ -18,7 +18,11 @@ public enum LabelParser {
         "hosts", "port", "network", "backend_mode", "default_backend", "sticky_session_cookie", "ip_hash",
         "context_root", "context_root_rewrite", "redirects", "websocket_endpoints", "service_cluster",
         "max_fails", "fail_timeout",
+        "ssl_cert", "ssl_key", "ssl_only", "ssl_backend", "ssl_backend_tls_verify", "ssl_passthrough",
     ]
+
+    /// Labels that route HTTP requests, which a proxy cannot apply to a TLS connection it passes through.
+    static let httpOnlyLabels = ["sticky_session_cookie", "context_root", "context_root_rewrite", "redirects", "websocket_endpoints"]
 
     /// Parses the labels of the service named `service`.
     public static func parse(_ labels: [String: String], service: String) -> LabelParse {
@@ -197,13 +201,93 @@ public enum LabelParser {
             }
         }
 
+        var tls = parseTLS(lb, hosts: hosts, fail: fail, warn: warn)
+        if tls.passthrough {
+            // The proxy sees only the TLS handshake's server name: HTTP routing cannot apply.
+            for name in httpOnlyLabels where lb[name] != nil {
+                warn(name, "\(prefix + name) routes HTTP, which the proxy cannot see in a TLS connection it passes through (ssl_passthrough); ignored")
+            }
+            stickyCookie = nil
+            path = "/"
+            contextRootRewrite = false
+            redirects = []
+            websocketEndpoints = []
+        }
+        if tls.certificate != nil && tls.passthrough {
+            tls.certificate = nil
+            tls.key = nil
+        }
+
         if !errors.isEmpty { return .invalid(errors: errors, warnings: warnings) }
         let routing = ServiceRouting(
             hosts: hosts, port: port, networkName: networkName, mode: mode, isDefaultBackend: isDefaultBackend,
             stickyCookie: stickyCookie, ipHash: ipHash, path: path, contextRootRewrite: contextRootRewrite,
             redirects: redirects, websocketEndpoints: websocketEndpoints, cluster: cluster,
-            maxFails: maxFails, failTimeout: failTimeout)
+            maxFails: maxFails, failTimeout: failTimeout, tls: tls.isEmpty ? nil : tls)
         return .published(routing, warnings: warnings)
+    }
+
+    /// The `ssl_*` labels: errors for values that are not valid, warnings for settings that cannot apply
+    /// (and are dropped from the result).
+    private static func parseTLS(_ lb: [String: String], hosts: [String], fail: (String, String) -> Void,
+                                 warn: (String, String) -> Void) -> TLSSettings {
+        var tls = TLSSettings()
+        func flag(_ name: String) -> Bool {
+            guard let text = lb[name] else { return false }
+            if let value = parseBool(text) { return value }
+            fail(name, "\(name) \"\(text)\" is not true or false")
+            return false
+        }
+        func secret(_ name: String) -> String? {
+            guard let text = lb[name] else { return nil }
+            let value = text.trimmed
+            if TLSSettings.isSecretName(value) { return value }
+            fail(name, "\(name) \"\(text)\" is not a Docker secret name (letters, digits, '_', '.' and '-', at most 64)")
+            return nil
+        }
+        tls.certificate = secret("ssl_cert")
+        tls.key = secret("ssl_key")
+        if lb["ssl_cert"] != nil && lb["ssl_key"] == nil {
+            fail("ssl_cert", "\(prefix)ssl_cert needs \(prefix)ssl_key: a certificate comes with its private key")
+        }
+        if lb["ssl_key"] != nil && lb["ssl_cert"] == nil {
+            fail("ssl_key", "\(prefix)ssl_key needs \(prefix)ssl_cert: a private key comes with its certificate")
+        }
+        tls.only = flag("ssl_only")
+        tls.backend = flag("ssl_backend")
+        tls.passthrough = flag("ssl_passthrough")
+        if let text = lb["ssl_backend_tls_verify"] {
+            if let value = BackendVerify(rawValue: text.trimmed.lowercased()) { tls.verify = value } else {
+                fail("ssl_backend_tls_verify", "ssl_backend_tls_verify \"\(text)\" is not none or required")
+            }
+        }
+
+        if tls.passthrough {
+            if lb["ssl_cert"] != nil || lb["ssl_key"] != nil {
+                warn(lb["ssl_cert"] != nil ? "ssl_cert" : "ssl_key",
+                     "ssl_passthrough hands the TLS connection to the upstreams, so the proxy uses no certificate; ssl_cert and ssl_key are ignored")
+            }
+            if tls.backend || tls.verify != .none {
+                warn(tls.backend ? "ssl_backend" : "ssl_backend_tls_verify",
+                     "ssl_passthrough sends the client's own TLS to the upstreams; ssl_backend and ssl_backend_tls_verify are ignored")
+            }
+            tls.backend = false
+            tls.verify = .none
+        } else {
+            if tls.only && lb["ssl_cert"] == nil {
+                fail("ssl_only", "ssl_only redirects plain HTTP to HTTPS, but nothing would answer HTTPS: name a certificate (ssl_cert, ssl_key) or set ssl_passthrough")
+            }
+            if tls.verify == .required && !tls.backend {
+                warn("ssl_backend_tls_verify", "ssl_backend_tls_verify applies to HTTPS upstreams only (ssl_backend=true); ignored")
+                tls.verify = .none
+            }
+        }
+        if hosts.isEmpty && !tls.isEmpty {
+            let label = ["ssl_cert", "ssl_key", "ssl_only", "ssl_backend", "ssl_backend_tls_verify", "ssl_passthrough"].first { lb[$0] != nil }!
+            warn(label, "TLS labels apply to the hosts a service names; a default backend without hosts answers plain HTTP only; ignored")
+            tls = TLSSettings()
+        }
+        return tls
     }
 
     /// Go's `strconv.ParseBool`, which Interlock uses.

@@ -26,8 +26,24 @@ extension Frontend {
                 .object([JSONMember("source", .string($0.source)), JSONMember("target", .string($0.target))])
             })),
             JSONMember("websocketEndpoints", .array(websocketEndpoints.map(JSONValue.string))),
+            JSONMember("tls", tls?.json ?? .null),
             JSONMember("services", .array(services.map(JSONValue.string))),
             JSONMember("upstreams", .array(upstreams.map { $0.json(names: names) })),
+        ])
+    }
+}
+
+extension TLSSettings {
+    /// The documented JSON object: `cert` and `key` are secret names (null when none), `verify` is `none`
+    /// or `required`.
+    public var json: JSONValue {
+        .object([
+            JSONMember("cert", certificate.map(JSONValue.string) ?? .null),
+            JSONMember("key", key.map(JSONValue.string) ?? .null),
+            JSONMember("only", .bool(only)),
+            JSONMember("backend", .bool(backend)),
+            JSONMember("verify", .string(verify.rawValue)),
+            JSONMember("passthrough", .bool(passthrough)),
         ])
     }
 }

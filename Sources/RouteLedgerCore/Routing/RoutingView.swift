@@ -38,6 +38,8 @@ public struct Frontend: Sendable, Hashable {
     public var redirects: [Redirect]
     /// Websocket paths of all services on the frontend.
     public var websocketEndpoints: [String]
+    /// TLS settings, from the oldest published service on the frontend; nil: plain HTTP only.
+    public var tls: TLSSettings?
     /// The services on the frontend, oldest first, by name.
     public var services: [String]
     /// All upstreams, with equal shares.

@@ -68,12 +68,15 @@ public struct ServiceRouting: Sendable, Hashable {
     public var maxFails: Int?
     /// `fail_timeout` for each upstream server line (an nginx time, e.g. `10s`).
     public var failTimeout: String?
+    /// TLS settings (`ssl_*` labels); nil when the service asks for none.
+    public var tls: TLSSettings?
 
     /// Creates a routing with Interlock's defaults.
     public init(hosts: [String] = [], port: Int, networkName: String? = nil, mode: BackendMode = .task,
                 isDefaultBackend: Bool = false, stickyCookie: String? = nil, ipHash: Bool = false,
                 path: String = "/", contextRootRewrite: Bool = false, redirects: [Redirect] = [],
-                websocketEndpoints: [String] = [], cluster: String = "", maxFails: Int? = nil, failTimeout: String? = nil) {
+                websocketEndpoints: [String] = [], cluster: String = "", maxFails: Int? = nil, failTimeout: String? = nil,
+                tls: TLSSettings? = nil) {
         self.hosts = hosts
         self.port = port
         self.networkName = networkName
@@ -88,6 +91,7 @@ public struct ServiceRouting: Sendable, Hashable {
         self.cluster = cluster
         self.maxFails = maxFails
         self.failTimeout = failTimeout
+        self.tls = tls
     }
 
     /// The frontends the service contributes to.

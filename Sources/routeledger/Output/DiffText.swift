@@ -19,7 +19,8 @@ enum DiffText {
             lines.append("\(frontend(change)): " + parts.joined(separator: " "))
         }
         for change in diff["options"]?.arrayValue ?? [] {
-            lines.append("\(frontend(change)): \(change["option"]?.stringValue ?? "?") \(change["before"]?.stringValue ?? "") → \(change["after"]?.stringValue ?? "")")
+            let option = change["option"]?.stringValue ?? "?"
+            lines.append("\(frontend(change)): \(optionNames[option] ?? option) \(change["before"]?.stringValue ?? "") → \(change["after"]?.stringValue ?? "")")
         }
         if let backend = diff["defaultBackend"], !backend.isNull {
             let before = list(backend["before"]), after = list(backend["after"])
@@ -32,6 +33,13 @@ enum DiffText {
         }
         return lines
     }
+
+    /// The TLS options in words (`shop.local: TLS certificate shop-2025 → shop-2026`); the others keep their
+    /// JSON names, which are their labels' names.
+    static let optionNames = [
+        "tlsCertificate": "TLS certificate", "tlsKey": "TLS key", "sslOnly": "ssl_only", "sslBackend": "ssl_backend",
+        "sslBackendVerify": "ssl_backend_tls_verify", "sslPassthrough": "ssl_passthrough",
+    ]
 
     /// One line: the lines joined.
     static func summary(_ diff: JSONValue, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }

@@ -62,6 +62,12 @@ enum RoutingTable {
         if frontend.contextRootRewrite { parts.append("rewrite") }
         if !frontend.websocketEndpoints.isEmpty { parts.append("ws=\(frontend.websocketEndpoints.joined(separator: ","))") }
         for redirect in frontend.redirects { parts.append("302 \(redirect.source)->\(redirect.target)") }
+        if let tls = frontend.tls {
+            if tls.passthrough { parts.append("tls=passthrough") }
+            if let certificate = tls.certificate { parts.append("tls=\(certificate)") }
+            if tls.only { parts.append("ssl_only") }
+            if tls.backend { parts.append(tls.verify == .required ? "backend=https(verify)" : "backend=https") }
+        }
         return parts.joined(separator: " ")
     }
 
