@@ -174,6 +174,8 @@ let package = Package(
             name: "RouteLedgerEndToEndTests",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore", "TestSupport", "routeledger",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTLS", package: "hummingbird"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "NIOCore", package: "swift-nio"),

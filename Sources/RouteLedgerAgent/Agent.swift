@@ -31,6 +31,8 @@ public struct AgentConfiguration: Sendable {
     public var listenAddress: String?
     /// nginx's access log (`?access_log=`: a path, or `off`); nil: nginx's compiled-in default.
     public var accessLog: String?
+    /// TLS settings of the configuration (`?tls_port=`, `?secrets_dir=`, … : ``NginxSettings/tlsParameters``).
+    public var tlsParameters: [(name: String, value: String)] = []
     /// The first retry delay when the server is away; it doubles up to `maxBackoff`.
     public var initialBackoff: Duration
     /// The longest retry delay.
@@ -292,8 +294,12 @@ public actor Agent {
         var url = "\(server)/v1/clusters/\(configuration.cluster)/nginx.conf?wait=\(configuration.wait.components.seconds)s"
         if let port = configuration.listenPort { url += "&port=\(port)" }
         if let address = configuration.listenAddress { url += "&address=\(address)" }
+        let queryValue = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))
         if let accessLog = configuration.accessLog {
-            url += "&access_log=\(accessLog.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? accessLog)"
+            url += "&access_log=\(accessLog.addingPercentEncoding(withAllowedCharacters: queryValue) ?? accessLog)"
+        }
+        for (name, value) in configuration.tlsParameters {
+            url += "&\(name)=\(value.addingPercentEncoding(withAllowedCharacters: queryValue) ?? value)"
         }
         var request = HTTPClientRequest(url: url)
         // A server with --read-token-file takes the write token for reads too.

@@ -185,6 +185,10 @@ public struct API: Sendable {
             guard NginxSettings.isListenAddress(address) else { throw APIError(.badRequest, "address=\(address) is not an IPv4 or IPv6 address") }
             settings.listenAddress = address
         }
+        for name in NginxSettings.tlsParameters {
+            guard let value = query.string(name) else { continue }
+            if let problem = settings.set(name, to: value) { throw APIError(.badRequest, "\(name): \(problem)") }
+        }
         let wait = try query.duration("wait")
         var config = try await feed.current(cluster: cluster)
         let held = ETag.versions(request.headers[.ifNoneMatch])

@@ -26,12 +26,14 @@ struct ClusterScript {
         #"{"id":"e2e-net","type":"network.created","time":"\#(time())","data":{"network":{"id":"n-e2e","name":"e2e","driver":"overlay"}}}"#
     }
 
-    mutating func service(_ name: String, _ labels: [String: String], vip: String? = nil) -> String {
+    /// `service.created`, or with a `version` above 1 the service's `service.updated`.
+    mutating func service(_ name: String, _ labels: [String: String], vip: String? = nil, version: Int = 1) -> String {
         var all = labels
         all["port"] = String(backendPort)
         let labelJSON = all.keys.sorted().map { #""com.docker.lb.\#($0)":"\#(all[$0]!)""# }.joined(separator: ",")
         let vips = vip.map { #"[{"networkId":"n-e2e","addr":"\#($0)/8"}]"# } ?? "[]"
-        return #"{"id":"e2e-svc-\#(name)","type":"service.created","time":"\#(time())","data":{"service":{"id":"s-\#(name)","name":"\#(name)","labels":{\#(labelJSON)},"networks":["n-e2e"],"vips":\#(vips)}}}"#
+        let (id, type) = version == 1 ? ("e2e-svc-\(name)", "service.created") : ("e2e-svc-\(name)-\(version)", "service.updated")
+        return #"{"id":"\#(id)","type":"\#(type)","time":"\#(time())","data":{"service":{"id":"s-\#(name)","name":"\#(name)","labels":{\#(labelJSON)},"networks":["n-e2e"],"vips":\#(vips)}}}"#
     }
 
     mutating func task(_ id: String, of service: String, ip: String, desired: String = "running", version: Int = 1) -> String {
@@ -123,72 +125,26 @@ struct EndToEndTests {
     @Test("nginx fed by the agent routes like Interlock: hosts, default backend, canaries, sticky sessions, drains; every reload applied",
           .enabled(if: Nginx.shouldRun), .timeLimit(.minutes(4)), arguments: LogEngine.all)
     func interlockThroughNginx(engine: LogEngine) async throws {
-        let nginx = try Nginx.binary()
         let directory = try TemporaryDirectory("routeledger-e2e")
         let database = engine == .sqlite ? directory.path("e2e.db") : try PostgresServer.shared().createDatabase()
         let stack = Stack(directory: directory, serverPort: try freeLoopbackPort(), nginxPort: try freeLoopbackPort(),
                           backendPort: try freeLoopbackPort(), database: database)
         var script = ClusterScript(backendPort: stack.backendPort)
-        let routeledger = Executables.url("routeledger").path
-        var processes: [BackgroundProcess] = []
         let taskAddresses = ["127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.1.4", "127.0.1.5", "127.0.3.1", "127.0.3.2", "127.0.3.3", "127.0.4.1"]
         let backends = ServiceGroup(services: (taskAddresses + ["127.0.2.1", "127.0.2.2"]).map { backend($0, port: stack.backendPort) },
                                     gracefulShutdownSignals: [], logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }))
         let backendRun = Task { try await backends.run() }
+        var running: ProxyStack?
         defer {
-            for process in processes.reversed() { process.stop() }
+            running?.stop()
             // KEEP_E2E=1 keeps the directory (logs, configs, database) for a post-mortem.
             if ProcessInfo.processInfo.environment["KEEP_E2E"] == "1" { print("e2e directory: \(directory.url.path)") } else { directory.remove() }
         }
         do {
-            // The log starts with the network only; nginx starts on that (empty) configuration.
-            let log = try EventLog(path: stack.database)
-            _ = try log.append(contentsOf: Array((script.network() + "\n").utf8))
-            try Data(stack.token.utf8).write(to: URL(fileURLWithPath: directory.path("token")))
-            chmod(directory.path("token"), 0o600)
-            let conf = directory.path("nginx.conf")
-            let rendered = try Command.run("/bin/sh", ["-c", "'\(routeledger)' render nginx --db '\(stack.database)' --port \(stack.nginxPort) --address 127.0.0.1 > '\(conf)'"])
-            #expect(rendered.status == 0, "render nginx: \(rendered.output)")
-            let prefix = directory.url.path + "/"
-            let wrapper = directory.path("nginx-wrapper")
-            try "#!/bin/sh\nexec \(nginx) -p \(prefix) -e \(prefix)error.log -g 'pid \(prefix)nginx.pid;' \"$@\"\n"
-                .write(toFile: wrapper, atomically: true, encoding: .utf8)
-            chmod(wrapper, 0o755)
-
-            processes.append(try BackgroundProcess(nginx, ["-p", prefix, "-e", prefix + "error.log", "-c", conf,
-                                                           "-g", "pid \(prefix)nginx.pid; daemon off;"], logPath: directory.path("nginx.out")))
-            processes.append(try BackgroundProcess(routeledger, ["serve", "--db", stack.database, "--listen", "127.0.0.1:\(stack.serverPort)",
-                                                                 "--token-file", directory.path("token"), "--poll", "50ms"],
-                                                   logPath: directory.path("serve.out")))
-            try await waitUntil("the server answers /healthz", seconds: Patience.seconds) {
-                (try? await stack.client.execute(HTTPClientRequest(url: "\(stack.server)/healthz"), timeout: .seconds(2)).status) == .ok
-            }
-            processes.append(try BackgroundProcess(routeledger, ["agent", "--server", stack.server, "--nginx-conf", conf, "--nginx-bin", wrapper,
-                                                                 "--token-file", directory.path("token"), "--proxy-id", "e2e-proxy",
-                                                                 "--port", String(stack.nginxPort), "--address", "127.0.0.1", "--wait", "5s", "--log-level", "debug"],
-                                                   logPath: directory.path("agent.out")))
-            for address in taskAddresses + ["127.0.2.1", "127.0.2.2"] {
-                try await waitUntil("backend \(address) listens", seconds: Patience.seconds) {
-                    let request = HTTPClientRequest(url: "http://\(address):\(stack.backendPort)/")
-                    return (try? await stack.client.execute(request, timeout: .seconds(2)).status) == .ok
-                }
-            }
-
-            /// Appends one event at a time; after each one that reloads, waits for the agent's proxy.applied.
-            func drive(_ lines: [String]) async throws {
-                for line in lines {
-                    let before = try log.reloads().last?.id ?? 0
-                    try await stack.post([line])
-                    guard let reload = try log.reloads().last, reload.id != before else { continue }
-                    try await waitUntil("the agent applies reload \(reload.id)", seconds: Patience.seconds) {
-                        (try? log.proxyReports(for: reload).contains { $0.applied && $0.report.proxy == "e2e-proxy" }) == true
-                    }
-                    // nginx reloads in the background: wait until its responses name the new version.
-                    try await waitUntil("nginx serves reload \(reload.id)", seconds: Patience.seconds) {
-                        (try? await stack.get(host: "probe.invalid").headers["x-server-info"])?.contains(String(reload.version.prefix(12))) == true
-                    }
-                }
-            }
+            let proxy = try await ProxyStack.start(stack, network: script.network(), backends: taskAddresses + ["127.0.2.1", "127.0.2.2"])
+            running = proxy
+            let log = proxy.log
+            func drive(_ lines: [String]) async throws { try await proxy.drive(lines) }
 
             try await drive([
                 script.service("web", ["hosts": "web.local"]),
@@ -254,10 +210,104 @@ struct EndToEndTests {
                 #expect(!reports.contains { !$0.applied }, "reload \(reload.id) was rejected: \(reports)")
             }
         } catch {
-            Issue.record("\(error)\n--- agent:\n\(processes.count > 2 ? processes[2].output.suffix(3_000) : "")\n--- serve:\n\(processes.count > 1 ? processes[1].output.suffix(2_000) : "")")
+            Issue.record("\(error)\n\(running?.postMortem ?? "")")
         }
         await backends.triggerGracefulShutdown()
         _ = await backendRun.result
+    }
+}
+
+/// serve, the agent and nginx on one log, started in the stack's directory; `stop()` ends them by process id.
+final class ProxyStack: @unchecked Sendable {
+    let stack: Stack
+    let log: EventLog
+    private(set) var processes: [BackgroundProcess] = []
+
+    private init(stack: Stack, log: EventLog) {
+        self.stack = stack
+        self.log = log
+    }
+
+    /// Starts nginx on the configuration of a log holding only `network`, then serve and an agent that
+    /// feeds nginx with `nginxOptions` (given to `render nginx` and the agent alike), and waits until
+    /// every backend address listens (plain HTTP or TLS).
+    static func start(_ stack: Stack, network: String, backends: [String], nginxOptions: [String] = []) async throws -> ProxyStack {
+        let nginx = try Nginx.binary()
+        let directory = stack.directory
+        let routeledger = Executables.url("routeledger").path
+        let log = try EventLog(path: stack.database)
+        let running = ProxyStack(stack: stack, log: log)
+        do {
+            _ = try log.append(contentsOf: Array((network + "\n").utf8))
+            try Data(stack.token.utf8).write(to: URL(fileURLWithPath: directory.path("token")))
+            chmod(directory.path("token"), 0o600)
+            let conf = directory.path("nginx.conf")
+            let options = (["--port", String(stack.nginxPort), "--address", "127.0.0.1"] + nginxOptions).map { "'\($0)'" }.joined(separator: " ")
+            let command = "'\(routeledger)' render nginx --db '\(stack.database)' \(options) > '\(conf)'"
+            let rendered = try await offPool { try Command.run("/bin/sh", ["-c", command]) }
+            #expect(rendered.status == 0, "render nginx: \(rendered.output)")
+            let prefix = directory.url.path + "/"
+            let wrapper = directory.path("nginx-wrapper")
+            try "#!/bin/sh\nexec \(nginx) -p \(prefix) -e \(prefix)error.log -g 'pid \(prefix)nginx.pid;' \"$@\"\n"
+                .write(toFile: wrapper, atomically: true, encoding: .utf8)
+            chmod(wrapper, 0o755)
+
+            running.processes.append(try BackgroundProcess(nginx, ["-p", prefix, "-e", prefix + "error.log", "-c", conf,
+                                                                   "-g", "pid \(prefix)nginx.pid; daemon off;"], logPath: directory.path("nginx.out")))
+            running.processes.append(try BackgroundProcess(routeledger, ["serve", "--db", stack.database, "--listen", "127.0.0.1:\(stack.serverPort)",
+                                                                         "--token-file", directory.path("token"), "--poll", "50ms"],
+                                                           logPath: directory.path("serve.out")))
+            try await waitUntil("the server answers /healthz", seconds: Patience.seconds) {
+                (try? await stack.client.execute(HTTPClientRequest(url: "\(stack.server)/healthz"), timeout: .seconds(2)).status) == .ok
+            }
+            running.processes.append(try BackgroundProcess(routeledger, ["agent", "--server", stack.server, "--nginx-conf", conf, "--nginx-bin", wrapper,
+                                                                         "--token-file", directory.path("token"), "--proxy-id", "e2e-proxy",
+                                                                         "--port", String(stack.nginxPort), "--address", "127.0.0.1", "--wait", "5s",
+                                                                         "--log-level", "debug"] + nginxOptions,
+                                                           logPath: directory.path("agent.out")))
+            for address in backends {
+                try await waitUntil("backend \(address) listens", seconds: Patience.seconds) {
+                    let url = "http://\(address):\(stack.backendPort)/"
+                    // Off the cooperative pool: the backends of this process answer on it.
+                    let answer = try await offPool { try Command.run("/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url]) }
+                    // A TLS backend answers plain HTTP with 400 (or closes): it listens.
+                    return answer.output == "200" || answer.output == "400" || answer.status == 52 || answer.status == 56 || answer.status == 35
+                }
+            }
+        } catch {
+            running.stop()
+            throw error
+        }
+        return running
+    }
+
+    /// Appends one event at a time; after each one that reloads, waits for the agent's proxy.applied and
+    /// for nginx to serve the new version.
+    func drive(_ lines: [String]) async throws {
+        for line in lines {
+            let before = try log.reloads().last?.id ?? 0
+            try await stack.post([line])
+            guard let reload = try log.reloads().last, reload.id != before else { continue }
+            try await waitUntil("the agent applies reload \(reload.id)", seconds: Patience.seconds) {
+                (try? self.log.proxyReports(for: reload).contains { $0.applied && $0.report.proxy == "e2e-proxy" }) == true
+            }
+            // nginx reloads in the background: wait until its responses name the new version.
+            try await waitUntil("nginx serves reload \(reload.id)", seconds: Patience.seconds) {
+                (try? await self.stack.get(host: "probe.invalid").headers["x-server-info"])?.contains(String(reload.version.prefix(12))) == true
+            }
+        }
+    }
+
+    /// The ends of the agent's and serve's output, for a failure's message.
+    var postMortem: String {
+        "--- agent:\n\(processes.count > 2 ? processes[2].output.suffix(3_000) : "")\n--- serve:\n\(processes.count > 1 ? processes[1].output.suffix(2_000) : "")"
+            + "\n--- nginx error.log:\n\((try? String(contentsOfFile: stack.directory.path("error.log"), encoding: .utf8))?.suffix(2_000) ?? "")"
+    }
+
+    /// Stops the processes, newest first.
+    func stop() {
+        for process in processes.reversed() { process.stop() }
+        processes = []
     }
 }
 

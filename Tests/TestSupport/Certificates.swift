@@ -18,16 +18,16 @@ public struct TestCA: Sendable {
                           "-out", certificate, "-days", "1", "-subj", "/CN=\(name)"])
     }
 
-    /// A server certificate for `names` (DNS names or IP addresses; the first is its common name), signed by
-    /// this CA: `<file>.pem` and `<file>.key` in the directory.
+    /// A server certificate for `names` (DNS names or IP addresses) with `commonName` (default: the first
+    /// name), signed by this CA: `<file>.pem` and `<file>.key` in the directory.
     @discardableResult
-    public func issue(_ file: String, for names: [String]) throws -> (certificate: String, key: String) {
+    public func issue(_ file: String, for names: [String], commonName: String? = nil) throws -> (certificate: String, key: String) {
         let base = directory + "/" + file
         let alternatives = names.map { $0.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? "IP:\($0)" : "DNS:\($0)" }
         try "subjectAltName=\(alternatives.joined(separator: ","))\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: base + ".ext", atomically: true, encoding: .utf8)
         try Self.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", base + ".key",
-                          "-out", base + ".csr", "-subj", "/CN=\(names[0])"])
+                          "-out", base + ".csr", "-subj", "/CN=\(commonName ?? names[0])"])
         try Self.openssl(["x509", "-req", "-in", base + ".csr", "-CA", certificate, "-CAkey", key, "-CAcreateserial",
                           "-out", base + ".pem", "-days", "1", "-extfile", base + ".ext"])
         return (base + ".pem", base + ".key")

@@ -31,6 +31,7 @@ extension RouteLedger {
                   routeledger agent --server http://10.0.0.5:7420 --cluster edge --nginx-conf /etc/nginx/nginx.conf \\
                       --reload-cmd 'systemctl reload nginx' --proxy-id edge-1
                   routeledger agent --server http://10.0.0.5:7420,http://10.0.0.6:7420 --nginx-conf /etc/nginx/nginx.conf
+                  routeledger agent --nginx-conf /etc/nginx/nginx.conf --secrets-dir /run/secrets --stream-module none
                 """)
 
         @Option(help: ArgumentHelp("A RouteLedger server (repeatable, or comma-separated: replicas of one log; default http://127.0.0.1:7420).", valueName: "url"))
@@ -81,6 +82,8 @@ extension RouteLedger {
         @Option(help: ArgumentHelp("The address nginx listens on (default: all), e.g. 127.0.0.1.", valueName: "ip"))
         var address: String?
 
+        @OptionGroup(title: "TLS (services with ssl_* labels; see render nginx --help)") var tls: NginxTLSOptions
+
         @Option(help: ArgumentHelp("How long one long-poll waits (e.g. 30s).", valueName: "duration"))
         var wait = "30s"
 
@@ -124,6 +127,7 @@ extension RouteLedger {
             var agentConfiguration = configuration
             agentConfiguration.accessLog = accessLog
             agentConfiguration.metricsFile = metricsFile
+            agentConfiguration.tlsParameters = tls.parameters
             let agent: RouteLedgerAgent.Agent
             do {
                 agent = RouteLedgerAgent.Agent(configuration: agentConfiguration, client: try RouteLedgerAgent.Agent.client(trusting: caFile),

@@ -24,9 +24,18 @@ extension RouteLedger.Render {
                 pid and error_log are left to nginx (its defaults, or -g at start), so the file runs \
                 under any prefix.
 
+                Hosts with ssl_cert and ssl_key get a TLS server on --tls-port with the certificate and key \
+                read from --secrets-dir/<secret name>; ssl_only hosts answer plain HTTP with 301 to HTTPS; \
+                ssl_backend proxies to https:// upstreams (checked against --backend-ca with \
+                ssl_backend_tls_verify=required). Passthrough hosts (ssl_passthrough) are routed by the TLS \
+                server name in a stream block, which needs nginx's stream module (--stream-module); \
+                terminated hosts then listen on 127.0.0.1:--termination-port behind it. A TLS server name no \
+                service claims is refused. See docs/PROXY.md.
+
                 Examples:
                   routeledger render nginx > /etc/nginx/nginx.conf && nginx -t && nginx -s reload
                   routeledger render nginx --at 2026-11-27T03:12:00Z --cluster edge
+                  routeledger render nginx --secrets-dir /run/secrets --tls-port 443 --stream-module none
                   diff <(routeledger render nginx --seq 811) <(routeledger render nginx --seq 812)
                 """)
 
@@ -44,6 +53,8 @@ extension RouteLedger.Render {
 
         @Option(help: ArgumentHelp("nginx's access log: an absolute path, or off (default: nginx's own).", valueName: "path"))
         var accessLog: String?
+
+        @OptionGroup(title: "TLS (services with ssl_* labels)") var tls: NginxTLSOptions
 
         func validate() throws {
             guard (1...65535).contains(port) else { throw ValidationError("--port \(port) is not a port from 1 to 65535") }
@@ -68,7 +79,8 @@ extension RouteLedger.Render {
                 let label = name.isEmpty ? "the default service cluster" : "service cluster \"\(name)\""
                 Terminal.note("\(label) routes nothing at seq \(at.seq): every request gets 503")
             }
-            print(NginxConfig.render(view, version: view.version, settings: NginxSettings(listenPort: port, listenAddress: address, accessLog: accessLog)), terminator: "")
+            let settings = tls.apply(to: NginxSettings(listenPort: port, listenAddress: address, accessLog: accessLog))
+            print(NginxConfig.render(view, version: view.version, settings: settings), terminator: "")
         }
     }
 }
