@@ -42,10 +42,14 @@ public struct NginxControl: Sendable {
     /// Whether nginx blames the file: an error message (`[emerg]`, `[alert]`, `[crit]`, `[error]`) that names
     /// it, as in `[emerg] unknown directive "x" in FILE:3`. "FILE syntax is ok" and "FILE test failed" carry
     /// no level and name the file whatever failed; `[emerg] open() "/run/nginx.pid" failed (13: Permission
-    /// denied)` is the host's.
+    /// denied)` is the host's. So are a module this host lacks (`[emerg] dlopen() "…so" failed … in FILE:4`:
+    /// libnginx-mod-stream not installed) and a secret it does not have (`cannot load certificate
+    /// "/run/secrets/x"`, which names no file): the configuration is right, and the version is tried again
+    /// once the host has them.
     static func namesConfiguration(_ output: String, file: String) -> Bool {
         output.split(separator: "\n").contains { line in
             line.contains(file) && ["[emerg]", "[alert]", "[crit]", "[error]"].contains { line.contains($0) }
+                && !line.contains("dlopen()")
         }
     }
 

@@ -661,6 +661,40 @@ struct ReloadCLITests {
         #expect(try await cli.run(["render", "nginx", "--seq", "999"]).status == 1)
     }
 
+    @Test("TLS labels through the CLI: routes shows them, why names the certificate change, render nginx takes the TLS options; bad ones exit 2 naming the option")
+    func tlsLabels() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        let update = #"{"id":"svc-shop-tls","type":"service.updated","time":"2026-11-28T00:00:00Z","data":{"service":{"id":"svc-shop","name":"shop","labels":{"com.docker.lb.hosts":"shop.local","com.docker.lb.port":"8080","com.docker.lb.ssl_cert":"shop-2026","com.docker.lb.ssl_key":"shop-2026-key","com.docker.lb.ssl_only":"true"},"replicas":4,"networks":["jed11c1x685a1r8acirk2ylol"],"vips":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.20/24"}],"image":"example/shop:1.0"}}}"#
+        #expect(try await cli.run(["append", try cli.write("tls.jsonl", update + "\n")]).status == 0)
+
+        let routes = try await cli.run(["routes", "--host", "shop.local"])
+        #expect(routes.stdout.contains("tls=shop-2026 ssl_only"), "\(routes.stdout)")
+        let frontends = (try json(try await cli.run(["routes", "--json"]).stdout) as! [String: Any])["frontends"] as! [[String: Any]]
+        let shop = frontends.first { $0["host"] as? String == "shop.local" }!
+        #expect((shop["tls"] as? [String: Any]).map(NSDictionary.init(dictionary:)) == NSDictionary(dictionary: [
+            "cert": "shop-2026", "key": "shop-2026-key", "only": true, "backend": false, "verify": "none", "passthrough": false,
+        ]))
+        #expect(frontends.first { $0["host"] as? String == "api.local" }?["tls"] is NSNull)
+
+        let reloads = try json(try await cli.run(["reloads", "--json"]).stdout) as! [[String: Any]]
+        let why = try await cli.run(["why", String(reloads.last!["id"] as! Int)])
+        #expect(why.stdout.contains("shop.local: TLS certificate none → shop-2026"), "\(why.stdout)")
+        #expect(why.stdout.contains("shop.local: ssl_only false → true"), "\(why.stdout)")
+
+        let render = try await cli.run(["render", "nginx", "--secrets-dir", "/srv/secrets/", "--tls-port", "8443"])
+        #expect(render.status == 0, "\(render.stderr)")
+        #expect(render.stdout.contains("        ssl_certificate /srv/secrets/shop-2026;\n"))
+        #expect(render.stdout.contains("        return 301 https://$host:8443$request_uri;\n"))
+        for (option, value, message) in [("--secrets-dir", "secrets", "--secrets-dir \"secrets\" is not an absolute path"),
+                                         ("--tls-port", "0", "--tls-port 0 is not a port from 1 to 65535"),
+                                         ("--stream-module", "mod;x", "--stream-module \"mod;x\" is not none or an absolute path")] {
+            let bad = try await cli.run(["render", "nginx", option, value])
+            #expect(bad.status == 2 && bad.stderr.contains(message), "\(option) \(value): \(bad.status) \(bad.stderr)")
+            #expect(bad.stdout.isEmpty)
+        }
+    }
+
     @Test("why and timeline say which proxies applied or refused a reload")
     func proxyReports() async throws {
         let cli = try await loaded()

@@ -173,6 +173,48 @@ struct AgentTests {
         }
     }
 
+    @Test("nginx -t of a TLS configuration: a secret or the stream module missing on this host is the host's problem; a broken directive is the configuration's",
+          .enabled(if: Nginx.shouldRun))
+    func tlsHostProblems() async throws {
+        let directory = try TemporaryDirectory("routeledger-agent-tls")
+        defer { directory.remove() }
+        let secrets = directory.path("secrets")
+        try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
+        let ca = try TestCA(in: directory.url.path)
+        let made = try ca.issue("shop", for: ["shop.local"])
+        try FileManager.default.copyItem(atPath: made.certificate, toPath: secrets + "/shop-2026")
+        try FileManager.default.copyItem(atPath: made.key, toPath: secrets + "/shop-2026-key")
+        let key = { (host: String) in FrontendKey(cluster: "", host: host) }
+        let view = ProxyView(cluster: "", frontends: [
+            ProxyFrontend(key: key("shop.local"), stickyCookie: nil, ipHash: false, contextRootRewrite: false, redirects: [], websocketEndpoints: [],
+                          tls: TLSSettings(certificate: "shop-2026", key: "shop-2026-key"), servers: [ProxyServer(address: "127.0.0.1:9")]),
+            ProxyFrontend(key: key("vault.local"), stickyCookie: nil, ipHash: false, contextRootRewrite: false, redirects: [], websocketEndpoints: [],
+                          tls: TLSSettings(passthrough: true), servers: [ProxyServer(address: "127.0.0.1:10")]),
+        ])
+        let prefix = directory.url.path + "/"
+        let nginx = NginxControl(binary: try Nginx.binary(), arguments: ["-p", prefix, "-e", prefix + "error.log", "-g", "pid \(prefix)nginx.pid;"])
+        func test(_ settings: NginxSettings, appending extra: String = "") async throws -> NginxControl.TestOutcome {
+            let file = directory.path("nginx.conf")
+            try (NginxConfig.render(view, version: view.version, settings: settings) + extra).write(toFile: file, atomically: true, encoding: .utf8)
+            return await nginx.test(file)
+        }
+        let good = NginxSettings(listenPort: 8080, listenAddress: "127.0.0.1", tlsPort: 8443, secretsDirectory: secrets, terminationPort: 8444)
+        #expect(try await test(good) == .accepted)
+
+        var noSecrets = good
+        noSecrets.secretsDirectory = directory.path("not-mounted")
+        guard case .unavailable(let secret) = try await test(noSecrets) else { Issue.record("a missing secret is not the configuration's fault"); return }
+        #expect(secret.contains("cannot load certificate \"\(directory.path("not-mounted"))/shop-2026\""), "\(secret)")
+
+        var noModule = good
+        noModule.streamModule = directory.path("ngx_stream_module.so")
+        guard case .unavailable(let module) = try await test(noModule) else { Issue.record("a missing module is not the configuration's fault"); return }
+        #expect(module.contains("dlopen()"), "\(module)")
+
+        guard case .refused(let broken) = try await test(good, appending: "bogus_directive on;\n") else { Issue.record("a broken directive is the configuration's"); return }
+        #expect(broken.contains("unknown directive \"bogus_directive\""), "\(broken)")
+    }
+
     @Test("a server that is away is reported as such, not as a configuration")
     func serverAway() async throws {
         let directory = try TemporaryDirectory("routeledger-agent")

@@ -80,6 +80,12 @@ struct ServerTests {
             let port = try await client.execute(uri: "/v1/clusters/_/nginx.conf?port=8081", method: .get)
             #expect(body(port).contains("listen 8081 default_server;"))
             #expect(port.headers[.eTag] == first.headers[.eTag])
+            // The TLS settings the agent sends: a valid one is taken, a bad one is a 400 naming the parameter.
+            let tls = try await client.execute(uri: "/v1/clusters/_/nginx.conf?tls_port=8443&secrets_dir=/srv/secrets&stream_module=none", method: .get)
+            #expect(tls.status == .ok)
+            let bad = try await client.execute(uri: "/v1/clusters/_/nginx.conf?secrets_dir=relative", method: .get)
+            #expect(bad.status == .badRequest)
+            #expect(body(bad).contains(#"secrets_dir: \"relative\" is not an absolute path"#), "\(body(bad))")
         }
     }
 
