@@ -52,7 +52,7 @@ public struct API: Sendable {
     // MARK: - Reads
 
     func routes(_ request: Request) async throws -> Response {
-        let query = Query(request)
+        let query = try Query(request, allowed: ["seq", "at", "cluster"])
         let seq = try query.int("seq")
         let at = try query.time("at")
         let cluster = query.cluster("cluster")
@@ -66,17 +66,34 @@ public struct API: Sendable {
         return .json(json)
     }
 
+    /// The most reloads one page holds, and how many without `limit`.
+    static let reloadPage = (default: 100, maximum: 1_000)
+
     func reloads(_ request: Request) async throws -> Response {
-        let query = Query(request)
+        let query = try Query(request, allowed: ["since", "until", "host", "cluster", "version", "limit", "after", "before"])
         let version = query.string("version")
         if let version, let problem = ReloadFilter.versionPrefixProblem(version) { throw APIError(.badRequest, "version: \(problem)") }
-        let filter = ReloadFilter(since: try query.time("since"), until: try query.time("until"), host: query.string("host")?.lowercased(),
+        var filter = ReloadFilter(since: try query.time("since"), until: try query.time("until"), host: query.string("host")?.lowercased(),
                                   cluster: query.cluster("cluster"), versionPrefix: version)
-        let (list, names) = try await offload { [log] in
-            let list = try log.reloads(filter)
-            return (list, try log.names(for: list))
+        filter.afterID = try query.int("after").map(Int.init)
+        filter.beforeID = try query.int("before").map(Int.init)
+        let limit = try query.limit(default: Self.reloadPage.default, maximum: Self.reloadPage.maximum)
+        let (page, names) = try await offload { [log, filter] in
+            let page = try log.reloads(filter, limit: limit)
+            return (page, try log.names(for: page.reloads))
         }
-        return .json(.array(list.map { $0.json(names: names) }))
+        // RFC 8288 links to the neighbouring pages, with the same filters.
+        var links: [String] = []
+        let backwards = filter.beforeID != nil && filter.afterID == nil
+        if let last = page.reloads.last, backwards || page.more {
+            links.append("<\(query.link("/v1/reloads", dropping: ["after", "before"], setting: [("after", String(last.id))]))>; rel=\"next\"")
+        }
+        if let first = page.reloads.first, !backwards && filter.afterID != nil || backwards && page.more {
+            links.append("<\(query.link("/v1/reloads", dropping: ["after", "before"], setting: [("before", String(first.id))]))>; rel=\"prev\"")
+        }
+        var response = Response.json(.array(page.reloads.map { $0.json(names: names) }))
+        if !links.isEmpty { response.headers[.link] = links.joined(separator: ", ") }
+        return response
     }
 
     func reload(_ context: BasicRequestContext) async throws -> Response {
@@ -114,13 +131,16 @@ public struct API: Sendable {
     }
 
     func events(_ request: Request) async throws -> Response {
-        let query = Query(request)
+        let query = try Query(request, allowed: ["after", "limit"])
         let after = try query.int("after") ?? 0
-        let limit = try query.int("limit") ?? 1_000
+        let limit = try query.limit(default: 1_000, maximum: 10_000)
         guard after >= 0 else { throw APIError(.badRequest, "after must be 0 or more") }
-        guard (1...10_000).contains(limit) else { throw APIError(.badRequest, "limit must be from 1 to 10000") }
-        let list = try await offload { [log] in try log.eventsJSON(after: after, limit: Int(limit)) }
-        return .json(.array(list))
+        let list = try await offload { [log] in try log.eventsJSON(after: after, limit: limit) }
+        var response = Response.json(.array(list))
+        if list.count == limit, let last = list.last?["seq"]?.intValue {
+            response.headers[.link] = "<\(query.link("/v1/events", dropping: ["after"], setting: [("after", String(last))]))>; rel=\"next\""
+        }
+        return response
     }
 
     func effect(_ context: BasicRequestContext) async throws -> Response {
@@ -171,7 +191,7 @@ public struct API: Sendable {
     func nginx(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let name = context.parameters.get("cluster") ?? "_"
         let cluster = ClusterName.parse(name)
-        let query = Query(request)
+        let query = try Query(request, allowed: Set(["wait", "port", "address", "access_log"] + NginxSettings.tlsParameters))
         var settings = configuration.nginx
         if let accessLog = query.string("access_log") {
             guard NginxSettings.isAccessLog(accessLog) else { throw APIError(.badRequest, "access_log must be off or an absolute path of plain characters") }
@@ -257,7 +277,45 @@ enum ETag {
 struct Query {
     let request: Request
 
-    init(_ request: Request) { self.request = request }
+    /// The parameters of `request`, which may only be those `allowed`: any other is a 400 naming it (a
+    /// misspelt filter must not pass for no filter).
+    init(_ request: Request, allowed: Set<String>) throws {
+        self.request = request
+        for (name, _) in request.uri.queryParameters where !allowed.contains(String(name)) {
+            let known = allowed.sorted().joined(separator: ", ")
+            throw APIError(.badRequest, "unknown query parameter \(name)" + (known.isEmpty ? "; this endpoint takes none" : "; this endpoint takes \(known)"))
+        }
+    }
+
+    /// `path?query` for another page: the request's parameters without `drop`, then `set`.
+    func link(_ path: String, dropping drop: Set<String>, setting set: [(String, String)]) -> String {
+        var parts: [String] = []
+        for (name, value) in request.uri.queryParameters where !drop.contains(String(name)) {
+            parts.append("\(name)=\(Self.escaped(String(value)))")
+        }
+        for (name, value) in set { parts.append("\(name)=\(Self.escaped(value))") }
+        return parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
+    }
+
+    private static func escaped(_ value: String) -> String {
+        var out = ""
+        for byte in value.utf8 {
+            let character = Character(Unicode.Scalar(byte))
+            if byte < 0x80 && (character.isLetter || character.isNumber || "-._~:/".contains(character)) {
+                out.append(character)
+            } else {
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    /// `limit`: `fallback` when absent, else a whole number from 1 to `maximum`.
+    func limit(default fallback: Int, maximum: Int) throws -> Int {
+        guard let value = try int("limit") else { return fallback }
+        guard (1...Int64(maximum)).contains(value) else { throw APIError(.badRequest, "limit must be from 1 to \(maximum)") }
+        return Int(value)
+    }
 
     func string(_ name: String) -> String? {
         request.uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }
@@ -289,6 +347,15 @@ struct Query {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
         return ClusterName.parse(text)
     }
+}
+
+extension HTTPField.Name {
+    /// RFC 8288 `Link`: where the next and previous pages of a list are.
+    static let link = HTTPField.Name("Link")!
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 extension Substring {

@@ -75,6 +75,10 @@ public struct ReloadFilter: Sendable {
     public var throughSeq: Seq?
     /// Only reloads to a version that starts with these hex digits (what a proxy's `x-server-info` shows).
     public var versionPrefix: String?
+    /// Only reloads with a greater id (the cursor of the next page).
+    public var afterID: Int?
+    /// Only reloads with a smaller id (the cursor of the previous page: the last ones before it).
+    public var beforeID: Int?
 
     /// The fewest hex digits that name a version.
     public static let minimumVersionDigits = 4
@@ -112,6 +116,13 @@ public struct EventExplanation: Sendable {
 extension EventLog {
     /// Stored reloads matching `filter`, in id order.
     public func reloads(_ filter: ReloadFilter = ReloadFilter()) throws -> [StoredReload] {
+        try reloads(filter, limit: nil).reloads
+    }
+
+    /// At most `limit` stored reloads matching `filter`, in id order, and whether more match beyond them: after
+    /// the last (with `beforeID`: before the first). With `beforeID` and no `afterID` they are the last
+    /// `limit` before it. Reads only as far as it needs (a host filter reads until `limit` match).
+    public func reloads(_ filter: ReloadFilter, limit: Int?) throws -> (reloads: [StoredReload], more: Bool) {
         try read { connection in
             var conditions: [String] = []
             var arguments: [SQLValue] = []
@@ -124,13 +135,25 @@ extension EventLog {
                 conditions.append("substr(version, 1, \(prefix.utf8.count)) = ?")
                 arguments.append(.text(prefix))
             }
+            if let after = filter.afterID { conditions.append("id > ?"); arguments.append(.integer(Int64(after))) }
+            if let before = filter.beforeID { conditions.append("id < ?"); arguments.append(.integer(Int64(before))) }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            // The last ones before a cursor are read backwards from it.
+            let backwards = filter.beforeID != nil && filter.afterID == nil
             var reloads: [StoredReload] = []
-            try connection.forEach("SELECT \(reloadColumns) FROM reloads \(whereClause) ORDER BY id", arguments) { row in
+            var more = false
+            try connection.stream("SELECT \(reloadColumns) FROM reloads \(whereClause) ORDER BY id\(backwards ? " DESC" : "")", arguments) { row in
                 let reload = try StoredReload(row)
-                if filter.host.map(reload.touches) ?? true { reloads.append(reload) }
+                guard filter.host.map(reload.touches) ?? true else { return true }
+                if let limit, reloads.count == limit {
+                    more = true
+                    return false
+                }
+                reloads.append(reload)
+                return true
             }
-            return reloads
+            if backwards { reloads.reverse() }
+            return (reloads, more)
         }
     }
 

@@ -283,6 +283,66 @@ struct ServerTests {
         }
     }
 
+    @Test("lists page: limit with a default and a maximum, after/before cursors, Link headers that keep the filters; an unknown parameter is a 400 naming it")
+    func paging() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let all = try fixture.log.reloads().map(\.id)
+        #expect(all.count >= 8)
+        try await fixture.app().test(.router) { client in
+            func ids(_ uri: String) async throws -> (ids: [Int], link: String?) {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .ok, "\(uri): \(body(response))")
+                let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
+                return (list.map { $0["id"] as! Int }, response.headers[HTTPField.Name("Link")!])
+            }
+            // Forward through every reload, three at a time, following the Link headers.
+            var seen: [Int] = []
+            var next: String? = "/v1/reloads?limit=3"
+            var pages = 0
+            while let uri = next {
+                let page = try await ids(uri)
+                #expect(page.ids.count <= 3)
+                seen += page.ids
+                // `<URI>; rel="next"`, among the links of the header.
+                next = page.link?.split(separator: ",").first { $0.contains("rel=\"next\"") }
+                    .map { String($0.drop { $0 != "<" }.dropFirst().prefix { $0 != ">" }) }
+                pages += 1
+                #expect(pages <= all.count)
+            }
+            #expect(seen == all)
+            #expect(pages == (all.count + 2) / 3)
+
+            // The last ones before a reload, in id order; their links point both ways.
+            let before = try await ids("/v1/reloads?before=\(all[5])&limit=2")
+            #expect(before.ids == [all[3], all[4]])
+            #expect(before.link == "</v1/reloads?limit=2&after=\(all[4])>; rel=\"next\", </v1/reloads?limit=2&before=\(all[3])>; rel=\"prev\"")
+
+            // Filters stay in the links; a host filter pages over the reloads that touch the host.
+            let shop = try fixture.log.reloads(ReloadFilter(host: "shop.local")).map(\.id)
+            let first = try await ids("/v1/reloads?host=shop.local&limit=2")
+            #expect(first.ids == Array(shop.prefix(2)))
+            #expect(first.link == "</v1/reloads?host=shop.local&limit=2&after=\(shop[1])>; rel=\"next\"")
+            #expect(try await ids("/v1/reloads?host=shop.local&limit=2&after=\(shop[1])").ids == Array(shop.dropFirst(2).prefix(2)))
+
+            // Without limit: at most the default page.
+            #expect(try await ids("/v1/reloads").ids == Array(all.prefix(100)))
+            // Events page too.
+            let events = try await client.execute(uri: "/v1/events?after=10&limit=2", method: .get)
+            #expect(events.headers[HTTPField.Name("Link")!] == "</v1/events?limit=2&after=12>; rel=\"next\"")
+
+            for (uri, message) in [("/v1/reloads?limt=5", "unknown query parameter limt; this endpoint takes after, before, cluster, host, limit, since, until, version"),
+                                   ("/v1/reloads?limit=1001", "limit must be from 1 to 1000"),
+                                   ("/v1/routes?host=shop.local", "unknown query parameter host; this endpoint takes at, cluster, seq"),
+                                   ("/v1/events?since=2026-01-01T00:00:00Z", "unknown query parameter since"),
+                                   ("/v1/clusters/_/nginx.conf?listen=80", "unknown query parameter listen")] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .badRequest, "\(uri)")
+                #expect(body(response).contains(message), "\(uri): \(body(response))")
+            }
+        }
+    }
+
     @Test("metrics: reloads per cluster, events appended, watchers, append latency, in Prometheus text")
     func metrics() async throws {
         let fixture = try ServerFixture()
