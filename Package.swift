@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "RouteLedgerCore",
                 "RouteLedgerStore",
+                "RouteLedgerWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -62,6 +63,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The proxy agent: long-polls a cluster's config, validates it with nginx -t, reloads nginx.
+        .target(
+            name: "RouteLedgerWeb",
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore"]),
         .target(
             name: "RouteLedgerAgent",
             dependencies: [
@@ -108,6 +112,7 @@ let package = Package(
                 "RouteLedgerAgent",
                 "RouteLedgerDocker",
                 "RouteLedgerIngest",
+                "RouteLedgerWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

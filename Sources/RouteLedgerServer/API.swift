@@ -47,6 +47,7 @@ public struct API: Sendable {
         router.post("/v1/events") { request, context in try await append(request, context: context) }
         router.get("/v1/events/{seq}/effect") { _, context in try await effect(context) }
         router.get("/v1/clusters/{cluster}/nginx.conf") { request, context in try await nginx(request, context: context) }
+        registerHistory(on: router)
     }
 
     // MARK: - Reads

@@ -73,6 +73,8 @@ public struct ReloadFilter: Sendable {
     public var cluster: String?
     /// Only reloads up to this position (a point-in-time query).
     public var throughSeq: Seq?
+    /// Only reloads after this position.
+    public var afterSeq: Seq?
     /// Only reloads to a version that starts with these hex digits (what a proxy's `x-server-info` shows).
     public var versionPrefix: String?
     /// Only reloads with a greater id (the cursor of the next page).
@@ -130,6 +132,7 @@ extension EventLog {
             if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(.integer(until.nanosecondsSinceEpoch)) }
             if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
             if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(.integer(seq)) }
+            if let seq = filter.afterSeq { conditions.append("seq > ?"); arguments.append(.integer(seq)) }
             if let prefix = filter.versionPrefix?.lowercased() {
                 // The length inline: PostgreSQL's substr takes an int4, which an int8 parameter is not.
                 conditions.append("substr(version, 1, \(prefix.utf8.count)) = ?")

@@ -41,5 +41,5 @@ extension EventLog {
 public struct PointError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong.
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

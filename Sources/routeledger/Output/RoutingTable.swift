@@ -72,8 +72,5 @@ enum RoutingTable {
     }
 
     /// `20%`, `33.3%`.
-    static func percent(_ share: Double) -> String {
-        let tenths = Int((share * 1000).rounded())
-        return tenths % 10 == 0 ? "\(tenths / 10)%" : "\(tenths / 10).\(tenths % 10)%"
-    }
+    static func percent(_ share: Double) -> String { DiffText.percent(share) }
 }

@@ -1,8 +1,7 @@
-import RouteLedgerCore
-
 /// A stored diff (its documented JSON) in short lines for people, networks named by `names`.
-enum DiffText {
-    static func lines(_ diff: JSONValue, names: NameBook) -> [String] {
+public enum DiffText {
+    /// The lines, one per change; with `host`, only the changes of that host (and the network changes).
+    public static func lines(_ diff: JSONValue, names: NameBook, host: String? = nil) -> [String] {
         var lines: [String] = []
         func frontend(_ value: JSONValue) -> String {
             let host = value["host"]?.stringValue ?? "?", path = value["path"]?.stringValue ?? "/"
@@ -10,15 +9,18 @@ enum DiffText {
             return (path == "/" ? host : host + path) + (cluster.isEmpty ? "" : " [\(cluster)]")
         }
         func list(_ value: JSONValue?) -> [String] { value?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        for added in diff["frontendsAdded"]?.arrayValue ?? [] { lines.append("frontend \(frontend(added)) added") }
-        for removed in diff["frontendsRemoved"]?.arrayValue ?? [] { lines.append("frontend \(frontend(removed)) removed") }
-        for change in diff["upstreams"]?.arrayValue ?? [] {
+        func part(_ name: String) -> [JSONValue] {
+            (diff[name]?.arrayValue ?? []).filter { host == nil || $0["host"]?.stringValue == host }
+        }
+        for added in part("frontendsAdded") { lines.append("frontend \(frontend(added)) added") }
+        for removed in part("frontendsRemoved") { lines.append("frontend \(frontend(removed)) removed") }
+        for change in part("upstreams") {
             var parts = list(change["added"]).map { "+" + $0 } + list(change["removed"]).map { "-" + $0 }
             let before = change["shareBefore"].flatMap(share), after = change["shareAfter"].flatMap(share)
             if let before, let after { parts.append("share \(before) → \(after)") } else if let after { parts.append("share \(after)") }
             lines.append("\(frontend(change)): " + parts.joined(separator: " "))
         }
-        for change in diff["options"]?.arrayValue ?? [] {
+        for change in part("options") {
             let option = change["option"]?.stringValue ?? "?"
             lines.append("\(frontend(change)): \(optionNames[option] ?? option) \(change["before"]?.stringValue ?? "") → \(change["after"]?.stringValue ?? "")")
         }
@@ -36,16 +38,22 @@ enum DiffText {
 
     /// The TLS options in words (`shop.local: TLS certificate shop-2025 → shop-2026`); the others keep their
     /// JSON names, which are their labels' names.
-    static let optionNames = [
+    public static let optionNames = [
         "tlsCertificate": "TLS certificate", "tlsKey": "TLS key", "sslOnly": "ssl_only", "sslBackend": "ssl_backend",
         "sslBackendVerify": "ssl_backend_tls_verify", "sslPassthrough": "ssl_passthrough",
     ]
 
     /// One line: the lines joined.
-    static func summary(_ diff: JSONValue, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }
+    public static func summary(_ diff: JSONValue, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }
 
     private static func share(_ value: JSONValue) -> String? {
         guard case .number(let text) = value, let share = Double(text) else { return nil }
-        return RoutingTable.percent(share)
+        return percent(share)
+    }
+
+    /// `20%`, `33.3%`.
+    public static func percent(_ share: Double) -> String {
+        let tenths = Int((share * 1000).rounded())
+        return tenths % 10 == 0 ? "\(tenths / 10)%" : "\(tenths / 10).\(tenths % 10)%"
     }
 }

@@ -1,0 +1,37 @@
+import RouteLedgerCore
+
+extension EventLog {
+    /// The upstreams of `host` in `cluster` from `from` through `to`: the routing at `from`, then after each
+    /// reload of the host or of the cluster's default backend, as lanes (``HostTimeline``). Reads the range only: the state at `from` comes from
+    /// the nearest snapshot.
+    public func hostTimeline(host: String, cluster: String, from: LogPoint, to: LogPoint) throws -> HostTimeline {
+        let host = host.lowercased()
+        // The cluster's reloads in the range: those that changed the host are markers; those that changed
+        // the default backend are samples too (its lane is on the page).
+        var filter = ReloadFilter(cluster: cluster, throughSeq: to.seq)
+        filter.afterSeq = from.seq
+        let reloads = try self.reloads(filter).filter { $0.touches(host: host) || !($0.diff["defaultBackend"]?.isNull ?? true) }
+        let names = try self.names(after: from.seq, through: to.seq)
+        var projection = try projection(through: from)
+        var builder = HostTimeline.Builder(host: host, cluster: cluster, from: TimelinePoint(seq: from.seq, logTime: from.logTime))
+        func sample(at point: TimelinePoint) {
+            let frontends = projection.frontendKeys(cluster: cluster).filter { $0.host == host }.compactMap { projection.frontend($0).0 }
+            builder.sample(frontends: frontends, defaultBackend: projection.defaultBackend(cluster: cluster), at: point, names: names)
+        }
+        sample(at: TimelinePoint(seq: from.seq, logTime: from.logTime))
+        var next = reloads.startIndex
+        try replay(after: from.seq, through: to.seq) { event in
+            _ = projection.apply(event)
+            while next < reloads.endIndex && reloads[next].seq == event.seq {
+                let reload = reloads[next]
+                sample(at: TimelinePoint(seq: reload.seq, logTime: reload.logTime))
+                if reload.touches(host: host) {
+                    builder.mark(HostTimeline.Marker(id: reload.id, point: TimelinePoint(seq: reload.seq, logTime: reload.logTime),
+                                                     version: reload.version, changes: DiffText.lines(reload.diff, names: names, host: host)))
+                }
+                next += 1
+            }
+        }
+        return builder.finish(at: TimelinePoint(seq: to.seq, logTime: to.logTime), diagnostics: projection.view.filtered(host: host).diagnostics)
+    }
+}
