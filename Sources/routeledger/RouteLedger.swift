@@ -24,7 +24,7 @@ struct RouteLedger: AsyncParsableCommand {
             Exit status: 0 success, 1 a user error (a one-line message on stderr), 2 a usage error.
             """,
         subcommands: [Init.self, Append.self, Events.self, Routes.self, Reloads.self, Why.self, Explain.self,
-                      Diff.self, Timeline.self, Replay.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
+                      Diff.self, Timeline.self, Replay.self, Report.self, Render.self, Rebuild.self, Config.self, Verify.self, Demo.self,
                       Serve.self, Agent.self, Ingest.self, Copy.self])
 
     /// What `--version` prints: the release, and the formats a log written by it carries.
