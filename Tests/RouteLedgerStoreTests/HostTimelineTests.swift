@@ -1,0 +1,63 @@
+import Foundation
+import RouteLedgerCore
+import Testing
+@testable import RouteLedgerStore
+
+/// A host's upstreams over a range, as the page and the report draw them (issue 14), on the seed scenarios.
+@Suite("Host timelines")
+struct HostTimelineTests {
+    static func log() throws -> (TemporaryDatabase, EventLog) {
+        let db = try TemporaryDatabase()
+        let log = try db.open()
+        _ = try log.append(contentsOf: try scenarios())
+        return (db, log)
+    }
+
+    @Test("vip mode: demo.local has one lane, the VIP, unbroken across scaling, env changes and a rescheduled task")
+    func vipLane() throws {
+        let (db, log) = try Self.log()
+        defer { withExtendedLifetime(db) {} }
+        let timeline = try log.hostTimeline(host: "demo.local", cluster: "", from: log.point(seq: 0), to: log.point())
+        let lanes = timeline.lanes.filter { $0.frontend == "demo.local" }
+        #expect(lanes.map(\.address) == ["10.0.2.9:8080"])
+        #expect(lanes[0].segments.count == 1)
+        #expect(lanes[0].segments[0].task == nil && lanes[0].segments[0].share == 1 && lanes[0].segments[0].to == nil)
+        #expect(timeline.markers.count == 1, "the vip scaling events reload nothing: \(timeline.markers.map(\.changes))")
+        // The default backend has its own lane, from its first task on.
+        #expect(timeline.lanes.last?.frontend == "default backend")
+        #expect(timeline.lanes.last?.segments.first?.service == "demo-default")
+    }
+
+    @Test("task mode: shop.local ends with five lanes at 20%, the canary's the last to start; each reload a marker")
+    func canaryLanes() throws {
+        let (db, log) = try Self.log()
+        defer { withExtendedLifetime(db) {} }
+        let timeline = try log.hostTimeline(host: "shop.local", cluster: "", from: log.point(seq: 0), to: log.point())
+        let shop = timeline.lanes.filter { $0.frontend == "shop.local" }
+        #expect(shop.count == 5)
+        let open = shop.compactMap { $0.segments.last }.filter { $0.to == nil }
+        #expect(open.count == 5 && open.allSatisfy { abs($0.share - 0.2) < 1e-9 }, "\(open)")
+        #expect(open.map(\.service).sorted() == ["shop", "shop", "shop", "shop", "shop-canary"])
+        #expect(open.first { $0.service == "shop-canary" }?.taskName == "shop-canary.1")
+        // The first task's lane changes share at each reload: 100%, 50%, 33.3%, 25%, 20%.
+        #expect(shop[0].segments.map { DiffText.percent($0.share) } == ["100%", "50%", "33.3%", "25%", "20%"])
+        #expect(timeline.markers.count == 5)
+        #expect(timeline.markers.last?.changes == ["shop.local: +10.0.2.31:8080 share 25% → 20%"])
+        #expect(timeline.services == ["shop", "shop-canary", "demo-default"])
+    }
+
+    @Test("a range reads from its start: the lanes at the start are there, earlier reloads are not markers")
+    func range() throws {
+        let (db, log) = try Self.log()
+        defer { withExtendedLifetime(db) {} }
+        let whole = try log.hostTimeline(host: "shop.local", cluster: "", from: log.point(seq: 0), to: log.point())
+        let start = whole.markers[3].point.seq
+        let part = try log.hostTimeline(host: "shop.local", cluster: "", from: log.point(seq: start), to: log.point())
+        #expect(part.markers.map(\.id) == [whole.markers[4].id])
+        #expect(part.lanes.filter { $0.frontend == "shop.local" }.count == 5)
+        #expect(part.lanes.first?.segments.first?.from.seq == start, "a lane open at the start starts there")
+        // An unknown host: no lane of its own, no marker.
+        let none = try log.hostTimeline(host: "nobody.local", cluster: "", from: log.point(seq: 0), to: log.point())
+        #expect(none.markers.isEmpty && none.lanes.allSatisfy { $0.frontend == "default backend" })
+    }
+}
