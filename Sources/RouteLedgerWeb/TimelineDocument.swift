@@ -76,7 +76,7 @@ public struct TimelineDocument: Sendable {
     public func render() -> String {
         let title = timelines.count == 1 ? "\(timelines[0].host) — RouteLedger" : "Routing history — RouteLedger"
         var out = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<link rel=\"icon\" href=\"data:,\">\n"
         out += "<title>\(HTML.escaped(title))</title>\n<style>\(PageStyle.css)</style>\n</head>\n<body>\n"
         out += "<header><p class=\"brand\"><a href=\"\(isPage ? "/" : "#top")\">RouteLedger</a> routing history</p>"
         if case .report(let generatedBy) = mode {

@@ -108,6 +108,8 @@ struct TimelineSVG {
             let px = x(marker.point.logTime)
             let label = "Reload \(marker.id) at seq \(marker.point.seq), \(HTML.time(marker.point.logTime)): " + (marker.changes.isEmpty ? "no change of this host" : marker.changes.joined(separator: "; "))
             out += "<a href=\"#reload-\(marker.id)\" class=\"marker\" data-reload=\"\(marker.id)\" aria-label=\"\(HTML.escaped(label))\"><title>\(HTML.escaped(label))</title>"
+            // A band wider than the dashed line takes the clicks (and the pointer's hover).
+            out += #"<rect x="\#(fmt(px - 6))" y="18" width="12" height="\#(fmt(height - 24))" fill="transparent" class="hit"/>"#
             out += #"<line x1="\#(fmt(px))" y1="20" x2="\#(fmt(px))" y2="\#(fmt(height - 6))"/><path d="M\#(fmt(px - 6)) 20 L\#(fmt(px + 6)) 20 L\#(fmt(px)) 32 Z"/></a>"#
         }
         out += "</svg>"
