@@ -695,6 +695,35 @@ struct ReloadCLITests {
         }
     }
 
+    @Test("report --html writes one self-contained file for a host or every host; bad ranges exit 1 and write nothing")
+    func htmlReport() async throws {
+        let cli = try await loaded()
+        defer { cli.cleanUp() }
+        let file = cli.directory.appendingPathComponent("shop.html").path
+        let one = try await cli.run(["report", "--html", file, "--host", "shop.local", "--from", "18"])
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stderr == "routeledger: note: wrote \(file): 1 host, 3 reloads\n")
+        let html = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(html.hasPrefix("<!doctype html>") && html.contains("<h1 id=\"host-shop-local-title\">shop.local"))
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("<link rel=\"stylesheet\""))
+        #expect(html.contains("id=\"reload-7\"") && html.contains("task shop-canary.1: running at 10.0.2.31"))
+
+        let all = cli.directory.appendingPathComponent("all.html").path
+        let every = try await cli.run(["report", "--html", all])
+        #expect(every.status == 0 && every.stderr.contains("report: shop.local (3 of 3)"), "\(every.stderr)")
+        #expect(try String(contentsOfFile: all, encoding: .utf8).components(separatedBy: "<section class=\"host\"").count - 1 == 3)
+
+        let bad = cli.directory.appendingPathComponent("bad.html").path
+        for (arguments, message) in [(["--from", "99"], "--from 99: seq 99 is after the last event (29)"),
+                                     (["--from", "20", "--to", "10"], "--from (seq 20) is after --to (seq 10)"),
+                                     (["--to", "soon"], "--to soon: is neither a position")] {
+            let refused = try await cli.run(["report", "--html", bad] + arguments)
+            #expect(refused.status == 1 && refused.stderr.contains(message), "\(arguments): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: bad))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.directory.path).allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
     @Test("why and timeline say which proxies applied or refused a reload")
     func proxyReports() async throws {
         let cli = try await loaded()

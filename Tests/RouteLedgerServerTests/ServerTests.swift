@@ -343,6 +343,39 @@ struct ServerTests {
         }
     }
 
+    @Test("the timeline page and its JSON: hosts with their upstream counts, a host's lanes and markers; bad ranges are 400s that say why")
+    func history() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await fixture.app().test(.router) { client in
+            let hosts = try #require(try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/v1/hosts", method: .get).body)) as? [[String: Any]])
+            #expect(hosts.map { "\($0["host"]!) \($0["upstreams"]!)" } == ["api.local 2", "demo.local 1", "shop.local 5"])
+
+            let list = try await client.execute(uri: "/", method: .get)
+            #expect(list.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(body(list).contains("<a href=\"/?cluster=_&amp;host=shop.local\">shop.local</a>"))
+
+            let page = body(try await client.execute(uri: "/?host=shop.local", method: .get))
+            #expect(page.contains("<svg") && page.contains("data-live=\"true\""))
+            #expect(page.components(separatedBy: "class=\"marker\"").count - 1 == 5)
+            // A closed range is not live, and its permalink says so.
+            let closed = body(try await client.execute(uri: "/?host=shop.local&from=18&to=20", method: .get))
+            #expect(closed.contains("data-live=\"false\"") && closed.contains("href=\"/?cluster=_&amp;host=shop.local&amp;from=18&amp;to=20\""))
+            let moment = body(try await client.execute(uri: "/?host=shop.local&at=20", method: .get))
+            #expect(moment.contains("At this moment: seq 20") && moment.contains("<td>10.0.2.24:8080</td><td>shop.4</td><td>25%</td>"))
+
+            let timeline = try jsonObject(try await client.execute(uri: "/v1/timeline?host=shop.local", method: .get))
+            #expect((timeline["markers"] as? [Any])?.count == 5)
+            #expect((timeline["lanes"] as? [[String: Any]])?.filter { $0["frontend"] as? String == "shop.local" }.count == 5)
+
+            for (uri, message) in [("/v1/timeline", "host is required"), ("/?host=shop.local&from=999", "seq 999 is after the last event"),
+                                   ("/?host=shop.local&at=yesterday", "at=yesterday is neither a position"), ("/?hots=shop.local", "unknown query parameter hots")] {
+                let response = try await client.execute(uri: uri, method: .get)
+                #expect(response.status == .badRequest && body(response).contains(message), "\(uri): \(response.status) \(body(response))")
+            }
+        }
+    }
+
     @Test("metrics: reloads per cluster, events appended, watchers, append latency, in Prometheus text")
     func metrics() async throws {
         let fixture = try ServerFixture()
