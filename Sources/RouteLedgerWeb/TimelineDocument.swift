@@ -235,8 +235,9 @@ public struct TimelineDocument: Sendable {
     }
 
     func diagnosticsTable(_ timeline: HostTimeline) -> String {
-        guard !timeline.diagnostics.isEmpty else { return "<p class=\"diagnostics\">No diagnostic for this host at seq \(timeline.to.seq).</p>\n" }
-        var out = "<table class=\"diagnostics\"><caption>Diagnostics at seq \(timeline.to.seq)</caption><thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Service</th><th scope=\"col\">Label</th><th scope=\"col\">Message</th></tr></thead><tbody>"
+        let id = "diagnostics-" + HTML.escaped(timeline.host)
+        guard !timeline.diagnostics.isEmpty else { return "<p class=\"diagnostics\" id=\"\(id)\">No diagnostic for this host at seq \(timeline.to.seq).</p>\n" }
+        var out = "<table class=\"diagnostics\" id=\"\(id)\"><caption>Diagnostics at seq \(timeline.to.seq)</caption><thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Service</th><th scope=\"col\">Label</th><th scope=\"col\">Message</th></tr></thead><tbody>"
         for diagnostic in timeline.diagnostics {
             out += "<tr class=\"\(diagnostic.severity.rawValue)\"><td>\(diagnostic.severity.rawValue)</td><td>\(HTML.escaped(diagnostic.service ?? "-"))</td><td>\(HTML.escaped(diagnostic.label ?? "-"))</td><td>\(HTML.escaped(diagnostic.message))</td></tr>"
         }

@@ -54,7 +54,8 @@ struct TimelineSVG {
         return canaries.subtracting(first.values)
     }
 
-    var height: Double { Self.axisHeight + Double(max(timeline.lanes.count, 1)) * Self.laneHeight + 12 }
+    /// Lanes, then one row for the diagnostics.
+    var height: Double { Self.axisHeight + Double(max(timeline.lanes.count, 1) + 1) * Self.laneHeight + 12 }
 
     func render() -> String {
         let colours = colours, canaries = canaries
@@ -103,6 +104,13 @@ struct TimelineSVG {
             out += "</g>"
         }
         out += "</g>"
+        // The diagnostics in their own row: how many there are at the range's end, linking to their table.
+        let row = Self.axisHeight + Double(max(timeline.lanes.count, 1)) * Self.laneHeight
+        let errors = timeline.diagnostics.filter { $0.severity == .error }.count, warnings = timeline.diagnostics.count - errors
+        let summary = timeline.diagnostics.isEmpty ? "no diagnostic at seq \(timeline.to.seq)"
+            : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s") at seq \(timeline.to.seq): see the table below"
+        out += #"<line x1="0" y1="\#(fmt(row))" x2="\#(Int(Self.width))" y2="\#(fmt(row))" class="separator" aria-hidden="true"/>"#
+        out += "<a href=\"#diagnostics-\(HTML.escaped(timeline.host))\" class=\"diagnostics-row\"><text x=\"4\" y=\"\(fmt(row + 19))\" class=\"label\"><tspan class=\"frontend\">diagnostics</tspan> \(HTML.escaped(summary))</text></a>"
         // Reload markers, each a link to its story.
         for marker in timeline.markers {
             let px = x(marker.point.logTime)

@@ -82,6 +82,12 @@ struct BrowserTests {
             #expect(try await browser.run("return window.stillThisPage === true") as? Bool == true, "the page was not reloaded")
             #expect((try await browser.run(Self.lanes, ["shop.local"]) as? [String])?.count == 6)
 
+            // Readable at 200% zoom: at half the width (what 200% leaves of 1300 CSS pixels) nothing scrolls sideways.
+            _ = try await browser.run("document.body.style.zoom = '200%'")
+            let overflow = try await browser.run("return document.documentElement.scrollWidth - document.documentElement.clientWidth") as? Int
+            #expect(overflow == 0, "at 200% the page is \(overflow ?? -1) px wider than the window")
+            _ = try await browser.run("document.body.style.zoom = ''")
+
             let errors = try await browser.log().filter { $0.level == "SEVERE" }
             #expect(errors.isEmpty, "console errors on the page: \(errors)")
 

@@ -1,4 +1,5 @@
-// routeledger-feed-bench: how fast an append reaches a waiting proxy, and what 1,000 held long-polls cost.
+// routeledger-feed-bench: how fast an append reaches a waiting proxy, and what 1,000 held long-polls cost;
+// with --mixed DB, the mixed read load of issue 14 on an existing log (Mixed.swift).
 //
 // Starts `routeledger serve` (a release build) on a fresh database on loopback, then
 //  1. latency: a long-poll waits on GET /v1/clusters/_/nginx.conf?wait=30s; an event that changes the
@@ -18,6 +19,10 @@ struct Options {
     var synchronous = "full"
     /// A PostgreSQL log: run the replica benchmark on it instead.
     var postgres: String?
+    /// An existing log: run the mixed read load on it instead (issue 14).
+    var mixed: String?
+    var readers = 32
+    var seconds = 20
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -29,8 +34,11 @@ struct Options {
             case "--watchers": watchers = Int(value) ?? watchers
             case "--hold": hold = Int(value) ?? hold
             case "--postgres": postgres = value
+            case "--mixed": mixed = value
+            case "--readers": readers = Int(value) ?? readers
+            case "--seconds": seconds = Int(value) ?? seconds
             default:
-                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS] [--postgres URL]\n".utf8))
+                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS] [--postgres URL] [--mixed DB [--readers N] [--seconds N]]\n".utf8))
                 exit(2)
             }
         }
@@ -38,6 +46,10 @@ struct Options {
 }
 
 let options = Options(CommandLine.arguments)
+if let mixed = options.mixed {
+    try await MixedBench(routeledger: options.routeledger, database: mixed, readers: options.readers, seconds: options.seconds).run()
+    exit(0)
+}
 if let postgres = options.postgres {
     try await ReplicaBench(routeledger: options.routeledger, database: postgres, rounds: options.rounds).run()
     exit(0)

@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The mixed read load of issue 14 on an existing log: `readers` clients that each loop over a page of
+/// reloads (`GET /v1/reloads?limit=50` at a random cursor), the routing now (`GET /v1/routes`), a host's
+/// timeline (`GET /v1/timeline?host=H`) and the timeline page (`GET /?host=H`), while one writer appends an
+/// event every 100 ms (a task's desired state flipped, which reloads its proxy). Baseline in the same run,
+/// under the same load: `GET /healthz`. Prints p50 and p99 per request and their ratio to the baseline.
+struct MixedBench {
+    let routeledger: String
+    let database: String
+    let readers: Int
+    let seconds: Int
+
+    func run() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixed-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let token = "bench-token"
+        try Data(token.utf8).write(to: directory.appendingPathComponent("token"))
+        chmod(directory.appendingPathComponent("token").path, 0o600)
+        let port = freePort()
+        let base = "http://127.0.0.1:\(port)"
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: routeledger)
+        server.arguments = ["serve", "--db", database, "--listen", "127.0.0.1:\(port)", "--token-file", directory.appendingPathComponent("token").path]
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer {
+            kill(server.processIdentifier, SIGTERM)
+            server.waitUntilExit()
+        }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(120), concurrentHTTP1ConnectionsPerHostSoftLimit: readers + 8)
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+        @Sendable func get(_ path: String) async throws -> (UInt, ByteBuffer) {
+            let response = try await client.execute(HTTPClientRequest(url: base + path), timeout: .seconds(60))
+            return (response.status.code, try await response.body.collect(upTo: 256 << 20))
+        }
+        let started = ContinuousClock.now
+        while (try? await get("/healthz"))?.0 != 200 {
+            if ContinuousClock.now - started > .seconds(120) { fatalError("the server did not start") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        print(String(format: "server ready after %.1f s (opening the log)", milliseconds(ContinuousClock.now - started) / 1000))
+
+        // What to ask for: the newest reload id, the host with the most upstreams, a task to flip.
+        let (_, newest) = try await get("/v1/reloads?before=\(Int32.max)&limit=1")
+        let lastReload = (try JSONSerialization.jsonObject(with: Data(newest.readableBytesView)) as? [[String: Any]])?.last?["id"] as? Int ?? 1
+        let (_, hostsBody) = try await get("/v1/hosts")
+        let hosts = try JSONSerialization.jsonObject(with: Data(hostsBody.readableBytesView)) as? [[String: Any]] ?? []
+        guard let host = hosts.max(by: { ($0["upstreams"] as? Int ?? 0) < ($1["upstreams"] as? Int ?? 0) })?["host"] as? String else {
+            fatalError("the log routes no host")
+        }
+        let (_, lastSeqBody) = try await get("/v1/routes")
+        let seq = (try JSONSerialization.jsonObject(with: Data(lastSeqBody.readableBytesView)) as? [String: Any])?["seq"] as? Int ?? 0
+        let task = try await flippableTask(get, near: seq)
+        print("log: \(database), seq \(seq), \(lastReload) reloads, \(hosts.count) hosts; page host \(host); \(readers) readers, 1 writer, \(seconds) s")
+
+        let kinds = ["reloads page", "routes", "timeline", "page", "baseline: healthz"]
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let results = try await withThrowingTaskGroup(of: [String: [Double]].self) { group in
+            for reader in 0..<readers {
+                group.addTask {
+                    var times: [String: [Double]] = [:]
+                    var generator = SystemRandomNumberGenerator()
+                    var step = reader
+                    while ContinuousClock.now < deadline {
+                        let kind = step % 5 == 4 ? kinds[4] : kinds[[0, 0, 1, 2, 3][Int.random(in: 0..<5, using: &generator)]]
+                        let path: String
+                        switch kind {
+                        case "reloads page": path = "/v1/reloads?limit=50&before=\(Int.random(in: 2...max(2, lastReload + 1), using: &generator))"
+                        case "routes": path = "/v1/routes"
+                        case "timeline": path = "/v1/timeline?host=\(host)"
+                        case "page": path = "/?host=\(host)"
+                        default: path = "/healthz"
+                        }
+                        let t0 = ContinuousClock.now
+                        let (status, _) = try await get(path)
+                        guard status == 200 else { fatalError("\(path): HTTP \(status)") }
+                        times[kind, default: []].append(milliseconds(ContinuousClock.now - t0))
+                        step += 1
+                    }
+                    return times
+                }
+            }
+            group.addTask {
+                var times: [String: [Double]] = [:]
+                var round = 0
+                while ContinuousClock.now < deadline {
+                    round += 1
+                    let line = task.replacingOccurrences(of: "__ID__", with: "mixed-bench-\(round)")
+                        .replacingOccurrences(of: "__DESIRED__", with: round % 2 == 1 ? "shutdown" : "running")
+                    var request = HTTPClientRequest(url: base + "/v1/events")
+                    request.method = .POST
+                    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                    request.body = .bytes(ByteBuffer(string: line + "\n"))
+                    let t0 = ContinuousClock.now
+                    let response = try await client.execute(request, timeout: .seconds(60))
+                    let body = try await response.body.collect(upTo: 1 << 20)
+                    guard response.status.code < 300 else { fatalError("POST: \(String(buffer: body))") }
+                    times["writer: POST /v1/events", default: []].append(milliseconds(ContinuousClock.now - t0))
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return times
+            }
+            var all: [String: [Double]] = [:]
+            for try await times in group { all.merge(times) { $0 + $1 } }
+            return all
+        }
+        try await client.shutdown()
+        let baseline = results["baseline: healthz"] ?? [1]
+        print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; release build; loopback; SQLite synchronous=FULL")
+        for kind in kinds + ["writer: POST /v1/events"] {
+            guard let values = results[kind], !values.isEmpty else { continue }
+            print(String(format: "  %-26@ n %6d  p50 %8.2f ms  p99 %8.2f ms  max %8.2f ms  p99/baseline p99 %6.1f",
+                         kind as NSString, values.count, percentile(values, 0.5), percentile(values, 0.99), values.max()!,
+                         percentile(values, 0.99) / percentile(baseline, 0.99)))
+        }
+    }
+
+    /// A `task.updated` of the log, as a template whose id and desired state the writer fills in.
+    func flippableTask(_ get: @Sendable (String) async throws -> (UInt, ByteBuffer), near seq: Int) async throws -> String {
+        var after = max(0, seq - 2_000)
+        while after < seq {
+            let (_, body) = try await get("/v1/events?after=\(after)&limit=1000")
+            let events = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [[String: Any]] ?? []
+            if let event = events.last(where: { $0["type"] as? String == "task.updated" }),
+               var data = event["data"] as? [String: Any], var task = data["task"] as? [String: Any] {
+                task["state"] = "running"
+                task["desiredState"] = "__DESIRED__"
+                data["task"] = task
+                let object: [String: Any] = ["id": "__ID__", "type": "task.updated", "data": data]
+                return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            }
+            after += events.count
+            if events.isEmpty { break }
+        }
+        fatalError("no task.updated event in the log's last 2,000")
+    }
+}
