@@ -89,11 +89,16 @@ extension EventLog {
     /// Reload `id` with its cause events; nil when there is no such reload.
     public func reloadDetail(id: Int) throws -> ReloadDetail? {
         guard let reload = try reload(id: id) else { return nil }
+        return try reloadDetail(reload, names: names(after: (reload.causes.first ?? reload.seq) - 1, through: reload.seq))
+    }
+
+    /// `reload` with its cause events, named by `names` (a book that knows them: one for a whole range
+    /// serves every reload in it, without a replay per reload).
+    public func reloadDetail(_ reload: StoredReload, names: NameBook) throws -> ReloadDetail {
         var causes: [StoredEvent] = []
         for seq in reload.causes {
             if let event = try events(after: seq - 1, limit: 1).first, event.seq == seq { causes.append(event) }
         }
-        let names = try self.names(after: (reload.causes.first ?? reload.seq) - 1, through: reload.seq)
         return ReloadDetail(reload: reload, causes: causes, proxies: try proxyReports(for: reload), names: names)
     }
 }

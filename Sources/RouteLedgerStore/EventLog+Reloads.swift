@@ -131,8 +131,19 @@ extension EventLog {
             if let since = filter.since { conditions.append("log_time >= ?"); arguments.append(.integer(since.nanosecondsSinceEpoch)) }
             if let until = filter.until { conditions.append("log_time <= ?"); arguments.append(.integer(until.nanosecondsSinceEpoch)) }
             if let cluster = filter.cluster { conditions.append("cluster = ?"); arguments.append(.text(cluster)) }
-            if let seq = filter.throughSeq { conditions.append("seq <= ?"); arguments.append(.integer(seq)) }
-            if let seq = filter.afterSeq { conditions.append("seq > ?"); arguments.append(.integer(seq)) }
+            // Reloads are stored in log order, so a bound on positions is a bound on ids (the primary key, which
+            // a reading backwards from the end stops early on): the last id at or before the position, by the
+            // seq index.
+            let lastIDThrough = "(SELECT coalesce((SELECT id FROM reloads WHERE seq <= ? ORDER BY seq DESC, id DESC LIMIT 1), 0))"
+            if let seq = filter.throughSeq { conditions.append("id <= \(lastIDThrough)"); arguments.append(.integer(seq)) }
+            if let seq = filter.afterSeq { conditions.append("id > \(lastIDThrough)"); arguments.append(.integer(seq)) }
+            if let host = filter.host {
+                // A cheap first sieve in the database (the diff names the host as it is stored); `touches` decides.
+                conditions.append(#"diff LIKE ? ESCAPE '\'"#)
+                let escaped = host.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_")
+                arguments.append(.text(#"%"host":"\#(escaped)"%"#))
+            }
             if let prefix = filter.versionPrefix?.lowercased() {
                 // The length inline: PostgreSQL's substr takes an int4, which an int8 parameter is not.
                 conditions.append("substr(version, 1, \(prefix.utf8.count)) = ?")

@@ -50,11 +50,9 @@ public struct HistoryReader: Sendable {
 
     /// The timeline of `host` in the range, and the stories of its newest reloads.
     public func timeline(host: String, cluster: String, from: LogPoint, to: LogPoint) throws -> (HostTimeline, [Int: JSONValue]) {
-        let timeline = try log.hostTimeline(host: host, cluster: cluster, from: from, to: to)
+        let (timeline, reloads, names) = try log.hostHistory(host: host, cluster: cluster, from: from, to: to)
         var stories: [Int: JSONValue] = [:]
-        for marker in timeline.markers.suffix(Self.maximumStories) {
-            if let detail = try log.reloadDetail(id: marker.id) { stories[marker.id] = detail.json }
-        }
+        for reload in reloads.suffix(Self.maximumStories) { stories[reload.id] = try log.reloadDetail(reload, names: names).json }
         return (timeline, stories)
     }
 

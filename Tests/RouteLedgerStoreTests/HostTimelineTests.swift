@@ -60,4 +60,27 @@ struct HostTimelineTests {
         let none = try log.hostTimeline(host: "nobody.local", cluster: "", from: log.point(seq: 0), to: log.point())
         #expect(none.markers.isEmpty && none.lanes.allSatisfy { $0.frontend == "default backend" })
     }
+
+    @Test("a host filter reads only reloads that name the host, underscores and all; position bounds are id bounds", arguments: Engine.all)
+    func hostFilter(engine: Engine) throws {
+        let db = try TemporaryDatabase(engine)
+        let log = try db.open()
+        _ = try log.append(contentsOf: try scenarios())
+        let events = """
+            {"id":"u-svc","type":"service.created","data":{"service":{"id":"svc-u","name":"u","labels":{"com.docker.lb.hosts":"web_1.local","com.docker.lb.port":"80"},"networks":["jed11c1x685a1r8acirk2ylol"]}}}
+            {"id":"u-task","type":"task.updated","data":{"task":{"id":"u1","serviceId":"svc-u","state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.77/24"}]}}}
+            {"id":"x-svc","type":"service.created","data":{"service":{"id":"svc-x","name":"x","labels":{"com.docker.lb.hosts":"webx1.local","com.docker.lb.port":"80"},"networks":["jed11c1x685a1r8acirk2ylol"]}}}
+            {"id":"x-task","type":"task.updated","data":{"task":{"id":"x1","serviceId":"svc-x","state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.78/24"}]}}}
+
+            """
+        _ = try log.append(contentsOf: Array(events.utf8))
+        let underscore = try log.reloads(ReloadFilter(host: "web_1.local"))
+        #expect(underscore.count == 1 && underscore.allSatisfy { $0.touches(host: "web_1.local") })
+        #expect(try log.reloads(ReloadFilter(host: "webx1.local")).count == 1)
+        // Position bounds: the reloads after seq 18 through seq 22 are those with seq in (18, 22].
+        var filter = ReloadFilter(throughSeq: 22)
+        filter.afterSeq = 18
+        #expect(try log.reloads(filter).map(\.seq) == log.reloads().map(\.seq).filter { $0 > 18 && $0 <= 22 })
+        #expect(try log.reloads(filter).isEmpty == false)
+    }
 }

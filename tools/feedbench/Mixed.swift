@@ -3,8 +3,9 @@ import Foundation
 import NIOCore
 
 /// The mixed read load of issue 14 on an existing log: `readers` clients that each loop over a page of
-/// reloads (`GET /v1/reloads?limit=50` at a random cursor), the routing now (`GET /v1/routes`), a host's
-/// timeline (`GET /v1/timeline?host=H`) and the timeline page (`GET /?host=H`), while one writer appends an
+/// reloads (`GET /v1/reloads?limit=50` at a random cursor) and the routing now (`GET /v1/routes`), with
+/// `--mix page` also a host's timeline (`GET /v1/timeline?host=H`) and the timeline page (`GET /?host=H`),
+/// while one writer appends an
 /// event every 100 ms (a task's desired state flipped, which reloads its proxy). Baseline in the same run,
 /// under the same load: `GET /healthz`. Prints p50 and p99 per request and their ratio to the baseline.
 struct MixedBench {
@@ -12,6 +13,8 @@ struct MixedBench {
     let database: String
     let readers: Int
     let seconds: Int
+    /// `api`: the issue's mix (pages of reloads and the routing now); `page`: the timeline and the page too.
+    let mix: String
 
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mixed-bench-\(UUID().uuidString)")
@@ -57,7 +60,7 @@ struct MixedBench {
         let (_, lastSeqBody) = try await get("/v1/routes")
         let seq = (try JSONSerialization.jsonObject(with: Data(lastSeqBody.readableBytesView)) as? [String: Any])?["seq"] as? Int ?? 0
         let task = try await flippableTask(get, near: seq)
-        print("log: \(database), seq \(seq), \(lastReload) reloads, \(hosts.count) hosts; page host \(host); \(readers) readers, 1 writer, \(seconds) s")
+        print("log: \(database), seq \(seq), \(lastReload) reloads, \(hosts.count) hosts; page host \(host); \(readers) readers (mix \(mix)), 1 writer, \(seconds) s")
 
         let kinds = ["reloads page", "routes", "timeline", "page", "baseline: healthz"]
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -68,7 +71,8 @@ struct MixedBench {
                     var generator = SystemRandomNumberGenerator()
                     var step = reader
                     while ContinuousClock.now < deadline {
-                        let kind = step % 5 == 4 ? kinds[4] : kinds[[0, 0, 1, 2, 3][Int.random(in: 0..<5, using: &generator)]]
+                        let choices = mix == "page" ? [0, 0, 1, 2, 3] : [0, 1]
+                        let kind = step % 5 == 4 ? kinds[4] : kinds[choices[Int.random(in: 0..<choices.count, using: &generator)]]
                         let path: String
                         switch kind {
                         case "reloads page": path = "/v1/reloads?limit=50&before=\(Int.random(in: 2...max(2, lastReload + 1), using: &generator))"

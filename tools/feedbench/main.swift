@@ -22,6 +22,7 @@ struct Options {
     /// An existing log: run the mixed read load on it instead (issue 14).
     var mixed: String?
     var readers = 32
+    var mix = "api"
     var seconds = 20
 
     init(_ arguments: [String]) {
@@ -36,9 +37,10 @@ struct Options {
             case "--postgres": postgres = value
             case "--mixed": mixed = value
             case "--readers": readers = Int(value) ?? readers
+            case "--mix": mix = value
             case "--seconds": seconds = Int(value) ?? seconds
             default:
-                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS] [--postgres URL] [--mixed DB [--readers N] [--seconds N]]\n".utf8))
+                FileHandle.standardError.write(Data("usage: routeledger-feed-bench [--routeledger PATH] [--rounds N] [--watchers N] [--hold SECONDS] [--postgres URL] [--mixed DB [--readers N] [--seconds N] [--mix api|page]]\n".utf8))
                 exit(2)
             }
         }
@@ -47,7 +49,7 @@ struct Options {
 
 let options = Options(CommandLine.arguments)
 if let mixed = options.mixed {
-    try await MixedBench(routeledger: options.routeledger, database: mixed, readers: options.readers, seconds: options.seconds).run()
+    try await MixedBench(routeledger: options.routeledger, database: mixed, readers: options.readers, seconds: options.seconds, mix: options.mix).run()
     exit(0)
 }
 if let postgres = options.postgres {

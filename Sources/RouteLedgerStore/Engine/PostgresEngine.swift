@@ -240,6 +240,9 @@ struct PostgresEngine: StorageEngine {
             """,
             "CREATE TRIGGER events_notify_appended AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION routeledger_notify_appended()",
         ]),
+        // A reload's proxy reports end where its version is reloaded again: found by version, not by a scan.
+        // And a range of positions (a timeline's) reads its reloads only.
+        ("v8-reloadsVersionIndex", ["CREATE INDEX reloads_version ON reloads (version)", "CREATE INDEX reloads_seq ON reloads (seq)"]),
     ]
 }
 

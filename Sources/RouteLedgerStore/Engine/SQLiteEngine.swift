@@ -171,6 +171,11 @@ struct SQLiteEngine: StorageEngine {
                 CREATE INDEX events_proxy_reports ON events (type) WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed');
                 """)
         }
+        migrator.registerMigration("v8-reloadsVersionIndex") { db in
+            // A reload's proxy reports end where its version is reloaded again: found by version, not by a scan.
+            // And a range of positions (a timeline's) reads its reloads only.
+            try db.execute(sql: "CREATE INDEX reloads_version ON reloads (version); CREATE INDEX reloads_seq ON reloads (seq)")
+        }
         return migrator
     }
 }
