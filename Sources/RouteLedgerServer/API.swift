@@ -19,6 +19,8 @@ public struct API: Sendable {
     public let metrics: ServerMetrics
     /// The settings.
     public let configuration: ServerConfiguration
+    /// Routing answers by position.
+    let routesCache = AnswerCache()
 
     /// Creates the API.
     public init(log: EventLog, feed: ProxyFeed, metrics: ServerMetrics, configuration: ServerConfiguration) {
@@ -57,14 +59,16 @@ public struct API: Sendable {
         let seq = try query.int("seq")
         let at = try query.time("at")
         let cluster = query.cluster("cluster")
-        let json = try await offload { [log] in
-            let point = try log.point(seq: seq, at: at)
-            let projection = try log.projection(through: point)
-            var view = projection.view
-            if let cluster { view = view.filtered(cluster: cluster) }
-            return view.json(seq: point.seq, logTime: point.logTime, names: NameBook(projection.state))
+        let point = try await offload { [log] in try log.point(seq: seq, at: at) }
+        let body = try await routesCache.answer(AnswerCache.Key(seq: point.seq, variant: cluster ?? "*")) {
+            try await offload { [log] in
+                let projection = try log.projection(through: point)
+                var view = projection.view
+                if let cluster { view = view.filtered(cluster: cluster) }
+                return ByteBuffer(string: view.json(seq: point.seq, logTime: point.logTime, names: NameBook(projection.state)).formatted(pretty: true) + "\n")
+            }
         }
-        return .json(json)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
     }
 
     /// The most reloads one page holds, and how many without `limit`.
@@ -174,7 +178,7 @@ public struct API: Sendable {
         let started = ContinuousClock.now
         let result: AppendResult
         do {
-            result = try await offload { [log] in try log.append(contentsOf: bytes) }
+            result = try await offloadWrite { [log] in try log.append(contentsOf: bytes) }
         } catch let error as StoreError {
             throw APIError(.forAppend(error), error.description)
         }
@@ -248,6 +252,33 @@ public struct API: Sendable {
 /// `DispatchQueue.global()` shares its threads with that pool, so it is no way out.)
 func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await NIOThreadPool.singleton.runIfActive(body)
+}
+
+/// Threads of their own for the work that must not queue behind reads: appends (one writer at a time
+/// anyway), and the history page's reads of whole ranges, which would otherwise hold the shared pool's
+/// threads (as many as cores) while quick API reads wait.
+enum DedicatedPools {
+    static let writes: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+
+    static let history: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        return pool
+    }()
+}
+
+/// `body` on the appends' own thread.
+func offloadWrite<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await DedicatedPools.writes.runIfActive(body)
+}
+
+/// `body` on the history page's own thread.
+func offloadHistory<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await DedicatedPools.history.runIfActive(body)
 }
 
 /// Compares without leaking where the first difference is.

@@ -19,7 +19,7 @@ extension API {
         let cluster = query.cluster("cluster") ?? ""
         let host = query.string("host")?.lowercased()
         let (from, to, at) = (query.string("from"), query.string("to"), query.string("at"))
-        let html = try await offload { [log] in
+        let html = try await offloadHistory { [log] in
             let reader = HistoryReader(log: log)
             let (hosts, clusters) = try reader.hosts()
             let lastSeq = try log.lastSeq()
@@ -43,7 +43,7 @@ extension API {
     func hosts(_ request: Request) async throws -> Response {
         let query = try Query(request, allowed: ["cluster"])
         let cluster = query.cluster("cluster")
-        let hosts = try await offload { [log] in try HistoryReader(log: log).hosts().hosts }
+        let hosts = try await offloadHistory { [log] in try HistoryReader(log: log).hosts().hosts }
         return .json(.array(hosts.filter { cluster == nil || $0.cluster == cluster }.map { entry in
             .object([JSONMember("host", .string(entry.host)), JSONMember("cluster", .string(entry.cluster)),
                      JSONMember("upstreams", .number(String(entry.upstreams)))])
@@ -57,7 +57,7 @@ extension API {
         guard let host = query.string("host")?.lowercased() else { throw APIError(.badRequest, "host is required, e.g. host=shop.local") }
         let cluster = query.cluster("cluster") ?? ""
         let (from, to) = (query.string("from"), query.string("to"))
-        let timeline = try await offload { [log] in
+        let timeline = try await offloadHistory { [log] in
             let reader = HistoryReader(log: log)
             let range = try Self.pointsOrBadRequest {
                 try reader.range(host: host, cluster: cluster, from: reader.point(from, name: "from"), to: reader.point(to, name: "to"))

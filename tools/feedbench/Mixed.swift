@@ -93,9 +93,10 @@ struct MixedBench {
             group.addTask {
                 var times: [String: [Double]] = [:]
                 var round = 0
+                let run = UUID().uuidString.prefix(8)
                 while ContinuousClock.now < deadline {
                     round += 1
-                    let line = task.replacingOccurrences(of: "__ID__", with: "mixed-bench-\(round)")
+                    let line = task.replacingOccurrences(of: "__ID__", with: "mixed-bench-\(run)-\(round)")
                         .replacingOccurrences(of: "__DESIRED__", with: round % 2 == 1 ? "shutdown" : "running")
                     var request = HTTPClientRequest(url: base + "/v1/events")
                     request.method = .POST
@@ -114,6 +115,9 @@ struct MixedBench {
             for try await times in group { all.merge(times) { $0 + $1 } }
             return all
         }
+        let (_, after) = try await get("/v1/reloads?before=\(Int32.max)&limit=1")
+        let reloadsAfter = (try JSONSerialization.jsonObject(with: Data(after.readableBytesView)) as? [[String: Any]])?.last?["id"] as? Int ?? 0
+        print("the writer's appends made \(reloadsAfter - lastReload) reloads")
         try await client.shutdown()
         let baseline = results["baseline: healthz"] ?? [1]
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; release build; loopback; SQLite synchronous=FULL")
@@ -125,23 +129,28 @@ struct MixedBench {
         }
     }
 
-    /// A `task.updated` of the log, as a template whose id and desired state the writer fills in.
+    /// A `task.updated` of a task that is an upstream now (task mode), as a template whose id and desired
+    /// state the writer fills in: flipping it drains the task and brings it back, a reload each time.
     func flippableTask(_ get: @Sendable (String) async throws -> (UInt, ByteBuffer), near seq: Int) async throws -> String {
-        var after = max(0, seq - 2_000)
-        while after < seq {
+        let (_, routesBody) = try await get("/v1/routes")
+        let routes = try JSONSerialization.jsonObject(with: Data(routesBody.readableBytesView)) as? [String: Any] ?? [:]
+        let upstreamTasks = Set(((routes["frontends"] as? [[String: Any]]) ?? []).flatMap { ($0["upstreams"] as? [[String: Any]]) ?? [] }
+            .compactMap { $0["task"] as? String })
+        var after = seq
+        while after > 0 {
+            after = max(0, after - 1_000)
             let (_, body) = try await get("/v1/events?after=\(after)&limit=1000")
             let events = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [[String: Any]] ?? []
-            if let event = events.last(where: { $0["type"] as? String == "task.updated" }),
-               var data = event["data"] as? [String: Any], var task = data["task"] as? [String: Any] {
-                task["state"] = "running"
+            for event in events.reversed() where event["type"] as? String == "task.updated" {
+                guard var data = event["data"] as? [String: Any], var task = data["task"] as? [String: Any],
+                      let id = task["id"] as? String, upstreamTasks.contains(id), task["state"] as? String == "running" else { continue }
                 task["desiredState"] = "__DESIRED__"
                 data["task"] = task
                 let object: [String: Any] = ["id": "__ID__", "type": "task.updated", "data": data]
                 return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
             }
-            after += events.count
-            if events.isEmpty { break }
+            if seq - after > 50_000 { break }
         }
-        fatalError("no task.updated event in the log's last 2,000")
+        fatalError("no running task.updated of a task-mode upstream in the log's last 50,000 events")
     }
 }
