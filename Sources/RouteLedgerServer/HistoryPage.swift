@@ -39,15 +39,32 @@ extension API {
                         body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    /// `GET /v1/hosts`: every routed host now, with its cluster and upstream count.
+    /// `GET /v1/hosts`: every routed host now, with its cluster and upstream count, by cluster and host, a page
+    /// at a time (`limit`, default 1,000; `after=CLUSTER/HOST` continues after that host, `_` naming the
+    /// default cluster).
     func hosts(_ request: Request) async throws -> Response {
-        let query = try Query(request, allowed: ["cluster"])
+        let query = try Query(request, allowed: ["cluster", "limit", "after"])
         let cluster = query.cluster("cluster")
+        let limit = try query.limit(default: 1_000, maximum: 10_000)
+        var cursor: (cluster: String, host: String)?
+        if let after = query.string("after") {
+            guard let slash = after.firstIndex(of: "/") else { throw APIError(.badRequest, "after=\(after) is not CLUSTER/HOST (e.g. _/shop.local)") }
+            cursor = (ClusterName.parse(String(after[..<slash])), after[after.index(after: slash)...].lowercased())
+        }
         let hosts = try await offloadHistory { [log] in try HistoryReader(log: log).hosts().hosts }
-        return .json(.array(hosts.filter { cluster == nil || $0.cluster == cluster }.map { entry in
+        let matching = hosts.filter { entry in
+            (cluster == nil || entry.cluster == cluster) && (cursor.map { (entry.cluster, entry.host) > ($0.cluster, $0.host) } ?? true)
+        }
+        let page = Array(matching.prefix(limit))
+        var response = Response.json(.array(page.map { entry in
             .object([JSONMember("host", .string(entry.host)), JSONMember("cluster", .string(entry.cluster)),
                      JSONMember("upstreams", .number(String(entry.upstreams)))])
         }))
+        if matching.count > limit, let last = page.last {
+            let link = query.link("/v1/hosts", dropping: ["after"], setting: [("after", ClusterName.display(last.cluster) + "/" + last.host)])
+            response.headers[.link] = "<\(link)>; rel=\"next\""
+        }
+        return response
     }
 
     /// `GET /v1/timeline?host=H`: the host's lanes and reload markers over a range (default: its last 50

@@ -350,6 +350,10 @@ struct ServerTests {
         try await fixture.app().test(.router) { client in
             let hosts = try #require(try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/v1/hosts", method: .get).body)) as? [[String: Any]])
             #expect(hosts.map { "\($0["host"]!) \($0["upstreams"]!)" } == ["api.local 2", "demo.local 1", "shop.local 5"])
+            let first = try await client.execute(uri: "/v1/hosts?limit=2", method: .get)
+            #expect(first.headers[HTTPField.Name("Link")!] == "</v1/hosts?limit=2&after=_/demo.local>; rel=\"next\"")
+            let rest = try #require(try JSONSerialization.jsonObject(with: Data(buffer: try await client.execute(uri: "/v1/hosts?limit=2&after=_/demo.local", method: .get).body)) as? [[String: Any]])
+            #expect(rest.map { $0["host"] as? String } == ["shop.local"])
 
             let list = try await client.execute(uri: "/", method: .get)
             #expect(list.headers[.contentType] == "text/html; charset=utf-8")
