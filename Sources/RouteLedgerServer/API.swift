@@ -75,7 +75,7 @@ public struct API: Sendable {
     static let reloadPage = (default: 100, maximum: 1_000)
 
     func reloads(_ request: Request) async throws -> Response {
-        let query = try Query(request, allowed: ["since", "until", "host", "cluster", "version", "limit", "after", "before"])
+        let query = try Query(request, allowed: ["since", "until", "host", "cluster", "version", "limit", "after", "before", "wait"])
         let version = query.string("version")
         if let version, let problem = ReloadFilter.versionPrefixProblem(version) { throw APIError(.badRequest, "version: \(problem)") }
         var filter = ReloadFilter(since: try query.time("since"), until: try query.time("until"), host: query.string("host")?.lowercased(),
@@ -83,9 +83,34 @@ public struct API: Sendable {
         filter.afterID = try query.int("after").map(Int.init)
         filter.beforeID = try query.int("before").map(Int.init)
         let limit = try query.limit(default: Self.reloadPage.default, maximum: Self.reloadPage.maximum)
-        let (page, names) = try await offload { [log, filter] in
-            let page = try log.reloads(filter, limit: limit)
-            return (page, try log.names(for: page.reloads))
+        let wait = try query.duration("wait")
+        if wait != nil && (filter.afterID == nil || filter.beforeID != nil) {
+            throw APIError(.badRequest, "wait needs after (the newest reload the client holds) and no before")
+        }
+        // A long-poll (`wait`) watches the cluster's configuration: a reload changes its version. The version
+        // is taken before the query, so a reload recorded between the two is not missed.
+        let watched = filter.cluster ?? ""
+        var held = wait == nil ? nil : try await feed.current(cluster: watched).version.hex
+        let read = { @Sendable [log, filter] in
+            try await offload {
+                let page = try log.reloads(filter, limit: limit)
+                return (page, try log.names(for: page.reloads))
+            }
+        }
+        var (page, names) = try await read()
+        if let wait, wait > .zero {
+            let deadline = ContinuousClock.now + min(wait, configuration.maxWait)
+            while page.reloads.isEmpty, let version = held, ContinuousClock.now < deadline {
+                // A stopping server answers at once, as the feed's long-polls do.
+                let next = try await withGracefulShutdownHandler {
+                    try await feed.next(cluster: watched, notIn: [version], timeout: deadline - ContinuousClock.now)
+                } onGracefulShutdown: { [feed] in
+                    Task { await feed.close() }
+                }
+                guard let next else { break }
+                held = next.version.hex
+                (page, names) = try await read()
+            }
         }
         // RFC 8288 links to the neighbouring pages, with the same filters.
         var links: [String] = []

@@ -1,5 +1,5 @@
 /// The page's script, inline and ours (no library, nothing fetched but the API of the same server):
-/// new reloads appear while the range ends now; a click on a lane shows the routes at that moment;
+/// new reloads appear while the range ends now (a long-poll of `/v1/reloads`); a click on a lane shows the routes at that moment;
 /// `+` `-` `[` `]` `n` follow the range links.
 enum PageScript {
     static let js = """
@@ -28,7 +28,8 @@ enum PageScript {
           function poll() {
             var current = main();
             if (!current || current.dataset.live !== 'true') return;
-            fetch(current.dataset.poll + '&after=' + current.dataset.lastReload, { headers: { Accept: 'application/json' } })
+            // A long-poll: the server answers when a reload of the host is recorded, or after 25 s with none.
+            fetch(current.dataset.poll + '&wait=25s&after=' + current.dataset.lastReload, { headers: { Accept: 'application/json' } })
               .then(function (response) { return response.ok ? response.json() : []; })
               .then(function (list) {
                 if (!list.length) return null;
@@ -39,10 +40,10 @@ enum PageScript {
                 var fresh = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
                 if (fresh) main().replaceWith(fresh);
               })
-              .catch(function () {})
-              .then(function () { setTimeout(poll, 2000); });
+              .catch(function () { return new Promise(function (wait) { setTimeout(wait, 5000); }); })
+              .then(function () { setTimeout(poll, 250); });
           }
-          setTimeout(poll, 2000);
+          setTimeout(poll, 250);
         })();
         """
 }

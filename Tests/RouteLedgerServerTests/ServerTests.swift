@@ -89,6 +89,30 @@ struct ServerTests {
         }
     }
 
+    @Test("reloads long-poll: after=LAST&wait answers when a reload of the filter is recorded, or empty at its timeout")
+    func reloadsLongPoll() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let last = try #require(try fixture.log.reloads().last).id
+        try await fixture.app().test(.router) { client in
+            // Nothing new: an empty page once the wait is over.
+            let started = ContinuousClock.now
+            let quiet = try await client.execute(uri: "/v1/reloads?after=\(last)&wait=300ms", method: .get)
+            #expect(body(quiet) == "[]\n" && ContinuousClock.now - started >= .milliseconds(300))
+            // A wait far longer than the test's patience: an answer within it is the append's doing.
+            async let waited = client.execute(uri: "/v1/reloads?after=\(last)&host=late.local&cluster=_&wait=3600s", method: .get)
+            #expect(try await waitForWatchers(1, client))
+            let posted = try await client.execute(uri: "/v1/events", method: .post, headers: authorized, body: ByteBuffer(string: newHostEvents("late")))
+            #expect(posted.status == .created)
+            let woke = ContinuousClock.now
+            let response = try await waited
+            #expect(ContinuousClock.now - woke < Patience.duration)
+            let list = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
+            #expect(!list.isEmpty && list.allSatisfy { ($0["id"] as? Int ?? 0) > last }, "\(list)")
+            #expect(try await client.execute(uri: "/v1/reloads?wait=1s", method: .get).status == .badRequest)
+        }
+    }
+
     @Test("a long-poll wakes when an append changes its cluster, and gets the newest version, not an intermediate one")
     func longPollWakesOnAppend() async throws {
         let fixture = try ServerFixture()
