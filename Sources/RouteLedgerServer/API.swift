@@ -59,7 +59,7 @@ public struct API: Sendable {
         let seq = try query.int("seq")
         let at = try query.time("at")
         let cluster = query.cluster("cluster")
-        let point = try await offload { [log] in try log.point(seq: seq, at: at) }
+        let point = try await offload { [log] in try API.pointsOrBadRequest { try log.point(seq: seq, at: at) } }
         let body = try await routesCache.answer(AnswerCache.Key(seq: point.seq, variant: cluster ?? "*")) {
             try await offload { [log] in
                 let projection = try log.projection(through: point)

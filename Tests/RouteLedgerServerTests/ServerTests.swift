@@ -396,7 +396,7 @@ struct ServerTests {
             #expect((timeline["markers"] as? [Any])?.count == 5)
             #expect((timeline["lanes"] as? [[String: Any]])?.filter { $0["frontend"] as? String == "shop.local" }.count == 5)
 
-            for (uri, message) in [("/v1/timeline", "host is required"), ("/?host=shop.local&from=999", "seq 999 is after the last event"),
+            for (uri, message) in [("/v1/routes?seq=9999", "seq 9999 is after the last event"), ("/v1/timeline", "host is required"), ("/?host=shop.local&from=999", "seq 999 is after the last event"),
                                    ("/?host=shop.local&at=yesterday", "at=yesterday is neither a position"), ("/?hots=shop.local", "unknown query parameter hots")] {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == .badRequest && body(response).contains(message), "\(uri): \(response.status) \(body(response))")
