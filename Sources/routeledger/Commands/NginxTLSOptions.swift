@@ -3,7 +3,7 @@ import RouteLedgerCore
 
 /// The TLS options of a rendered nginx configuration, shared by `render nginx` and `agent`.
 struct NginxTLSOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The port nginx serves HTTPS (and TLS passed through) on.", valueName: "N"))
+    @Option(help: ArgumentHelp("The port nginx serves HTTPS (and TLS passed through) on (default: 443).", valueName: "N"))
     var tlsPort: Int?
 
     @Option(help: ArgumentHelp(
