@@ -1,3 +1,4 @@
+import RouteLedgerCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -263,18 +264,5 @@ public struct DockerClient: Sendable {
     }
 
     /// RFC 3986 percent-encoding of a query value (unreserved characters stay).
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out += "%" + String(Unicode.Scalar(hex[Int(byte >> 4)])) + String(Unicode.Scalar(hex[Int(byte & 0xF)]))
-            }
-        }
-        return out
-    }
+    static func percentEncoded(_ text: String) -> String { PercentEncoding.queryValue(text) }
 }

@@ -354,18 +354,8 @@ struct Query {
         return parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
     }
 
-    private static func escaped(_ value: String) -> String {
-        var out = ""
-        for byte in value.utf8 {
-            let character = Character(Unicode.Scalar(byte))
-            if byte < 0x80 && (character.isLetter || character.isNumber || "-._~:/".contains(character)) {
-                out.append(character)
-            } else {
-                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
-            }
-        }
-        return out
-    }
+    /// A value in a link: `:` and `/` stay readable (`after=_/shop.local`).
+    private static func escaped(_ value: String) -> String { PercentEncoding.queryValue(value, keeping: ":/") }
 
     /// `limit`: `fallback` when absent, else a whole number from 1 to `maximum`.
     func limit(default fallback: Int, maximum: Int) throws -> Int {
@@ -409,10 +399,6 @@ struct Query {
 extension HTTPField.Name {
     /// RFC 8288 `Link`: where the next and previous pages of a list are.
     static let link = HTTPField.Name("Link")!
-}
-
-extension String {
-    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
 
 extension Substring {

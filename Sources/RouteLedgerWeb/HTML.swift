@@ -19,20 +19,8 @@ enum HTML {
         return out
     }
 
-    /// A URL query value: everything but unreserved characters percent-encoded.
-    static func queryValue(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            let scalar = Unicode.Scalar(byte)
-            if byte < 0x80 && (scalar.properties.isAlphabetic || ("0"..."9").contains(Character(scalar)) || "-._~:".unicodeScalars.contains(scalar)) {
-                out.unicodeScalars.append(scalar)
-            } else {
-                let digits = Array("0123456789ABCDEF")
-                out += "%" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0f)])
-            }
-        }
-        return out
-    }
+    /// A URL query value: everything but unreserved characters (and `:`) percent-encoded.
+    static func queryValue(_ text: String) -> String { PercentEncoding.queryValue(text, keeping: ":") }
 
     /// `?a=1&b=x` from the pairs whose value is not nil, escaped for an attribute.
     static func query(_ pairs: [(String, String?)]) -> String {

@@ -132,7 +132,6 @@ extension HostTimeline {
             for (key, (sample, taskName)) in current where open[key] == nil {
                 open[key] = Segment(from: point, to: nil, service: sample.service, task: sample.task, taskName: taskName, share: sample.share)
             }
-            timeline.to = point
         }
 
         /// Records a reload of the host.
