@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOPosix
 import RouteLedgerCore
 
@@ -42,6 +41,8 @@ public struct IngestRound: Sendable {
     public var append: IngestAppend
     /// Objects left out of the listing (``DockerListing/skipped``).
     public var skipped: [String]
+    /// Whether a task was on its way up or down (``DockerListing/hasTasksInTransition``).
+    public var inTransition: Bool
 
     /// `listed 3 networks, 2 services, 5 tasks; appended 9 events (…); last seq 9`.
     public var summary: String {
@@ -63,6 +64,9 @@ public struct IngestSettings: Sendable {
     public var interval: Duration
     /// The shortest time between the starts of two rounds, so a burst of events costs one round, not many.
     public var minimumGap: Duration
+    /// The first wait after a round that saw a task on its way up or down; doubled while that goes on and
+    /// nothing changes, up to ``interval``.
+    public var settleInterval: Duration
     /// The first wait after the daemon fails; doubled after each failure up to ``maximumBackoff``.
     public var initialBackoff: Duration
     /// The longest wait between reconnection attempts.
@@ -71,10 +75,12 @@ public struct IngestSettings: Sendable {
     public var eventTypes: [String]
 
     /// Creates settings; the defaults are the CLI's.
-    public init(interval: Duration = .seconds(3), minimumGap: Duration = .milliseconds(250), initialBackoff: Duration = .seconds(1),
-                maximumBackoff: Duration = .seconds(30), eventTypes: [String] = ["service", "network", "container"]) {
+    public init(interval: Duration = .seconds(3), minimumGap: Duration = .milliseconds(250), settleInterval: Duration = .milliseconds(500),
+                initialBackoff: Duration = .seconds(1), maximumBackoff: Duration = .seconds(30),
+                eventTypes: [String] = ["service", "network", "container"]) {
         self.interval = interval
         self.minimumGap = minimumGap
+        self.settleInterval = settleInterval
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.eventTypes = eventTypes
@@ -173,14 +179,18 @@ public struct DockerIngest: Sendable {
             current.position = try journal.fold(after: current.position, into: &current.state)
         }
         return (current, IngestRound(listed: (listing.networks.count, listing.services.count, listing.tasks.count),
-                                     events: events, append: append, skipped: listing.skipped))
+                                     events: events, append: append, skipped: listing.skipped,
+                                     inTransition: listing.hasTasksInTransition))
     }
 
     // MARK: - Following the cluster
 
     /// Lists on start, every ``IngestSettings/interval`` and soon after each relevant `/events` message;
-    /// reconnects after the daemon goes away, waiting longer after each failure (logged as warnings). Returns
-    /// when the calling task is cancelled (SIGINT/SIGTERM in the CLI); an append in progress completes first.
+    /// while a task is on its way up or down, again after ``IngestSettings/settleInterval`` (doubling up to
+    /// the interval while nothing changes), because Swarm sends no event when a task reaches `running`.
+    /// Reconnects after the daemon goes away, waiting longer after each failure (logged as warnings).
+    /// Returns when the calling task is cancelled (SIGINT/SIGTERM in the CLI); an append in progress
+    /// completes first.
     ///
     /// - Parameter onRound: called after each round (tests and progress output).
     public func run(onRound: @escaping @Sendable (IngestRound) -> Void = { _ in }) async {
@@ -201,10 +211,17 @@ public struct DockerIngest: Sendable {
                 if !connection.tested {
                     logger.warning("the daemon accepts no API version this RouteLedger was checked against; speaking \(connection.api)")
                 }
-                let doorbell = Doorbell()
+                // Reasons to list: an event, the stream's reopening, the timer. One kept while a round runs
+                // (newest, not a count), so a burst of them costs one more round.
+                let (rings, doorbell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { await watch(connection.api, doorbell) }
-                    while !Task.isCancelled {
+                    var timer: Task<Void, Never>?
+                    defer { timer?.cancel() }
+                    var settle = settings.settleInterval
+                    doorbell.yield()
+                    for await _ in rings {
+                        timer?.cancel()
                         let started = ContinuousClock.now
                         let round = try await round(connection.api, &mirror)
                         failures = 0
@@ -217,7 +234,18 @@ public struct DockerIngest: Sendable {
                             logger.info("\(round.summary)")
                         }
                         onRound(round)
-                        _ = await doorbell.wait(for: settings.interval)
+                        var wait = settings.interval
+                        if round.inTransition {
+                            if !round.events.isEmpty { settle = settings.settleInterval }
+                            wait = min(settle, settings.interval)
+                            settle = min(settle * 2, settings.interval)
+                        } else {
+                            settle = settings.settleInterval
+                        }
+                        timer = Task { [wait] in
+                            guard (try? await Task.sleep(for: wait)) != nil else { return }
+                            doorbell.yield()
+                        }
                         let gap = ContinuousClock.now - started
                         if gap < settings.minimumGap { try? await Task.sleep(for: settings.minimumGap - gap) }
                     }
@@ -238,7 +266,7 @@ public struct DockerIngest: Sendable {
 
     /// Follows `/events` and rings the doorbell at each message that concerns Swarm, and when the stream
     /// comes back after a drop (what happened meanwhile is lost). Reopens a dropped stream with backoff.
-    private func watch(_ api: DockerAPIVersion, _ doorbell: Doorbell) async {
+    private func watch(_ api: DockerAPIVersion, _ doorbell: AsyncStream<Void>.Continuation) async {
         var backoff = settings.initialBackoff
         var attempt = 0
         while !Task.isCancelled {
@@ -248,12 +276,14 @@ public struct DockerIngest: Sendable {
                 try await client.watchEvents(api: api, types: settings.eventTypes, onOpen: { [logger] in
                     if reopening {
                         logger.info("Docker event stream reopened; listing again for what it missed")
-                        doorbell.ring()
+                        doorbell.yield()
+                    } else {
+                        logger.debug("Docker event stream open")
                     }
                 }, onMessage: { [logger] message in
                     logger.trace("Docker event", metadata: ["type": "\(message.type)", "action": "\(message.action)",
                                                             "id": "\(message.actorID ?? "")"])
-                    if message.concernsSwarm { doorbell.ring() }
+                    if message.concernsSwarm { doorbell.yield() }
                 })
                 if Task.isCancelled { return }
                 backoff = settings.initialBackoff
@@ -266,76 +296,5 @@ public struct DockerIngest: Sendable {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, settings.maximumBackoff)
         }
-    }
-}
-
-/// Wakes the ingest loop early: rung by the event watcher, awaited between rounds with a timeout. A ring
-/// while nobody waits is kept (one, not a count) for the next wait.
-final class Doorbell: Sendable {
-    private struct State {
-        var rung = false
-        var waiter: (id: Int, continuation: CheckedContinuation<Bool, Never>)?
-        var nextID = 0
-        /// Waits up to this id have timed out or been cancelled (possibly before they registered).
-        var expiredThrough = 0
-    }
-
-    private let state = NIOLockedValueBox(State())
-
-    /// Wakes the current wait, or the next one.
-    func ring() {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-            guard let waiter = state.waiter else {
-                state.rung = true
-                return nil
-            }
-            state.waiter = nil
-            return waiter.continuation
-        }
-        waiter?.resume(returning: true)
-    }
-
-    /// Waits until rung (true), or until `duration` passes or the task is cancelled (false).
-    func wait(for duration: Duration) async -> Bool {
-        let id: Int? = state.withLockedValue { state in
-            if state.rung {
-                state.rung = false
-                return nil
-            }
-            state.nextID += 1
-            return state.nextID
-        }
-        guard let id else { return true }
-        let timer = Task {
-            try? await Task.sleep(for: duration)
-            expire(id)
-        }
-        defer { timer.cancel() }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let outcome: Bool? = state.withLockedValue { state in
-                    if state.rung {
-                        state.rung = false
-                        return true
-                    }
-                    if state.expiredThrough >= id || Task.isCancelled { return false }
-                    state.waiter = (id, continuation)
-                    return nil
-                }
-                if let outcome { continuation.resume(returning: outcome) }
-            }
-        } onCancel: {
-            expire(id)
-        }
-    }
-
-    private func expire(_ id: Int) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<Bool, Never>? in
-            state.expiredThrough = max(state.expiredThrough, id)
-            guard let waiter = state.waiter, waiter.id == id else { return nil }
-            state.waiter = nil
-            return waiter.continuation
-        }
-        waiter?.resume(returning: false)
     }
 }

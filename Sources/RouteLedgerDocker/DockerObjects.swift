@@ -79,6 +79,28 @@ public struct DockerListing: Sendable, Hashable {
         self.tasks = tasks
         self.skipped = skipped
     }
+
+    /// Whether a task of a listed service is on its way up (meant to run, not running yet) or down (running,
+    /// or about to, while meant to stop): the manager will report it again soon, and Swarm sends no event
+    /// when it does (`container start` comes before the task's `running` is written).
+    public var hasTasksInTransition: Bool {
+        let services = Set(services.map(\.spec.id))
+        return tasks.contains { listed in
+            let task = listed.task
+            guard services.contains(task.serviceID), task.state.isBeforeRunning || task.state == .running else { return false }
+            return (task.desiredState == .running) != (task.state == .running)
+        }
+    }
+}
+
+extension TaskState {
+    /// A state a task passes through before it runs (`new` to `starting`).
+    var isBeforeRunning: Bool {
+        switch self {
+        case .new, .pending, .allocated, .assigned, .accepted, .preparing, .ready, .starting: true
+        case .running, .complete, .shutdown, .failed, .rejected, .remove, .orphaned: false
+        }
+    }
 }
 
 /// What `GET /version` says about the daemon.

@@ -52,6 +52,45 @@ struct IngestLoopTests {
         await standIn.stop()
     }
 
+    @Test("a task on its way up is listed again soon, with no event (Swarm sends none when a task reaches running), then no more")
+    func settlingTasks() async throws {
+        let standIn = try await startStandIn(serving: "01-create")
+        // The same cluster with web.1 still starting, as a round right after `container start` may list it.
+        let running = try Fixtures.bytes("01-create/tasks.json")
+        var tasks = try JSONSerialization.jsonObject(with: Data(running)) as! [[String: Any]]
+        let starting = tasks[0]["ID"] as! String
+        var status = tasks[0]["Status"] as! [String: Any]
+        status["State"] = "starting"
+        tasks[0]["Status"] = status
+        tasks[0]["Version"] = ["Index": 29]
+        standIn.serve("/tasks", [UInt8](try JSONSerialization.data(withJSONObject: tasks)))
+        let db = ScratchDatabase()
+        let log = try db.open()
+        let rounds = NIOLockedValueBox<[Bool]>([])
+        var settings = IngestSettings(interval: .seconds(3600), minimumGap: .milliseconds(10), settleInterval: .milliseconds(50))
+        settings.initialBackoff = .milliseconds(100)
+        let ingest = DockerIngest(client: DockerClient(endpoint: DockerEndpoint(address: .unix(path: standIn.socketPath)), timeout: Patience.duration),
+                                  journal: StoreJournal(log: log), settings: settings, logger: LogRecord().logger())
+        let following = Task { await ingest.run(onRound: { round in rounds.withLockedValue { $0.append(round.inTransition) } }) }
+        #expect(await standIn.wait { rounds.withLockedValue { $0.count } >= 3 }, "rounds at 50, 100, 200 ms … while the task starts")
+        #expect(rounds.withLockedValue { $0.allSatisfy { $0 } })
+        #expect(try log.clusterState().state.tasks[TaskID(starting)]?.state == .starting)
+
+        // It runs now; nothing tells the ingest but its next settling round.
+        standIn.serve("/tasks", running)
+        #expect(await standIn.wait {
+            (try? log.clusterState().state.tasks[TaskID(starting)]?.state) == .running && rounds.withLockedValue { $0.last } == false
+        })
+        // Settled: the next round is the hour's.
+        let settled = rounds.withLockedValue { $0.count }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(rounds.withLockedValue { $0.count } == settled, "no round for ten settle intervals once every task runs")
+
+        following.cancel()
+        await following.value
+        await standIn.stop()
+    }
+
     @Test("with the event stream dropped, the next interval round still finds what changed")
     func droppedStream() async throws {
         let standIn = try await startStandIn(serving: "06-service-removal")

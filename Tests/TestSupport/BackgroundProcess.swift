@@ -9,8 +9,9 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let logPath: String
     private let process: Process
 
-    /// Starts `program` with `arguments`; output goes to `logPath`.
-    public init(_ program: String, _ arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
+    /// Starts `program` with `arguments`; output goes to `logPath`. ``Reaper`` stops it when the test process
+    /// dies first, unless `reaped` is false (a server with a tear-down of its own).
+    public init(_ program: String, _ arguments: [String], logPath: String, environment: [String: String]? = nil, reaped: Bool = true) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -23,7 +24,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         try process.run()
         pid = process.processIdentifier
         self.logPath = logPath
-        try Reaper.watch(pid)
+        if reaped { try Reaper.watch(pid) }
     }
 
     /// Whether it still runs.
