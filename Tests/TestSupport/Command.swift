@@ -6,6 +6,13 @@ public enum Command {
     /// exit status and its stdout and stderr together.
     public static func run(_ program: String, _ arguments: [String], timeout: TimeInterval = 30,
                            in directory: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+        let result = try runCapturingBytes(program, arguments, timeout: timeout, in: directory, environment: environment)
+        return (result.status, String(decoding: result.output, as: UTF8.self))
+    }
+
+    /// ``run(_:_:timeout:in:environment:)``, with the output as bytes.
+    public static func runCapturingBytes(_ program: String, _ arguments: [String], timeout: TimeInterval = 30,
+                                         in directory: String? = nil, environment: [String: String]? = nil) throws -> (status: Int32, output: Data) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -21,6 +28,6 @@ public enum Command {
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         watchdog.cancel()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        return (process.terminationStatus, output)
     }
 }

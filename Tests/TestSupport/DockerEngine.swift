@@ -222,15 +222,42 @@ public final class DockerEngine: @unchecked Sendable {
         try await offPool { try self.docker(arguments) }
     }
 
-    /// The body of `GET path` (e.g. `/v1.41/tasks`) from the engine's socket, parsed as JSON: what the engine
-    /// itself says, for tests to compare with.
-    public func get(_ path: String) async throws -> Any {
+    /// The body of `GET path` (e.g. `/v1.41/tasks`) from the engine's socket, as it sent it.
+    public func get(_ path: String) async throws -> Data {
         let socket = socketPath
-        let result = try await offPool {
-            try Command.run("/usr/bin/curl", ["-sS", "--fail", "--max-time", "\(Int(Patience.seconds))", "--unix-socket", socket, "http://docker" + path])
+        let result = try await offPool { () throws -> (status: Int32, output: Data) in
+            let curl = try Command.runCapturingBytes("/usr/bin/curl", ["-sS", "--fail", "--max-time", "\(Int(Patience.seconds))", "--unix-socket", socket,
+                                                                       "http://docker" + path], timeout: Patience.seconds + 5)
+            return curl
         }
-        guard result.status == 0 else { throw Failure(what: "GET \(path)", output: result.output) }
-        return try JSONSerialization.jsonObject(with: Data(result.output.utf8))
+        guard result.status == 0 else { throw Failure(what: "GET \(path)", output: String(decoding: result.output, as: UTF8.self)) }
+        return result.output
+    }
+
+    /// What the engine lists now (networks, then services, then tasks, in the API version it speaks): what
+    /// the tests compare RouteLedger's routes with.
+    public func listing() async throws -> EngineListing {
+        let api = "/v" + apiVersion
+        return try EngineListing(networks: try await get(api + "/networks"), services: try await get(api + "/services"),
+                                 tasks: try await get(api + "/tasks"))
+    }
+
+    /// Waits until the cluster is at rest (``EngineListing/isSettled``), and returns that listing.
+    @discardableResult
+    public func waitUntilSettled() async throws -> EngineListing {
+        try await wait(for: "the cluster to settle") { $0.isSettled }
+    }
+
+    /// Waits until what the engine lists satisfies `condition`, and returns that listing.
+    @discardableResult
+    public func wait(for what: String, until condition: (EngineListing) -> Bool) async throws -> EngineListing {
+        var last: EngineListing?
+        let reached = try await Patience.wait {
+            last = try await listing()
+            return condition(last!)
+        }
+        guard reached, let last else { throw Failure(what: "waiting for \(what)", output: last.map { "\($0.tasks)" } ?? "") }
+        return last
     }
 
     /// `docker service create` of a busybox web server (`httpd` on port 8080) that stops within a second
