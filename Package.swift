@@ -77,16 +77,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The Docker Engine API client (unix socket or TCP) and the reconciler that turns listings into events.
+        // The Docker Engine API client (AsyncHTTPClient, unix socket or TCP) and the reconciler that turns listings into events.
         // Imports Core, never the Store: RouteLedgerIngest wires the two.
         .target(
             name: "RouteLedgerDocker",
             dependencies: [
                 "RouteLedgerCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // The event log as the Docker ingest's journal: the one adapter between Docker and Store.

@@ -1,11 +1,10 @@
-import RouteLedgerCore
-import NIOConcurrencyHelpers
+import AsyncHTTPClient
 import NIOCore
-import NIOHTTP1
 import NIOPosix
+import RouteLedgerCore
 
 /// A client of the Docker Engine API for what the ingest needs: `GET /version`, the three listings, and the
-/// `/events` stream. HTTP/1.1, one connection per request, every wait bounded.
+/// `/events` stream. AsyncHTTPClient's shared client (`http+unix://` for a socket), every wait bounded.
 public struct DockerClient: Sendable {
     /// The daemon's address.
     public let endpoint: DockerEndpoint
@@ -21,8 +20,6 @@ public struct DockerClient: Sendable {
         self.timeout = timeout
         self.maximumResponseSize = maximumResponseSize
     }
-
-    typealias HTTPChannel = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
 
     // MARK: - Requests
 
@@ -56,46 +53,18 @@ public struct DockerClient: Sendable {
     /// - Throws: ``DockerError`` when the daemon cannot be reached, answers an error status, is too slow, or
     ///   sends more than ``maximumResponseSize``.
     public func get(_ uri: String) async throws -> [UInt8] {
-        let request = "GET " + (uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri)
-        let endpoint = self.endpoint
-        let limit = maximumResponseSize
+        let request = Self.requestLine(uri)
+        let (endpoint, limit) = (endpoint, maximumResponseSize)
+        // AsyncHTTPClient's deadline ends with the response head; the body is bounded by this race.
         return try await withDeadline(request) {
-            let channel = try await connect()
-            return try await withTaskCancellationHandler {
-                do {
-                    return try await channel.executeThenClose { inbound, outbound in
-                        await send(head(uri), outbound)
-                        var status: HTTPResponseStatus?
-                        var body = ByteBuffer()
-                        for try await part in inbound {
-                            switch part {
-                            case .head(let head):
-                                status = head.status
-                            case .body(var chunk):
-                                guard body.readableBytes + chunk.readableBytes <= limit else {
-                                    throw DockerError.responseTooLarge(request: request, limit: limit)
-                                }
-                                body.writeBuffer(&chunk)
-                            case .end:
-                                let bytes = body.readBytes(length: body.readableBytes) ?? []
-                                guard let status, (200..<300).contains(status.code) else {
-                                    throw DockerError.status(endpoint: endpoint.description, request: request, code: Int(status?.code ?? 0),
-                                                             message: MobyJSON.errorMessage(bytes) ?? "")
-                                }
-                                return bytes
-                            }
-                        }
-                        throw DockerError.connectionClosed(endpoint: endpoint.description, request: request)
-                    }
-                } catch let error as DockerError {
-                    throw error
-                } catch {
-                    try Task.checkCancellation()
-                    throw DockerError.connectionClosed(endpoint: endpoint.description, request: request)
-                }
-            } onCancel: {
-                channel.channel.close(promise: nil)
+            let response = try await execute(uri, request: request)
+            let body = try await translatingErrors(request) { try await response.body.collect(upTo: limit) }
+            let bytes = Array(body.readableBytesView)
+            guard (200..<300).contains(response.status.code) else {
+                throw DockerError.status(endpoint: endpoint.description, request: request, code: Int(response.status.code),
+                                         message: MobyJSON.errorMessage(bytes) ?? "")
             }
+            return bytes
         }
     }
 
@@ -106,104 +75,82 @@ public struct DockerClient: Sendable {
     public func watchEvents(api: DockerAPIVersion, types: [String], onOpen: @escaping @Sendable () -> Void,
                             onMessage: @escaping @Sendable (DockerEventMessage) -> Void) async throws {
         let filters = "{\"type\":[" + types.map { "\"\($0)\"" }.joined(separator: ",") + "]}"
-        let uri = "/v\(api)/events?filters=" + Self.percentEncoded(filters)
+        let uri = "/v\(api)/events?filters=" + PercentEncoding.queryValue(filters)
         let request = "GET /v\(api)/events"
-        let endpoint = self.endpoint
-        let opened = NIOLockedValueBox(false)
-        // Not inside `withDeadline`: a channel connected after the deadline's task (or a cancellation) won
-        // would be dropped by the task group unclosed (NIOAsyncWriter traps on that in debug builds, and it
-        // leaks the connection). The bootstrap's connect timeout bounds the connect; `executeThenClose` below
-        // always runs, so the channel is closed whatever happens next.
-        let channel = try await connect()
         // The head must come within the timeout; after it, the stream may stay quiet for as long as the cluster does.
-        let timeout = self.timeout
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            if !opened.withLockedValue({ $0 }) { channel.channel.close(promise: nil) }
-        }
-        defer { watchdog.cancel() }
-        try await withTaskCancellationHandler {
-            do {
-                try await channel.executeThenClose { inbound, outbound in
-                    await send(head(uri), outbound)
-                    var failure: HTTPResponseStatus?
-                    var pending: [UInt8] = []
-                    for try await part in inbound {
-                        switch part {
-                        case .head(let head):
-                            if (200..<300).contains(head.status.code) {
-                                opened.withLockedValue { $0 = true }
-                                onOpen()
-                            } else {
-                                failure = head.status
-                            }
-                        case .body(let chunk):
-                            pending += chunk.readableBytesView
-                            guard failure == nil else { continue }
-                            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                                let line = Array(pending[..<newline])
-                                pending.removeSubrange(...newline)
-                                if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
-                                onMessage(try MobyJSON.eventMessage(line, request: request))
-                            }
-                        case .end:
-                            if let failure {
-                                throw DockerError.status(endpoint: endpoint.description, request: request, code: Int(failure.code),
-                                                         message: MobyJSON.errorMessage(pending) ?? "")
-                            }
-                            return
-                        }
-                    }
-                }
-            } catch let error as DockerError {
-                throw error
-            } catch {
-                try Task.checkCancellation()
-                // The daemon went away mid-stream: a normal end of a watch. Before the head: a failure to open it.
-                guard opened.withLockedValue({ $0 }) else {
-                    throw DockerError.timeout(endpoint: endpoint.description, request: request, seconds: Self.seconds(timeout))
-                }
+        let response = try await execute(uri, request: request)
+        guard (200..<300).contains(response.status.code) else {
+            let body = try await withDeadline(request) {
+                try await translatingErrors(request) { try await response.body.collect(upTo: 1 << 20) }
             }
-            if !opened.withLockedValue({ $0 }) {
-                throw DockerError.connectionClosed(endpoint: endpoint.description, request: request)
-            }
-        } onCancel: {
-            channel.channel.close(promise: nil)
+            throw DockerError.status(endpoint: endpoint.description, request: request, code: Int(response.status.code),
+                                     message: MobyJSON.errorMessage(Array(body.readableBytesView)) ?? "")
         }
-    }
-
-    // MARK: - Connections
-
-    /// Sends a bodiless request in one write. A failed write is not the request's failure: a daemon may answer
-    /// and close before the write completes, and whether a response came is what the caller reads next.
-    private func send(_ head: HTTPRequestHead, _ outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) async {
-        try? await outbound.write(contentsOf: [.head(head), .end(nil)])
-    }
-
-    private func head(_ uri: String) -> HTTPRequestHead {
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: endpoint.hostHeader)
-        headers.add(name: "User-Agent", value: "RouteLedger-ingest")
-        headers.add(name: "Accept", value: "application/json")
-        headers.add(name: "Connection", value: "close")
-        return HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: headers)
-    }
-
-    private func connect() async throws -> HTTPChannel {
-        let seconds = max(1, Int64(Self.seconds(timeout)))
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(seconds))
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<HTTPChannel> = { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                return try HTTPChannel(wrappingChannelSynchronously: channel)
-            }
-        }
+        onOpen()
+        var pending: [UInt8] = []
         do {
-            switch endpoint.address {
-            case .unix(let path):
-                return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
-            case .tcp(let host, let port):
-                return try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+            for try await chunk in response.body {
+                pending += chunk.readableBytesView
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = Array(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                    if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) { continue }
+                    onMessage(try MobyJSON.eventMessage(line, request: request))
+                }
+            }
+        } catch let error as DockerError {
+            throw error
+        } catch {
+            // The daemon went away mid-stream: a normal end of a watch, unless the watch was cancelled.
+            try Task.checkCancellation()
+        }
+    }
+
+    // MARK: - Transport
+
+    /// `GET uri` up to the response head, within ``timeout``.
+    private func execute(_ uri: String, request: String) async throws -> HTTPClientResponse {
+        var http = HTTPClientRequest(url: endpoint.baseURL + uri)
+        // AsyncHTTPClient sends no Host over a unix socket, and dockerd answers 400 without one.
+        if let host = endpoint.hostHeader { http.headers.add(name: "Host", value: host) }
+        http.headers.add(name: "User-Agent", value: "RouteLedger-ingest")
+        http.headers.add(name: "Accept", value: "application/json")
+        let deadline = NIODeadline.now() + TimeAmount.nanoseconds(Int64(Self.seconds(timeout) * 1e9))
+        return try await translatingErrors(request) { try await Self.http.execute(http, deadline: deadline) }
+    }
+
+    /// The process's client for Docker daemons, never shut down (as `HTTPClient.shared`). Unlike the shared
+    /// one it does not retry a failed connection until the request's deadline: a daemon that is not there
+    /// is an error at once (`--once` says "no such socket" now, not after `--timeout`), and the ingest's
+    /// own backoff decides when to try again.
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Runs `body`, turning what AsyncHTTPClient and NIO throw into ``DockerError`` (cancellation stays
+    /// cancellation).
+    private func translatingErrors<T>(_ request: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as DockerError {
+            throw error
+        } catch is NIOTooManyBytesError {
+            throw DockerError.responseTooLarge(request: request, limit: maximumResponseSize)
+        } catch let error as HTTPClientError {
+            try Task.checkCancellation()
+            switch error {
+            case .deadlineExceeded, .getConnectionFromPoolTimeout, .readTimeout, .writeTimeout:
+                throw DockerError.timeout(endpoint: endpoint.description, request: request, seconds: Self.seconds(timeout))
+            case .connectTimeout:
+                throw DockerError.unreachable(endpoint: endpoint.description, reason: "connection timed out")
+            case .remoteConnectionClosed, .cancelled:
+                throw DockerError.connectionClosed(endpoint: endpoint.description, request: request)
+            default:
+                throw DockerError.unreachable(endpoint: endpoint.description, reason: Self.describe(error))
             }
         } catch {
             try Task.checkCancellation()
@@ -227,6 +174,11 @@ public struct DockerClient: Sendable {
             }
             return value
         }
+    }
+
+    /// `GET /v1.41/tasks`: a request as errors name it (without its query).
+    static func requestLine(_ uri: String) -> String {
+        "GET " + (uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri)
     }
 
     /// A connection failure in words.
@@ -262,7 +214,4 @@ public struct DockerClient: Sendable {
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
-
-    /// RFC 3986 percent-encoding of a query value (unreserved characters stay).
-    static func percentEncoded(_ text: String) -> String { PercentEncoding.queryValue(text) }
 }

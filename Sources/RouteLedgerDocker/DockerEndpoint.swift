@@ -1,3 +1,5 @@
+import RouteLedgerCore
+
 /// Where the Docker daemon listens: a unix socket (the default, `unix:///var/run/docker.sock`) or plain TCP
 /// (`tcp://host:2375`). TLS (`tcp://…:2376`, `https://`) and `ssh://` are not supported: tunnel them to a
 /// local socket instead.
@@ -84,11 +86,21 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The `Host` header of requests: unix sockets have no host name, so Docker's clients send a placeholder.
-    var hostHeader: String {
+    /// The URL requests' paths are appended to: `http+unix://` with the socket path percent-encoded as the
+    /// host (AsyncHTTPClient's spelling), or `http://host:port`.
+    var baseURL: String {
+        switch address {
+        case .unix(let path): "http+unix://" + PercentEncoding.queryValue(path)
+        case .tcp(let host, let port): "http://" + (host.contains(":") ? "[\(host)]" : host) + ":" + String(port)
+        }
+    }
+
+    /// The `Host` header a request must name itself: a unix socket has no host name, so Docker's clients send
+    /// a placeholder (nil over TCP, where the client sends `host:port`).
+    var hostHeader: String? {
         switch address {
         case .unix: "docker"
-        case .tcp(let host, let port): (host.contains(":") ? "[\(host)]" : host) + ":" + String(port)
+        case .tcp: nil
         }
     }
 }

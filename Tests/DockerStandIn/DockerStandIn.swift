@@ -170,6 +170,11 @@ final class StandInHandler: ChannelInboundHandler, Sendable {
             return (state.responses[route], false, false)
         }
         if hanging { return }
+        // As dockerd (Go's net/http) does: an HTTP/1.1 request without a Host header is a 400.
+        if head.version == .http1_1 && !head.headers.contains(name: "Host") {
+            respond(context, head, .badRequest, Array("missing required Host header".utf8))
+            return
+        }
         if route == "/events" && !failing {
             var headers = HTTPHeaders()
             headers.add(name: "Content-Type", value: "application/json")
