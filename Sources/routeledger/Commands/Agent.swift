@@ -150,10 +150,7 @@ extension RouteLedger {
                 }
                 return
             }
-            let task = Task { await agent.run() }
-            let trap = SignalTrap(signals: [SIGINT, SIGTERM]) { task.cancel() }
-            await task.value
-            trap.release()
+            try await Daemon.run(logger: logger) { await agent.run() }
             await agent.close()
         }
     }

@@ -91,16 +91,13 @@ extension RouteLedger.Ingest {
             }
             let ingest = try makeIngest(client)
             Terminal.error("following the Docker daemon at \(endpoint), listing every \(interval) and on its events; SIGINT or SIGTERM stops")
-            let following = Task {
+            try await Daemon.run(logger: ingest.logger) {
                 await ingest.run(onRound: { round in
                     guard !round.events.isEmpty else { return }
                     // Unbuffered, so that a pipe (a log collector) sees each round as it happens.
                     FileHandle.standardOutput.write(Data("\(DockerIngest.systemClock().rfc3339)  \(round.summary)\n".utf8))
                 })
             }
-            let trap = SignalTrap(signals: [SIGINT, SIGTERM]) { following.cancel() }
-            await following.value
-            trap.release()
             Terminal.error("stopped")
         }
 
