@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Pure: events, fold, labels, routing, reloads. No I/O, no clock, no randomness.
@@ -62,14 +63,20 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // The proxy agent: long-polls a cluster's config, validates it with nginx -t, reloads nginx.
         .target(
             name: "RouteLedgerWeb",
             dependencies: ["RouteLedgerCore", "RouteLedgerStore"]),
+        // Running a program to completion, bounded in time (swift-subprocess): the agent's nginx calls and the
+        // test support's programs.
+        .target(
+            name: "RouteLedgerProcess",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")]),
+        // The proxy agent: long-polls a cluster's config, validates it with nginx -t, reloads nginx.
         .target(
             name: "RouteLedgerAgent",
             dependencies: [
                 "RouteLedgerCore",
+                "RouteLedgerProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -146,6 +153,7 @@ let package = Package(
         // with patience.
         .target(
             name: "TestSupport",
+            dependencies: ["RouteLedgerProcess"],
             path: "Tests/TestSupport"),
         // A stand-in Docker Engine API (HTTP/1.1 over a unix socket) serving scripted cluster states: for the
         // tests and the ingest benchmark, never for the shipped executables.
@@ -170,7 +178,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "RouteLedgerServerTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "TestSupport", "routeledger",
+            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "RouteLedgerProcess", "TestSupport", "routeledger",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -192,7 +200,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",
-            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "DockerStandIn", "TestSupport"]),
+            dependencies: ["routeledger", "routeledger-sim", "RouteLedgerSimulator", "RouteLedgerProcess", "DockerStandIn", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

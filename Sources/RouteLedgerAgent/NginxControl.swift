@@ -1,5 +1,5 @@
 import Foundation
-import NIOPosix
+import RouteLedgerProcess
 
 /// What the agent does to nginx: test a configuration file, and reload the running server.
 public struct NginxControl: Sendable {
@@ -34,8 +34,7 @@ public struct NginxControl: Sendable {
 
     /// `nginx -t -c FILE`, with the failure sorted into the configuration's fault or the host's.
     public func test(_ file: String) async -> TestOutcome {
-        let outcome = await CommandRunner.run([binary] + arguments + ["-t", "-c", file], timeout: timeout)
-        guard let failure = outcome.failure else { return .accepted }
+        guard let failure = await run(binary, arguments + ["-t", "-c", file]).failure else { return .accepted }
         return Self.namesConfiguration(failure, file: file) ? .refused(failure) : .unavailable(failure)
     }
 
@@ -56,65 +55,15 @@ public struct NginxControl: Sendable {
     /// Reloads nginx onto `file`: nil on success, else what the command said.
     public func reload(_ file: String) async -> String? {
         if let reloadCommand {
-            return await CommandRunner.run(["/bin/sh", "-c", reloadCommand], timeout: timeout).failure
+            return await run("/bin/sh", ["-c", reloadCommand]).failure
         }
-        return await CommandRunner.run([binary] + arguments + ["-s", "reload", "-c", file], timeout: timeout).failure
-    }
-}
-
-/// Runs a command to completion, bounded in time, off the cooperative thread pool.
-enum CommandRunner {
-    struct Outcome: Sendable {
-        var status: Int32
-        var output: String
-
-        /// The output (or the status) of a failed run; nil for a success.
-        var failure: String? {
-            guard status != 0 else { return nil }
-            let text = output.trimmingCharacters(in: .whitespacesAndNewlines)
-            return text.isEmpty ? "exit status \(status)" : text
-        }
+        return await run(binary, arguments + ["-s", "reload", "-c", file]).failure
     }
 
-    static func run(_ arguments: [String], timeout: TimeInterval) async -> Outcome {
-        // NIO's blocking-I/O threads: on Linux `DispatchQueue.global()` shares the cooperative pool's threads.
-        do {
-            return try await NIOThreadPool.singleton.runIfActive { runBlocking(arguments, timeout: timeout) }
-        } catch {
-            return Outcome(status: 127, output: "cannot run \(arguments[0]): \(error)")
-        }
-    }
-
-    private static func runBlocking(_ arguments: [String], timeout: TimeInterval) -> Outcome {
-        let process = Process()
-        let program = arguments[0]
-        if program.contains("/") {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = Array(arguments.dropFirst())
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = arguments
-        }
-        // nginx resolves its paths from its prefix, not from here; and an agent started in a directory its
-        // user may not enter (an unprivileged agent launched from root's) could not start a child there.
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do {
-            try process.run()
-        } catch {
-            return Outcome(status: 127, output: "cannot run \(program): \(error.localizedDescription)")
-        }
-        let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        if process.terminationReason == .uncaughtSignal {
-            return Outcome(status: 128 + process.terminationStatus, output: "\(program) did not finish within \(Int(timeout)) s and was killed")
-        }
-        return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+    /// Runs a command within ``timeout``, in `/`: nginx resolves its paths from its prefix, not from here,
+    /// and an agent started in a directory its user may not enter (an unprivileged agent launched from
+    /// root's) could not start a child there.
+    private func run(_ program: String, _ arguments: [String]) async -> CommandOutcome {
+        await CommandRunner.run(program, arguments, timeout: .milliseconds(Int64(timeout * 1000)), workingDirectory: "/")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RouteLedgerProcess
 import Testing
 import TestSupport
 
@@ -38,54 +39,29 @@ struct CLI {
     static var engines: [String] { PostgresServer.shouldRun ? ["SQLite", "PostgreSQL"] : ["SQLite"] }
 
     /// The test's log on `engine`: its SQLite file, or a new database on the test support's PostgreSQL server.
-    func log(on engine: String) throws -> String {
-        engine == "SQLite" ? database : try PostgresServer.shared().createDatabase()
+    func log(on engine: String) async throws -> String {
+        engine == "SQLite" ? database : try await PostgresServer.shared().createDatabase()
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
-    /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database, on a thread of
-    /// its own (waiting for a child process must not hold a cooperative thread); killed after the tests'
-    /// patience.
+    /// Runs `routeledger ARGS` in the test's directory with `--db` pointing at its database (the shipped
+    /// ``CommandRunner``, which holds no thread while it waits); killed after the tests' patience.
     @discardableResult
     func run(_ arguments: [String], stdin: String? = nil, db: Bool = true) async throws -> Result {
-        let database = database
-        return try await offPool { try Self.runBlocking(arguments + (db ? ["--db", database] : []), stdin: stdin) }
-    }
-
-    private static func runBlocking(_ arguments: [String], stdin: String?) throws -> Result {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = repository
+        let arguments = arguments + (db ? ["--db", database] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["ROUTELEDGER_DB"] = nil
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(Patience.seconds)
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw CLIError.timeout(arguments)
-        }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                      stderr: String(decoding: stderrData, as: UTF8.self))
+        let outcome = await CommandRunner.run(Self.executable.path, arguments, input: Array((stdin ?? "").utf8), separateErrors: true,
+                                              timeout: Patience.duration, workingDirectory: Self.repository.path, environment: environment)
+        if outcome.timedOut { throw CLIError.timeout(arguments) }
+        return Result(status: outcome.status, stdout: outcome.output, stderr: outcome.errorOutput)
     }
 
     /// Whether another process holds the database's writer lock (`flock -n` cannot take it).
     func writerLockIsHeld() async throws -> Bool {
         let lock = database + ".lock"
-        return try await offPool { try Command.run("/usr/bin/flock", ["-n", lock, "true"]).status } != 0
+        return try await Command.run("/usr/bin/flock", ["-n", lock, "true"]).status != 0
     }
 
     func write(_ name: String, _ text: String) throws -> String {
@@ -99,7 +75,7 @@ struct CLI {
 
 /// `curl -s` with a bound on its own run, off the cooperative pool: its exit status and what it printed.
 func curlRun(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-    try await offPool { try Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds) }
+    try await Command.run("/usr/bin/curl", ["-s"] + arguments, timeout: Patience.seconds)
 }
 
 /// What `curl -s` printed.
@@ -233,12 +209,8 @@ struct CLITests {
         let beyond = try await cli.run(["verify", "--expect", "9:" + String(anchor.dropFirst(2))])
         #expect(beyond.stderr == "routeledger: verify failed: anchor 9:\(anchor.dropFirst(2).prefix(12))…: the log ends at seq 5: events were cut off from its end\n")
         #expect(try await cli.run(["verify", "--expect", "5:abc"]).status == 2)
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [cli.database, "DROP TRIGGER events_refuse_update; UPDATE events SET id = 'forged' WHERE seq = 4;"]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+        let sqlite = try await Command.run("/usr/bin/sqlite3", [cli.database, "DROP TRIGGER events_refuse_update; UPDATE events SET id = 'forged' WHERE seq = 4;"])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
         let tampered = try await cli.run(["verify"])
         #expect(tampered.status == 1)
         #expect(tampered.stderr.contains("verify failed at seq 4: hash mismatch"))
@@ -249,7 +221,7 @@ struct CLITests {
     func concurrentWriters(engine: String) async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let database = try cli.log(on: engine)
+        let database = try await cli.log(on: engine)
         func run(_ arguments: [String]) async throws -> CLI.Result { try await cli.run(arguments + ["--db", database], db: false) }
         #expect(try await run(["init"]).status == 0)
         var files: [String] = []
@@ -426,7 +398,7 @@ struct ReloadCLITests {
         defer { cli.cleanUp() }
         // The sqlite3 dump of a database that routeledger 960db3f (rules v1) wrote from the four scenarios.
         let dump = CLI.repository.appendingPathComponent("Tests/RouteLedgerStoreTests/Fixtures/rules-v1-scenarios.sql").path
-        let loaded = try await offPool { try Command.run("/bin/sh", ["-c", "/usr/bin/sqlite3 '\(cli.database)' < '\(dump)'"]) }
+        let loaded = try await Command.run("/bin/sh", ["-c", "/usr/bin/sqlite3 '\(cli.database)' < '\(dump)'"])
         #expect(loaded.status == 0, "\(loaded.output)")
 
         let first = try await cli.run(["reloads", "--host", "demo.local", "--json"])

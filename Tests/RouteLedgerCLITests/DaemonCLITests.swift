@@ -75,9 +75,9 @@ struct DaemonCLITests {
         try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
         let unprivileged: [String] = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"] : []
         if getuid() == 0 {
-            _ = try Command.run("/bin/chown", ["-R", "nobody:nogroup", prefix])
-            _ = try Command.run("/bin/chmod", ["a+rx", cli.directory.path])
-            _ = try Command.run("/bin/chmod", ["a+r", token])
+            _ = try await Command.run("/bin/chown", ["-R", "nobody:nogroup", prefix])
+            _ = try await Command.run("/bin/chmod", ["a+rx", cli.directory.path])
+            _ = try await Command.run("/bin/chmod", ["a+r", token])
         }
         // Started from a directory its user may not enter (root's, as a CI checkout is): nginx must still run.
         let locked = cli.directory.appendingPathComponent("locked/inner").path
@@ -86,7 +86,7 @@ struct DaemonCLITests {
         func agent(_ extra: [String], as user: [String]) async throws -> (status: Int32, output: String) {
             let arguments = user + [CLI.executable.path, "agent", "--once", "--server", "http://127.0.0.1:\(port)", "--nginx-conf", prefix + "/nginx.conf",
                                     "--nginx-bin", nginx, "--token-file", token, "--proxy-id", "edge-1", "--reload-cmd", "true"] + extra
-            return try await offPool { try Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds, in: locked) }
+            return try await Command.run(arguments[0], Array(arguments.dropFirst()), timeout: Patience.seconds, in: locked)
         }
         func reported(_ type: String) async throws -> [[String: Any]] {
             try json(try await cli.run(["events", "--type", type, "--json"]).stdout) as! [[String: Any]]

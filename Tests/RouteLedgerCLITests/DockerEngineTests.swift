@@ -17,7 +17,8 @@ import TestSupport
 struct DockerEngineTests {
     @Test("task and vip services through scaling, labels, a rolling update, a network, a drain and removal: routes as the engine lists them")
     func scenario() async throws {
-        let engine = try DockerEngine.shared()
+        let engine = try await DockerEngine.shared()
+        try await engine.removeEverything()  // what an earlier, failed test may have left
         let cli = try CLI()
         defer { cli.cleanUp() }
         let capture = try Capture(engine)
@@ -37,14 +38,12 @@ struct DockerEngineTests {
             return (listing, try await ingest())
         }
 
-        try await engine.run(["network", "create", "--driver", "overlay", "demo"])
-        defer { _ = try? engine.docker(["network", "rm", "demo", "backend"]) }
+        try await engine.docker(["network", "create", "--driver", "overlay", "demo"])
         let labels = ["com.docker.lb.port": "8080", "com.docker.lb.network": "demo"]
         try await engine.createService("web", network: "demo", replicas: 2, labels: labels.merging(["com.docker.lb.hosts": "web.local"]) { $1 })
         try await engine.createService("api", network: "demo", labels: labels.merging([
             "com.docker.lb.hosts": "api.local", "com.docker.lb.backend_mode": "vip",
         ]) { $1 })
-        defer { _ = try? engine.docker(["service", "rm", "web", "api"]) }
 
         // 1. Created: the overlay network, both services, their running tasks.
         var (listing, report) = try await step("01-create")
@@ -58,7 +57,7 @@ struct DockerEngineTests {
         var reloadCount = try await reloads().count
 
         // 2. vip scaling: three tasks behind one VIP; no reload.
-        try await engine.run(["service", "scale", "--detach", "api=3"])
+        try await engine.docker(["service", "scale", "--detach", "api=3"])
         (listing, report) = try await step("02-scale-vip")
         #expect(listing.runningTasks(of: "api").count == 3)
         #expect((report["events"] as! [String]).filter { $0.hasPrefix("docker:task.updated:") }.count == 2, "the two new tasks")
@@ -67,7 +66,7 @@ struct DockerEngineTests {
 
         // 3. task scaling: one reload, which adds the new task.
         let webBefore = listing.routes["web.local"]!
-        try await engine.run(["service", "scale", "--detach", "web=3"])
+        try await engine.docker(["service", "scale", "--detach", "web=3"])
         (listing, _) = try await step("03-scale-task")
         #expect(try await routes().upstreams == listing.routes)
         let all = try await reloads()
@@ -78,7 +77,7 @@ struct DockerEngineTests {
         reloadCount = all.count
 
         // 4. A sticky-session label: the same upstreams, a cookie.
-        try await engine.run(["service", "update", "--detach", "--label-add", "com.docker.lb.sticky_session_cookie=session", "web"])
+        try await engine.docker(["service", "update", "--detach", "--label-add", "com.docker.lb.sticky_session_cookie=session", "web"])
         (listing, _) = try await step("04-sticky") { $0.service(named: "web")?.labels["com.docker.lb.sticky_session_cookie"] != nil && $0.isSettled }
         var current = try await routes()
         #expect(current.sticky["web.local"] == "session")
@@ -86,20 +85,20 @@ struct DockerEngineTests {
 
         // 5. A bad port label: the last valid routing is kept, with a diagnostic naming the label.
         let beforeBadPort = current.upstreams
-        try await engine.run(["service", "update", "--detach", "--label-add", "com.docker.lb.port=eighty", "web"])
+        try await engine.docker(["service", "update", "--detach", "--label-add", "com.docker.lb.port=eighty", "web"])
         (listing, report) = try await step("05-bad-port") { $0.service(named: "web")?.labels["com.docker.lb.port"] == "eighty" && $0.isSettled }
         #expect(report["events"] as! [String] == ["docker:service.updated:\(listing.service(named: "web")!.id):v\(try Self.versionIndex(listing, "web"))"])
         current = try await routes()
         #expect(current.upstreams == beforeBadPort)
         #expect(current.diagnostics.contains { $0.contains("port") && $0.contains("eighty") }, "\(current.diagnostics)")
-        try await engine.run(["service", "update", "--detach", "--label-add", "com.docker.lb.port=8080", "web"])
+        try await engine.docker(["service", "update", "--detach", "--label-add", "com.docker.lb.port=8080", "web"])
         (listing, _) = try await step("06-port-fixed") { $0.service(named: "web")?.labels["com.docker.lb.port"] == "8080" && $0.isSettled }
         current = try await routes()
         #expect(current.diagnostics.isEmpty && current.upstreams == listing.routes)
 
         // 6. A rolling update: the upstreams are exactly the new tasks.
         let oldTasks = listing.runningTasks(of: "web")
-        try await engine.run(["service", "update", "--detach", "--env-add", "RELEASE=2", "--update-parallelism", "0", "web"])
+        try await engine.docker(["service", "update", "--detach", "--env-add", "RELEASE=2", "--update-parallelism", "0", "web"])
         (listing, _) = try await step("07-rolling-update") { $0.isSettled && $0.runningTasks(of: "web").isDisjoint(with: oldTasks) }
         let newTasks = listing.runningTasks(of: "web")
         #expect(newTasks.count == 3)
@@ -109,28 +108,28 @@ struct DockerEngineTests {
 
         // 7. A second network attached to web (a task-template change: new tasks, a second VIP), routing
         // pinned to demo by its label.
-        try await engine.run(["network", "create", "--driver", "overlay", "backend"])
+        try await engine.docker(["network", "create", "--driver", "overlay", "backend"])
         let beforeAttach = listing.runningTasks(of: "web")
-        try await engine.run(["service", "update", "--detach", "--network-add", "backend", "--update-parallelism", "0", "web"])
+        try await engine.docker(["service", "update", "--detach", "--network-add", "backend", "--update-parallelism", "0", "web"])
         (listing, _) = try await step("08-network-attach") { $0.isSettled && $0.runningTasks(of: "web").isDisjoint(with: beforeAttach) }
         #expect(listing.service(named: "web")?.vips.count == 2)
         #expect(try await routes().upstreams == listing.routes)
 
         // 8. The node drained: every task shut down; web's frontend goes, api's VIP stays (no task behind it).
-        let node = try await engine.run(["node", "ls", "--quiet"])
-        try await engine.run(["node", "update", "--availability", "drain", node])
+        let node = try await engine.docker(["node", "ls", "--quiet"])
+        try await engine.docker(["node", "update", "--availability", "drain", node])
         (listing, _) = try await step("09-drain") { !$0.tasks.contains { $0.state == "running" } }
         current = try await routes()
         #expect(current.upstreams["web.local"] == nil && current.upstreams["api.local"] != nil)
         #expect(current.upstreams == listing.routes)
         #expect(current.diagnostics.contains { $0.contains("no running task") }, "\(current.diagnostics)")
-        try await engine.run(["node", "update", "--availability", "active", node])
+        try await engine.docker(["node", "update", "--availability", "active", node])
         (listing, _) = try await step("10-active")
         #expect(try await routes().upstreams == listing.routes)
 
         // 9. Removal: api's frontend goes at once (its tasks may still be listed, running, with DesiredState
         // remove).
-        try await engine.run(["service", "rm", "api"])
+        try await engine.docker(["service", "rm", "api"])
         (listing, _) = try await step("11-service-removal") { $0.service(named: "api") == nil }
         current = try await routes()
         #expect(current.upstreams["api.local"] == nil)
@@ -143,6 +142,7 @@ struct DockerEngineTests {
         #expect(try await routes().upstreams == listing.routes)
         #expect(try await cli.run(["verify"]).status == 0)
         try await capture.finish()
+        try await engine.removeEverything()
     }
 
     /// The `Version.Index` of service `name` in `listing`'s body.
@@ -154,11 +154,11 @@ struct DockerEngineTests {
 
     @Test("following: a new service is in the log within 2 s of its task running, heard from /events (the interval is 60 s); SIGTERM stops it with exit 0")
     func follow() async throws {
-        let engine = try DockerEngine.shared()
+        let engine = try await DockerEngine.shared()
+        try await engine.removeEverything()  // what an earlier, failed test may have left
         let cli = try CLI()
         defer { cli.cleanUp() }
-        try await engine.run(["network", "create", "--driver", "overlay", "follow"])
-        defer { _ = try? engine.docker(["network", "rm", "follow"]) }
+        try await engine.docker(["network", "create", "--driver", "overlay", "follow"])
 
         let ingest = try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", engine.host, "--interval", "60s",
                                                                   "--db", cli.database, "--log-level", "debug"],
@@ -170,7 +170,6 @@ struct DockerEngineTests {
         try await engine.createService("late", network: "follow", labels: [
             "com.docker.lb.hosts": "late.local", "com.docker.lb.port": "8080", "com.docker.lb.network": "follow",
         ])
-        defer { _ = try? engine.docker(["service", "rm", "late"]) }
         let listing = try await engine.waitUntilSettled()
         let task = try #require(listing.tasks(of: "late").first { $0.state == "running" })
 
@@ -193,6 +192,7 @@ struct DockerEngineTests {
         #expect(await Patience.wait { !ingest.isRunning })
         #expect(ingest.exitStatus == 0, "\(ingest.output)")
         #expect(ingest.output.hasSuffix("routeledger: stopped\n"), "\(ingest.output)")
+        try await engine.removeEverything()
     }
 }
 

@@ -38,7 +38,7 @@ struct IngestCLITests {
         let standIn = try await Self.standIn(serving: "01-create")
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let database = try cli.log(on: engine)
+        let database = try await cli.log(on: engine)
         func run(_ arguments: [String]) async throws -> CLI.Result { try await cli.run(arguments + ["--db", database], db: false) }
         let first = try await run(["ingest", "docker", "--once", "--host", standIn.host])
         #expect(first.status == 0, "\(first.stderr)")
@@ -66,7 +66,7 @@ struct IngestCLITests {
         let standIn = try await Self.standIn(serving: "01-create")
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let database = try cli.log(on: engine)
+        let database = try await cli.log(on: engine)
         let ingesters = try (1...2).map { n in
             // At debug level each round says what it listed and where the log ends, changed or not.
             try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", standIn.host, "--interval", "1h", "--db", database,

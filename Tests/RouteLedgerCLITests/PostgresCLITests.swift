@@ -31,8 +31,8 @@ struct PostgresCLITests {
     func sameAnswers() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer.shared()
-        let postgres = try server.createDatabase()
+        let server = try await PostgresServer.shared()
+        let postgres = try await server.createDatabase()
         for file in try await Self.inputs(cli) {
             #expect(try await cli.run(["append", file]).status == 0)
             let appended = try await cli.run(["append", file, "--db", postgres], db: false)
@@ -60,7 +60,7 @@ struct PostgresCLITests {
         #expect(try withoutRecording(events) == withoutRecording(try await cli.run(["events", "--json", "--db", postgres], db: false).stdout))
 
         // A copy keeps recording times and hashes: everything is the same, verify's anchor included.
-        let copy = try server.createDatabase()
+        let copy = try await server.createDatabase()
         let copied = try await cli.run(["copy", "--from", cli.database, "--to", copy], db: false)
         #expect(copied.status == 0, "\(copied.stderr)")
         for command in Self.readCommands + [["events", "--json"], ["events", "--after", "3000"], ["verify"], ["verify", "--json"]] {
@@ -74,15 +74,15 @@ struct PostgresCLITests {
     func copyPrefix() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer.shared()
-        let target = try server.createDatabase()
+        let server = try await PostgresServer.shared()
+        let target = try await server.createDatabase()
         #expect(try await cli.run(["append", "data/01-default-backend.jsonl"]).status == 0)
         #expect(try await cli.run(["copy", "--from", cli.database, "--to", target], db: false).status == 0)
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
         let more = try await cli.run(["copy", "--from", cli.database, "--to", target], db: false)
         #expect(more.stdout.hasPrefix("copied 10 events from \(cli.database) to \(target) after the 5 it held; last seq 15"), "\(more.stdout)\(more.stderr)")
 
-        let other = try server.createDatabase()
+        let other = try await server.createDatabase()
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", other], db: false).status == 0)
         let refused = try await cli.run(["copy", "--from", cli.database, "--to", other], db: false)
         #expect(refused.status == 1)
@@ -95,13 +95,13 @@ struct PostgresCLITests {
     func appenderKilled() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer.shared()
-        let url = try server.createDatabase()
+        let server = try await PostgresServer.shared()
+        let url = try await server.createDatabase()
         #expect(try await cli.run(["init", "--db", url], db: false).status == 0)
         let big = try await Self.bigInput(cli)
         let appender = try BackgroundProcess(CLI.executable.path, ["append", big, "--db", url], logPath: cli.directory.appendingPathComponent("append.log").path)
         // Mid-batch: it holds the writer lock, inside its transaction.
-        #expect(try await Patience.wait { try await offPool { try Self.writerLockHeld(server, url) } })
+        #expect(try await Patience.wait { try await Self.writerLockHeld(server, url) })
         kill(appender.pid, SIGKILL)
         appender.stop()
         let last = try await Self.lastSeq(cli, url)
@@ -117,14 +117,14 @@ struct PostgresCLITests {
         let cli = try CLI()
         defer { cli.cleanUp() }
         // A server of its own: this test kills it.
-        let server = try PostgresServer()
+        let server = try await PostgresServer()
         defer { server.stop() }
-        let url = try server.createDatabase()
+        let url = try await server.createDatabase()
         #expect(try await cli.run(["init", "--db", url], db: false).status == 0)
         let big = try await Self.bigInput(cli)
         let log = cli.directory.appendingPathComponent("append.log").path
         let appender = try BackgroundProcess(CLI.executable.path, ["append", big, "--db", url], logPath: log)
-        #expect(try await Patience.wait { try await offPool { try Self.writerLockHeld(server, url) } })
+        #expect(try await Patience.wait { try await Self.writerLockHeld(server, url) })
         server.kill(signal: SIGKILL)
         #expect(await Patience.wait { !appender.isRunning })
         let output = appender.output
@@ -133,7 +133,7 @@ struct PostgresCLITests {
             #expect(lines.count == 1 && output.hasPrefix("routeledger: \(url): "), "one line naming the log: \(output)")
             #expect(!output.contains("Error(") && !output.contains("PSQLError"), "no driver dump: \(output)")
         }
-        try await offPool { try server.restart() }
+        try await server.restart()
         let last = try await Self.lastSeq(cli, url)
         #expect(last == 0 || last == 100_000, "all or nothing, found \(last)")
         #expect(try await cli.run(["verify", "--db", url], db: false).status == 0)
@@ -155,11 +155,11 @@ struct PostgresCLITests {
         #expect(malformed.stderr == "routeledger: postgres://bob:***@127.0.0.1:\(port)/routes?sslmode=sometimes: sslmode=sometimes is not one of disable, prefer, require, verify-ca, verify-full\n")
         let noDatabase = try await cli.run(["routes", "--db", "postgresql://bob:s3cret@localhost"], db: false)
         #expect(noDatabase.stderr == "routeledger: postgresql://bob:***@localhost: names no database (postgres://USER@HOST/DATABASE)\n")
-        let server = try PostgresServer.shared()
+        let server = try await PostgresServer.shared()
         let unknown = try await cli.run(["routes", "--db", "postgres://nobody:s3cret@127.0.0.1:\(server.port)/postgres"], db: false)
         #expect(unknown.stderr == "routeledger: postgres://nobody@127.0.0.1:\(server.port)/postgres: role \"nobody\" does not exist (SQLSTATE 28000)\n")
         // Over the unix socket, and a read command on a database that holds no log yet.
-        let empty = PostgresServer.database(of: try server.createDatabase())
+        let empty = await PostgresServer.database(of: try server.createDatabase())
         let missing = try await cli.run(["routes", "--db", server.socketURL(empty)], db: false)
         #expect(missing.stderr == "routeledger: no RouteLedger log in postgres://\(PostgresServer.superuser)@/\(empty)?host=\(server.directory)&port=\(server.port) yet (create it with `routeledger init` or `routeledger append`)\n")
         for result in [refused, malformed, noDatabase, unknown] { #expect(!result.stderr.contains("s3cret")) }
@@ -169,13 +169,13 @@ struct PostgresCLITests {
     func roles() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer.shared()
-        let owner = try server.createDatabase()
+        let server = try await PostgresServer.shared()
+        let owner = try await server.createDatabase()
         let database = PostgresServer.database(of: owner)
         #expect(try await cli.run(["init", "--db", owner], db: false).status == 0)
         let writer = "\(database)_writer", reader = "\(database)_reader"
         // The grants as the document gives them (trust authentication here: no passwords).
-        try server.psql(database, """
+        try await server.psql(database, """
             CREATE ROLE \(writer) LOGIN;
             GRANT CONNECT ON DATABASE \(database) TO \(writer);
             GRANT USAGE ON SCHEMA public TO \(writer);
@@ -194,7 +194,7 @@ struct PostgresCLITests {
         #expect(appended.status == 0, "\(appended.stderr)")
         #expect(try await cli.run(["rebuild", "--db", asWriter], db: false).status == 0)
         for statement in ["UPDATE events SET type = 'x'", "DELETE FROM events", "TRUNCATE events"] {
-            #expect(throws: (any Error).self, "\(statement) as the writer") { try server.psql(database, statement, user: writer) }
+            await #expect(throws: (any Error).self, "\(statement) as the writer") { try await server.psql(database, statement, user: writer) }
         }
         let read = try await cli.run(["routes", "--db", asReader], db: false)
         #expect(read.status == 0 && read.stdout.contains("demo-default"), "\(read.stderr)")
@@ -224,8 +224,8 @@ struct PostgresCLITests {
     }
 
     /// Whether a RouteLedger backend holds the log's writer lock (the advisory lock, granted).
-    static func writerLockHeld(_ server: PostgresServer, _ url: String) throws -> Bool {
-        let count = try server.psql(PostgresServer.database(of: url), """
+    static func writerLockHeld(_ server: PostgresServer, _ url: String) async throws -> Bool {
+        let count = try await server.psql(PostgresServer.database(of: url), """
             SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'routeledger%'
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())

@@ -64,8 +64,8 @@ struct ReplicaCLITests {
     func everyReplicaWakes() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer.shared()
-        let database = try server.createDatabase()
+        let server = try await PostgresServer.shared()
+        let database = try await server.createDatabase()
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
         let (a, b) = try await Self.twoReplicas(cli, database: database)
         defer { a.process.stop(); b.process.stop() }
@@ -91,7 +91,7 @@ struct ReplicaCLITests {
         // 3. B's listening connection is terminated; an append follows at once, while B reconnects.
         let third = try await b.longPoll(holding: try await b.etag(), cli, name: "poll-3")
         defer { third.stop() }
-        let terminated = try server.psql(PostgresServer.database(of: database), """
+        let terminated = try await server.psql(PostgresServer.database(of: database), """
             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE 'routeledger pid \(b.process.pid) %listener'
             """)
         #expect(terminated.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "one listener per replica: \(terminated)")
@@ -111,7 +111,7 @@ struct ReplicaCLITests {
         let nginx = try Nginx.binary()
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let database = try PostgresServer.shared().createDatabase()
+        let database = try await PostgresServer.shared().createDatabase()
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl", "--db", database], db: false).status == 0)
         let (a, b) = try await Self.twoReplicas(cli, database: database)
         defer { a.process.stop(); b.process.stop() }
@@ -120,7 +120,7 @@ struct ReplicaCLITests {
         let prefix = cli.directory.appendingPathComponent("proxy").path + "/"
         try FileManager.default.createDirectory(atPath: prefix, withIntermediateDirectories: true)
         let conf = prefix + "nginx.conf", port = try freeLoopbackPort()
-        let rendered = try Command.run("/bin/sh", ["-c", "'\(CLI.executable.path)' render nginx --db '\(database)' --port \(port) --address 127.0.0.1 > '\(conf)'"])
+        let rendered = try await Command.run("/bin/sh", ["-c", "'\(CLI.executable.path)' render nginx --db '\(database)' --port \(port) --address 127.0.0.1 > '\(conf)'"])
         #expect(rendered.status == 0, "\(rendered.output)")
         let wrapper = prefix + "nginx-wrapper"
         try "#!/bin/sh\nexec \(nginx) -p \(prefix) -e \(prefix)error.log -g 'pid \(prefix)nginx.pid;' \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
@@ -154,10 +154,10 @@ struct ReplicaCLITests {
     func databaseFailover() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let primary = try PostgresServer()
+        let primary = try await PostgresServer()
         defer { primary.stop() }
-        let database = PostgresServer.database(of: try primary.createDatabase())
-        let standby = try primary.standby()
+        let database = await PostgresServer.database(of: try primary.createDatabase())
+        let standby = try await primary.standby()
         defer { standby.stop() }
         let user = PostgresServer.superuser
         let both = "postgres://\(user)@127.0.0.1:\(primary.port),127.0.0.1:\(standby.port)/\(database)?target_session_attrs=read-write"
@@ -182,7 +182,7 @@ struct ReplicaCLITests {
         // With only the standby left and not yet promoted, no server is read-write: one line says so.
         let none = try await cli.run(["append", "-", "--db", both], stdin: Self.published("no", host: "no.local", ip: "10.0.2.70"), db: false)
         #expect(none.status == 1 && none.stderr.contains("no server is read-write"), "\(none.stderr)")
-        try standby.promote()
+        try await standby.promote()
         // Appends through the same serve resume on the new primary; the long-poll held before is answered.
         var posted = ""
         let resumed = try await Patience.wait {
@@ -205,9 +205,9 @@ struct ReplicaCLITests {
     func readiness() async throws {
         let cli = try CLI()
         defer { cli.cleanUp() }
-        let server = try PostgresServer()
+        let server = try await PostgresServer()
         defer { server.stop() }
-        let database = try server.createDatabase()
+        let database = try await server.createDatabase()
         #expect(try await cli.run(["append", "data/01-default-backend.jsonl", "--db", database], db: false).status == 0)
         let token = try cli.write("token", "replica-token\n")
         let replica = try await Replica(cli, database: database, name: "r", token: token)
@@ -218,7 +218,7 @@ struct ReplicaCLITests {
         let down = try await curl(["-w", "%{http_code}", "\(replica.base)/readyz"])
         #expect(down.hasPrefix("not ready: the database does not answer") && down.hasSuffix("503"), "\(down)")
         #expect(try await curl(["\(replica.base)/healthz"]) == "ok\n", "alive all the same")
-        try server.restart()
+        try await server.restart()
         #expect(try await Patience.wait { try await curl(["\(replica.base)/readyz"]) == "ready: seq 5\n" })
         // The listener is back too: an append by the CLI wakes a long-poll.
         #expect(try await Patience.wait { try await replica.metric("routeledger_listener_up") == "1.0" })

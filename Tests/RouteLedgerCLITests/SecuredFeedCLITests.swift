@@ -7,9 +7,9 @@ import TestSupport
 @Suite("a secured feed: HTTPS and read tokens")
 struct SecuredFeedCLITests {
     /// A CA and a server certificate for 127.0.0.1 that it signed, made with openssl in `directory`.
-    static func certificates(in directory: URL) throws -> (ca: String, certificate: String, key: String) {
-        let ca = try TestCA(in: directory.path)
-        let server = try ca.issue("server", for: ["127.0.0.1"])
+    static func certificates(in directory: URL) async throws -> (ca: String, certificate: String, key: String) {
+        let ca = try await TestCA(in: directory.path)
+        let server = try await ca.issue("server", for: ["127.0.0.1"])
         return (ca.certificate, server.certificate, server.key)
     }
 
@@ -18,7 +18,7 @@ struct SecuredFeedCLITests {
         let cli = try CLI()
         defer { cli.cleanUp() }
         #expect(try await cli.run(["append", "data/02-vip-demo.jsonl"]).status == 0)
-        let tls = try Self.certificates(in: cli.directory)
+        let tls = try await Self.certificates(in: cli.directory)
         let write = try cli.write("token", "write-secret-4711\n"), read = try cli.write("read-token", "read-secret-0815\n")
         chmod(write, 0o600)
         chmod(read, 0o600)
@@ -53,7 +53,7 @@ struct SecuredFeedCLITests {
         func agent(_ extra: [String]) async throws -> (status: Int32, output: String) {
             let arguments = ["agent", "--once", "--server", base, "--nginx-conf", cli.directory.appendingPathComponent("nginx.conf").path,
                              "--nginx-bin", nginx, "--reload-cmd", "true", "--token-file", write, "--proxy-id", "tls-1"] + extra
-            return try await offPool { try Command.run(CLI.executable.path, arguments, timeout: Patience.seconds) }
+            return try await Command.run(CLI.executable.path, arguments, timeout: Patience.seconds)
         }
         let untrusted = try await agent([])
         #expect(untrusted.status == 1 && untrusted.output.contains("cannot reach \(base)"), "\(untrusted.output)")

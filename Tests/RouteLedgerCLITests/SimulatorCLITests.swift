@@ -1,4 +1,5 @@
 import Foundation
+import RouteLedgerProcess
 import RouteLedgerSimulator
 import Testing
 import TestSupport
@@ -8,23 +9,10 @@ import TestSupport
 struct SimulatorCLITests {
     static let executable = CLI.executable.deletingLastPathComponent().appendingPathComponent("routeledger-sim")
 
-    /// Runs `routeledger-sim ARGS` to its end on a thread of its own.
+    /// Runs `routeledger-sim ARGS` to its end.
     static func run(_ arguments: [String]) async throws -> (status: Int32, stdout: Data, stderr: String) {
-        try await offPool { try runBlocking(arguments) }
-    }
-
-    private static func runBlocking(_ arguments: [String]) throws -> (status: Int32, stdout: Data, stderr: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+        let outcome = await CommandRunner.run(executable.path, arguments, separateErrors: true, timeout: Patience.duration)
+        return (outcome.status, Data(outcome.bytes), outcome.errorOutput)
     }
 
     @Test("writes exactly the simulator library's lines, to stdout or a file, across its 1 MiB flushes")

@@ -104,11 +104,11 @@ struct NginxRenderTests {
     }
 
     /// The secrets the TLS cases name, as files: a CA made here signed each certificate. Made once per run.
-    static let secrets: Result<(directory: String, ca: String), any Error> = Result {
+    static let secrets = Task { () async throws -> (directory: String, ca: String) in
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-secrets-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let ca = try TestCA(in: directory)
-        let shop = try ca.issue("shop", for: ["shop.local"])
+        let ca = try await TestCA(in: directory)
+        let shop = try await ca.issue("shop", for: ["shop.local"])
         try FileManager.default.copyItem(atPath: shop.certificate, toPath: directory + "/shop-2026")
         try FileManager.default.copyItem(atPath: shop.key, toPath: directory + "/shop-2026-key")
         return (directory, ca.certificate)
@@ -116,22 +116,22 @@ struct NginxRenderTests {
 
     @Test("every golden configuration passes nginx -t, with the secrets and CA it names made at test time",
           .enabled(if: Nginx.shouldRun), arguments: renderCases)
-    func nginxAccepts(_ scenario: RenderCase) throws {
+    func nginxAccepts(_ scenario: RenderCase) async throws {
         var golden = try String(contentsOf: Self.goldenDirectory.appendingPathComponent(scenario.name + ".conf"), encoding: .utf8)
         if golden.contains("ssl_") {
             // The same text, its files moved: the secrets and the backend CA live where this test made them.
-            let secrets = try Self.secrets.get()
+            let secrets = try await Self.secrets.value
             golden = golden.replacingOccurrences(of: "/run/secrets/", with: secrets.directory + "/")
                 .replacingOccurrences(of: "/etc/ssl/certs/ca-certificates.crt", with: secrets.ca)
         }
-        let result = try Nginx.test(config: golden)
+        let result = try await Nginx.test(config: golden)
         #expect(result.ok, "nginx -t refused \(scenario.name).conf:\n\(result.output)")
     }
 
     @Test("nginx -t refuses a broken configuration, so the check above can fail", .enabled(if: Nginx.shouldRun))
-    func nginxRefuses() throws {
+    func nginxRefuses() async throws {
         let broken = renderCases[0].rendered.replacingOccurrences(of: "server 10.0.1.1:8080;", with: "server 10.0.1.1:8080")
-        #expect(try Nginx.test(config: broken).ok == false)
+        #expect(try await Nginx.test(config: broken).ok == false)
     }
 
     @Test("the same view always renders the same text, and the text names its version")

@@ -35,10 +35,9 @@ struct BrowserTests {
         defer { serve.stop() }
         let base = "http://127.0.0.1:\(port)"
         try await waitUntil("serve answers", seconds: Patience.seconds) {
-            (try? await offPool { try Command.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", base + "/healthz"]) })?.status == 0
+            (try? await Command.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", base + "/healthz"]))?.status == 0
         }
-        let browser = try await offPool { try WebDriver(directory: directory.url.path) }
-        defer { browser.quit() }
+        let browser = try await WebDriver(directory: directory.url.path)
         do {
             // vip mode: demo.local has one lane, the VIP, unbroken (one stretch) across the scaling events.
             try await browser.open(base + "/?host=demo.local")
@@ -74,9 +73,8 @@ struct BrowserTests {
             try await browser.open(base + "/?host=shop.local")
             _ = try await browser.run("window.stillThisPage = true")
             let task = #"{"id":"browser-shopc2","type":"task.updated","time":"2026-11-27T10:00:20Z","data":{"task":{"id":"shopc2","serviceId":"svc-shop-canary","slot":2,"nodeId":"node-1","state":"running","desiredState":"running","addresses":[{"networkId":"jed11c1x685a1r8acirk2ylol","addr":"10.0.2.32/24"}]}}}"#
-            let posted = try await offPool {
-                try Command.run("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Authorization: Bearer browser-token", "--data-binary", task, base + "/v1/events"])
-            }
+            let posted = try await Command.run("/usr/bin/curl", ["-sS", "-X", "POST", "-H", "Authorization: Bearer browser-token", "--data-binary", task,
+                                                                 base + "/v1/events"])
             #expect((try? JSONSerialization.jsonObject(with: Data(posted.output.utf8)) as? [String: Any])?["appended"] as? Int == 1, "\(posted.output)")
             try await browser.waitUntil("a sixth marker appears", "return document.querySelectorAll('svg.lanes a.marker').length === 6")
             #expect(try await browser.run("return window.stillThisPage === true") as? Bool == true, "the page was not reloaded")
@@ -93,7 +91,7 @@ struct BrowserTests {
 
             // The report, opened from disk: the same lanes and stories, and nothing fetched.
             let report = directory.path("shop.html")
-            let made = try await offPool { try Command.run(routeledger, ["report", "--db", database, "--html", report, "--host", "shop.local"]) }
+            let made = try await Command.run(routeledger, ["report", "--db", database, "--html", report, "--host", "shop.local"])
             #expect(made.status == 0, "\(made.output)")
             try await browser.open("file://" + report)
             #expect((try await browser.run(Self.lanes, ["shop.local"]) as? [String])?.count == 6)
@@ -108,5 +106,6 @@ struct BrowserTests {
         } catch {
             Issue.record("\(error)\n--- serve:\n\(serve.output.suffix(2_000))")
         }
+        await browser.quit()
     }
 }

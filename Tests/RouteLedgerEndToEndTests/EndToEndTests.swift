@@ -126,7 +126,7 @@ struct EndToEndTests {
           .enabled(if: Nginx.shouldRun), .timeLimit(.minutes(4)), arguments: LogEngine.all)
     func interlockThroughNginx(engine: LogEngine) async throws {
         let directory = try TemporaryDirectory("routeledger-e2e")
-        let database = engine == .sqlite ? directory.path("e2e.db") : try PostgresServer.shared().createDatabase()
+        let database = engine == .sqlite ? directory.path("e2e.db") : try await PostgresServer.shared().createDatabase()
         let stack = Stack(directory: directory, serverPort: try freeLoopbackPort(), nginxPort: try freeLoopbackPort(),
                           backendPort: try freeLoopbackPort(), database: database)
         var script = ClusterScript(backendPort: stack.backendPort)
@@ -244,7 +244,7 @@ final class ProxyStack: @unchecked Sendable {
             let conf = directory.path("nginx.conf")
             let options = (["--port", String(stack.nginxPort), "--address", "127.0.0.1"] + nginxOptions).map { "'\($0)'" }.joined(separator: " ")
             let command = "'\(routeledger)' render nginx --db '\(stack.database)' \(options) > '\(conf)'"
-            let rendered = try await offPool { try Command.run("/bin/sh", ["-c", command]) }
+            let rendered = try await Command.run("/bin/sh", ["-c", command])
             #expect(rendered.status == 0, "render nginx: \(rendered.output)")
             let prefix = directory.url.path + "/"
             let wrapper = directory.path("nginx-wrapper")
@@ -269,7 +269,7 @@ final class ProxyStack: @unchecked Sendable {
                 try await waitUntil("backend \(address) listens", seconds: Patience.seconds) {
                     let url = "http://\(address):\(stack.backendPort)/"
                     // Off the cooperative pool: the backends of this process answer on it.
-                    let answer = try await offPool { try Command.run("/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url]) }
+                    let answer = try await Command.run("/usr/bin/curl", ["-sk", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", url])
                     // A TLS backend answers plain HTTP with 400 (or closes): it listens.
                     return answer.output == "200" || answer.output == "400" || answer.status == 52 || answer.status == 56 || answer.status == 35
                 }

@@ -37,7 +37,7 @@ struct TLSClient: Sendable {
 
     /// Runs curl off the cooperative pool: the backends of this process answer on it.
     func get(_ scheme: String, host: String, port: Int, path: String = "/") async throws -> Answer {
-        try await offPool { try getBlocking(scheme, host: host, port: port, path: path) }
+        try await getAnswer(scheme, host: host, port: port, path: path)
     }
 
     /// `count` requests over HTTPS in one curl (one process, connections reused): requests per upstream
@@ -46,7 +46,7 @@ struct TLSClient: Sendable {
         let url = "https://\(host):\(port)/"
         let arguments = ["-sS", "--max-time", "60", "--cacert", ca, "--resolve", "\(host):\(port):127.0.0.1"]
             + Array(repeating: ["-o", "/dev/null", "-w", "%{http_code} %header{x-upstream-addr}\\n", url], count: count).flatMap { $0 }
-        let result = try await offPool { try Command.run("/usr/bin/curl", arguments, timeout: 90) }
+        let result = try await Command.run("/usr/bin/curl", arguments, timeout: 90)
         var counts: [String: Int] = [:]
         for line in result.output.split(separator: "\n") {
             let parts = line.split(separator: " ")
@@ -56,10 +56,10 @@ struct TLSClient: Sendable {
         return counts
     }
 
-    private func getBlocking(_ scheme: String, host: String, port: Int, path: String) throws -> Answer {
+    private func getAnswer(_ scheme: String, host: String, port: Int, path: String) async throws -> Answer {
         let files = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)").path
         defer { for suffix in [".body", ".headers", ".trace"] { try? FileManager.default.removeItem(atPath: files + suffix) } }
-        let result = try Command.run("/usr/bin/curl", ["-sS", "-v", "--max-time", "10", "--cacert", ca, "--resolve", "\(host):\(port):127.0.0.1",
+        let result = try await Command.run("/usr/bin/curl", ["-sS", "-v", "--max-time", "10", "--cacert", ca, "--resolve", "\(host):\(port):127.0.0.1",
                                                        "-o", files + ".body", "-D", files + ".headers", "--stderr", files + ".trace",
                                                        "-w", "%{http_code}", "\(scheme)://\(host):\(port)\(path)"])
         func read(_ suffix: String) -> String { (try? String(contentsOfFile: files + suffix, encoding: .utf8)) ?? "" }
@@ -88,17 +88,17 @@ struct TLSEndToEndTests {
         // Secrets as a Swarm proxy would see them: files named after the secrets, made by a CA of this test.
         let secrets = directory.path("secrets")
         try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
-        let ca = try TestCA(in: directory.url.path)
+        let ca = try await TestCA(in: directory.url.path)
         for (secret, host) in [("shop-2026", "shop.local"), ("docs-2026", "docs.local")] {
-            let made = try ca.issue(secret, for: [host], commonName: "\(host) (proxy)")
+            let made = try await ca.issue(secret, for: [host], commonName: "\(host) (proxy)")
             try FileManager.default.copyItem(atPath: made.certificate, toPath: secrets + "/" + secret)
             try FileManager.default.copyItem(atPath: made.key, toPath: secrets + "/" + secret + "-key")
         }
         // Backends that speak TLS: one the CA signed, one with a certificate of another CA, and the passthrough one.
-        let secureCertificate = try ca.issue("secure-backend", for: ["secure.local"])
-        let stranger = try TestCA(in: directory.url.path, name: "Another CA", file: "other-ca")
-        let rogueCertificate = try stranger.issue("rogue-backend", for: ["rogue.local"])
-        let vaultCertificate = try ca.issue("vault-backend", for: ["vault.local"], commonName: "vault.local (backend 127.0.5.1)")
+        let secureCertificate = try await ca.issue("secure-backend", for: ["secure.local"])
+        let stranger = try await TestCA(in: directory.url.path, name: "Another CA", file: "other-ca")
+        let rogueCertificate = try await stranger.issue("rogue-backend", for: ["rogue.local"])
+        let vaultCertificate = try await ca.issue("vault-backend", for: ["vault.local"], commonName: "vault.local (backend 127.0.5.1)")
 
         let plain = ["127.0.1.1", "127.0.1.2", "127.0.1.3", "127.0.1.4", "127.0.1.5", "127.0.8.1"]
         var services: [any Service] = plain.map { backend($0, port: stack.backendPort) }
@@ -174,7 +174,7 @@ struct TLSEndToEndTests {
             print("e2e tls: canary \(spread["127.0.1.5"] ?? 0)/500 over TLS (\(spread))")
 
             // A certificate renewed under a new secret is a reload that `why` explains, and nginx serves it.
-            let renewed = try ca.issue("shop-2027", for: ["shop.local"], commonName: "shop.local (proxy, 2027)")
+            let renewed = try await ca.issue("shop-2027", for: ["shop.local"], commonName: "shop.local (proxy, 2027)")
             try FileManager.default.copyItem(atPath: renewed.certificate, toPath: secrets + "/shop-2027")
             try FileManager.default.copyItem(atPath: renewed.key, toPath: secrets + "/shop-2027-key")
             let renewedTLS = ["hosts": "shop.local", "ssl_cert": "shop-2027", "ssl_key": "shop-2027-key"]
@@ -182,7 +182,7 @@ struct TLSEndToEndTests {
             #expect(try await client.get("https", host: "shop.local", port: tlsPort).subject == "CN=shop.local (proxy, 2027)")
             let last = try #require(try proxy.log.reloads().last)
             let database = stack.database
-            let why = try await offPool { try Command.run(Executables.url("routeledger").path, ["why", "--db", database, String(last.id)]) }
+            let why = try await Command.run(Executables.url("routeledger").path, ["why", "--db", database, String(last.id)])
             #expect(why.output.contains("shop.local: TLS certificate shop-2026 → shop-2027"), "why:\n\(why.output)")
 
             // Every reload was applied.

@@ -180,8 +180,8 @@ struct AgentTests {
         defer { directory.remove() }
         let secrets = directory.path("secrets")
         try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
-        let ca = try TestCA(in: directory.url.path)
-        let made = try ca.issue("shop", for: ["shop.local"])
+        let ca = try await TestCA(in: directory.url.path)
+        let made = try await ca.issue("shop", for: ["shop.local"])
         try FileManager.default.copyItem(atPath: made.certificate, toPath: secrets + "/shop-2026")
         try FileManager.default.copyItem(atPath: made.key, toPath: secrets + "/shop-2026-key")
         let key = { (host: String) in FrontendKey(cluster: "", host: host) }
@@ -263,7 +263,7 @@ struct AgentTests {
 
     /// The server's open long-polls, from its metrics.
     private func watchers(_ port: Int) async throws -> Int? {
-        let (status, output) = try Command.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"], timeout: 10)
+        let (status, output) = try await Command.run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/metrics"], timeout: 10)
         guard status == 0 else { return nil }
         let line = output.split(separator: "\n").first { $0.hasPrefix("routeledger_watchers ") }
         return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) }

@@ -259,7 +259,7 @@ struct ServerTests {
         defer { fixture.remove() }
         let database = fixture.directory.path("server.db")
         @Sendable func cli(_ arguments: [String]) async throws -> NSDictionary {
-            let result = try await offPool { try Command.run(Executables.url("routeledger").path, arguments + ["--db", database]) }
+            let result = try await Command.run(Executables.url("routeledger").path, arguments + ["--db", database])
             #expect(result.status == 0)
             return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? NSDictionary)
         }

@@ -7,8 +7,8 @@ import Testing
 @Suite("The folded cluster, read from the store")
 struct ClusterStateStoreTests {
     @Test("an empty log gives the empty state at position 0", arguments: Engine.all)
-    func empty(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func empty(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let (state, seq) = try log.clusterState()
         #expect(seq == 0)
@@ -16,8 +16,8 @@ struct ClusterStateStoreTests {
     }
 
     @Test("clusterState equals the fold of the whole log, snapshots or not", arguments: Engine.all, [10_000, 150])
-    func equalsFold(engine: Engine, snapshotEvery: Int) throws {
-        let db = try TemporaryDatabase(engine)
+    func equalsFold(engine: Engine, snapshotEvery: Int) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(snapshotEvery)
         _ = try log.append(contentsOf: ChurnSimulator.lines(1_000, ChurnConfiguration(seed: 5, services: 12)))
@@ -29,8 +29,8 @@ struct ClusterStateStoreTests {
     }
 
     @Test("fold(after:into:) catches up with events another writer appended, and reports the last position", arguments: Engine.all)
-    func catchUp(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func catchUp(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let reader = try db.open()
         let writer = try db.open()
         let input = ChurnSimulator.lines(600, ChurnConfiguration(seed: 9, services: 8))

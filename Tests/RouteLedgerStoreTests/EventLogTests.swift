@@ -23,13 +23,13 @@ final class TemporaryDatabase {
     /// The file path or the URL, as `--db` takes it.
     let path: String
 
-    init(_ engine: Engine = .sqlite) throws {
+    init(_ engine: Engine = .sqlite) async throws {
         self.engine = engine
         switch engine {
         case .sqlite:
             path = FileManager.default.temporaryDirectory.appendingPathComponent("routeledger-test-\(UUID().uuidString).db").path
         case .postgres:
-            path = try PostgresServer.shared().createDatabase()
+            path = try await PostgresServer.shared().createDatabase()
         }
     }
 
@@ -46,10 +46,10 @@ final class TemporaryDatabase {
     /// Runs SQL beside RouteLedger, as the database's owner would: with the sqlite3 shell, or psql as a
     /// superuser. With `bypassingImmutability`, the triggers that refuse changes to events are off for it
     /// (SQLite: dropped; PostgreSQL: `session_replication_role = replica` for this session only).
-    func execute(_ sql: String, bypassingImmutability: Bool = false) throws {
+    func execute(_ sql: String, bypassingImmutability: Bool = false) async throws {
         switch engine {
         case .sqlite:
-            try DatabaseQueue(path: path).writeWithoutTransaction { db in
+            try await DatabaseQueue(path: path).writeWithoutTransaction { db in
                 if bypassingImmutability {
                     try db.execute(sql: "DROP TRIGGER IF EXISTS events_refuse_update; DROP TRIGGER IF EXISTS events_refuse_delete")
                 }
@@ -57,16 +57,16 @@ final class TemporaryDatabase {
             }
         case .postgres:
             let prefix = bypassingImmutability ? "SET session_replication_role = replica; " : ""
-            try PostgresServer.shared().psql(PostgresServer.database(of: path), prefix + sql)
+            try await PostgresServer.shared().psql(PostgresServer.database(of: path), prefix + sql)
         }
     }
 
     /// The rows of a query, each as its columns' text joined by `|` (the same query gives the same text on
     /// one engine; blobs are hex on SQLite and `\\x…` on PostgreSQL).
-    func query(_ sql: String) throws -> [String] {
+    func query(_ sql: String) async throws -> [String] {
         switch engine {
         case .sqlite:
-            return try DatabaseQueue(path: path).read { db in
+            return try await DatabaseQueue(path: path).read { db in
                 try Row.fetchAll(db, sql: sql).map { row in
                     row.databaseValues.map { value -> String in
                         if case .blob(let data) = value.storage { return [UInt8](data).hexString }
@@ -75,7 +75,7 @@ final class TemporaryDatabase {
                 }
             }
         case .postgres:
-            let output = try PostgresServer.shared().psql(PostgresServer.database(of: path), sql)
+            let output = try await PostgresServer.shared().psql(PostgresServer.database(of: path), sql)
             return output.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
         }
     }
@@ -95,8 +95,8 @@ func network(_ id: String, time: String? = nil) -> String {
 @Suite("SQLite event log")
 struct EventLogTests {
     @Test("positions are gapless across batches", arguments: Engine.all)
-    func gaplessSeq(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func gaplessSeq(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let first = try log.append(contentsOf: lines(network("a"), network("b")))
         let second = try log.append(contentsOf: lines(network("c")))
@@ -106,8 +106,8 @@ struct EventLogTests {
     }
 
     @Test("a bad line 3 leaves nothing stored and the error names line 3", arguments: Engine.all)
-    func atomicBatch(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func atomicBatch(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("before")))
         let bad = #"{"id":"x","type":"task.updated","data":{"task":{"id":"t1","serviceId":"s1","state":"runing","desiredState":"running"}}}"#
@@ -122,8 +122,8 @@ struct EventLogTests {
     }
 
     @Test("a syntax error in a JSON array names the index", arguments: Engine.all)
-    func arraySyntaxError(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func arraySyntaxError(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let input = "[\(network("a")), \(network("b")), {\"id\": }]"
         #expect {
@@ -136,8 +136,8 @@ struct EventLogTests {
     }
 
     @Test("an unknown type is refused, not stored", arguments: Engine.all)
-    func unknownType(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func unknownType(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         #expect {
             try log.append(contentsOf: lines(#"{"type":"service.exploded","data":{}}"#))
@@ -149,8 +149,8 @@ struct EventLogTests {
     }
 
     @Test("re-appending the same events is a no-op returning the stored positions", arguments: Engine.all)
-    func idempotentReappend(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func idempotentReappend(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let input = lines(network("a"), network("b"))
         let first = try log.append(contentsOf: input)
@@ -164,8 +164,8 @@ struct EventLogTests {
     }
 
     @Test("the same id with other content is a conflict, and the batch is refused", arguments: Engine.all)
-    func conflictingDuplicate(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func conflictingDuplicate(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a")))
         let changed = #"{"id":"a","type":"network.created","data":{"network":{"id":"n-a","name":"renamed"}}}"#
@@ -176,8 +176,8 @@ struct EventLogTests {
     }
 
     @Test("a duplicate inside one batch is detected too", arguments: Engine.all)
-    func duplicateWithinBatch(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func duplicateWithinBatch(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let result = try log.append(contentsOf: lines(network("a"), network("a")))
         #expect(result.appended == 1)
@@ -186,18 +186,18 @@ struct EventLogTests {
     }
 
     @Test("UPDATE and DELETE are refused by triggers", arguments: Engine.all)
-    func immutability(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func immutability(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a")))
-        #expect { try db.execute("UPDATE events SET data = '{}' WHERE seq = 1") } throws: { error in
+        await #expect { try await db.execute("UPDATE events SET data = '{}' WHERE seq = 1") } throws: { error in
             "\(error)".contains("events are immutable: UPDATE refused")
         }
-        #expect { try db.execute("DELETE FROM events") } throws: { error in
+        await #expect { try await db.execute("DELETE FROM events") } throws: { error in
             "\(error)".contains("events are immutable: DELETE refused")
         }
         if engine == .postgres {
-            #expect { try db.execute("TRUNCATE events CASCADE") } throws: { error in
+            await #expect { try await db.execute("TRUNCATE events CASCADE") } throws: { error in
                 "\(error)".contains("events are immutable: TRUNCATE refused")
             }
         }
@@ -205,8 +205,8 @@ struct EventLogTests {
     }
 
     @Test("verify passes on an intact log and names the first modified event", arguments: Engine.all)
-    func verifyDetectsTampering(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func verifyDetectsTampering(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
         let intact = try log.verify()
@@ -214,15 +214,15 @@ struct EventLogTests {
         #expect(intact.lastHash == (try log.events(after: 2).first?.hash))
 
         // Someone with the sqlite3 shell, or a PostgreSQL superuser, turns the triggers off and edits history.
-        try db.execute(#"UPDATE events SET data = '{"network":{"id":"n-b","name":"evil"}}' WHERE seq = 2"#, bypassingImmutability: true)
+        try await db.execute(#"UPDATE events SET data = '{"network":{"id":"n-b","name":"evil"}}' WHERE seq = 2"#, bypassingImmutability: true)
         let report = try log.verify()
         #expect(report.firstBad?.seq == 2)
         #expect(report.firstBad?.reason.contains("hash mismatch") == true)
     }
 
     @Test("an anchor (SEQ:HASH recorded elsewhere) shows what the chain cannot: an end cut off, a log rewritten", arguments: Engine.all)
-    func anchors(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func anchors(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
         let report = try log.verify()
@@ -231,7 +231,7 @@ struct EventLogTests {
         #expect(try log.verify(anchors: [anchor]).isIntact)
 
         // A log that ends before the anchor: its chain is intact, but the anchor's event is gone.
-        let short = try TemporaryDatabase(engine)
+        let short = try await TemporaryDatabase(engine)
         _ = try short.open().append(contentsOf: lines(network("a"), network("b")))
         let cut = try short.open().verify(anchors: [anchor])
         #expect(cut.firstBad == nil && !cut.isIntact)
@@ -239,7 +239,7 @@ struct EventLogTests {
         #expect(cut.failedAnchor?.reason == "the log ends at seq 2: events were cut off from its end")
 
         // A log rewritten from the start: intact chain, other hashes.
-        let other = try TemporaryDatabase(engine)
+        let other = try await TemporaryDatabase(engine)
         _ = try other.open().append(contentsOf: lines(network("a"), network("x"), network("c")))
         let rewritten = try other.open().verify(anchors: [anchor])
         #expect(rewritten.failedAnchor?.reason.hasSuffix("it is not the log the anchor was recorded from (rewritten at or before seq 3)") == true)
@@ -251,8 +251,8 @@ struct EventLogTests {
     }
 
     @Test("a writer waits for the writer lock, and past its timeout gives up naming the holder, writing nothing", arguments: Engine.all)
-    func writerLock(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func writerLock(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open(lockTimeout: 0.3)
         func busy(_ holderIs: @escaping (String) -> Bool) -> (any Error) -> Bool {
             { error in
@@ -268,13 +268,13 @@ struct EventLogTests {
             }
         case .postgres:
             // psql holds the advisory lock in an open transaction, as another host's writer would.
-            let server = try PostgresServer.shared()
+            let server = try await PostgresServer.shared()
             let database = PostgresServer.database(of: db.path)
-            let holder = try server.holdAdvisoryLock(PostgresEngine.writerLockKey, database: database)
-            defer { holder.release() }
+            let holder = try await server.holdAdvisoryLock(PostgresEngine.writerLockKey, database: database)
             #expect(performing: { try log.append(contentsOf: lines(network("a"))) }, throws: busy { holder in
                 holder.hasPrefix("backend pid ") && holder.contains("(psql) from 127.0.0.1 since ")
             })
+            await holder.release()
         }
         #expect(try log.lastSeq() == 0)
         #expect(try log.append(contentsOf: lines(network("a"))).lastSeq == 1, "the lock is free again")
@@ -283,17 +283,17 @@ struct EventLogTests {
     }
 
     @Test("verify notices a removed event", arguments: Engine.all)
-    func verifyDetectsGap(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func verifyDetectsGap(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("a"), network("b"), network("c")))
-        try db.execute("DELETE FROM events WHERE seq = 2", bypassingImmutability: true)
+        try await db.execute("DELETE FROM events WHERE seq = 2", bypassingImmutability: true)
         #expect(try log.verify().firstBad?.seq == 3)
     }
 
     @Test("reopening keeps the log and continues its chain", arguments: Engine.all)
-    func reopen(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func reopen(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         do {
             let log = try db.open()
             _ = try log.append(contentsOf: lines(network("a")))
@@ -306,32 +306,32 @@ struct EventLogTests {
     }
 
     @Test("read commands never create a log", arguments: Engine.all)
-    func missingDatabase(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func missingDatabase(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         #expect(throws: StoreError.missingDatabase(path: db.path)) { try db.open(create: false) }
         if engine == .sqlite { #expect(!FileManager.default.fileExists(atPath: db.path)) }
-        if engine == .postgres { #expect(try db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == ["0"]) }
+        if engine == .postgres { #expect(try await db.query("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == ["0"]) }
     }
 
     @Test("a database written by a newer schema is refused", arguments: Engine.all)
-    func newerSchema(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func newerSchema(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         _ = try db.open()
-        try db.execute("INSERT INTO \(db.migrationsTable) (identifier) VALUES ('v9-future')")
+        try await db.execute("INSERT INTO \(db.migrationsTable) (identifier) VALUES ('v9-future')")
         #expect(throws: StoreError.newerSchema(path: db.path, unknownMigrations: ["v9-future"])) { try db.open() }
     }
 
     @Test("a database holding other tables is refused, and left alone", arguments: Engine.all)
-    func otherTables(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
-        try db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)")
+    func otherTables(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
+        try await db.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY); INSERT INTO invoices VALUES (1)")
         #expect(throws: StoreError.notRouteLedger(path: db.path, reason: "it holds other tables (invoices)")) { try db.open() }
-        #expect(try db.query("SELECT id FROM invoices") == ["1"])
+        #expect(try await db.query("SELECT id FROM invoices") == ["1"])
     }
 
     @Test("a file that is not SQLite is refused with a clear error")
-    func notADatabase() throws {
-        let db = try TemporaryDatabase(.sqlite)
+    func notADatabase() async throws {
+        let db = try await TemporaryDatabase(.sqlite)
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: db.path))
         #expect { try db.open() } throws: { error in
             guard case StoreError.notRouteLedger(let path, let reason) = error else { return false }
@@ -340,8 +340,8 @@ struct EventLogTests {
     }
 
     @Test("log time never goes back; a missing time is the recording time", arguments: Engine.all)
-    func logTime(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func logTime(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open(now: Timestamp(rfc3339: "2026-11-27T09:20:00Z")!.nanosecondsSinceEpoch)
         _ = try log.append(contentsOf: lines(
             network("a", time: "2026-11-27T10:00:03Z"),
@@ -357,8 +357,8 @@ struct EventLogTests {
     }
 
     @Test("an event without an id gets a unique one; meta is stored as given", arguments: Engine.all)
-    func assignedIDsAndMeta(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func assignedIDsAndMeta(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let noID = #"{"type":"network.removed","data":{"networkId":"n1"},"meta":{"source":"docker","correlation":"deploy-42"}}"#
         _ = try log.append(contentsOf: lines(noID, noID))
@@ -370,8 +370,8 @@ struct EventLogTests {
     }
 
     @Test("the routing at a past position is the fold of the events up to it", arguments: Engine.all)
-    func routingAtAPoint(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func routingAtAPoint(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(
             #"{"id":"n","type":"network.created","data":{"network":{"id":"n1","name":"demo"}}}"#,
@@ -391,8 +391,8 @@ struct EventLogTests {
     }
 
     @Test("a large append projects on a second thread and stores everything in order", arguments: Engine.all)
-    func largeAppend(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func largeAppend(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let events = Self.many(12_000)
         #expect(events.joined(separator: "\n").utf8.count >= EventLog.parallelThreshold)
@@ -406,8 +406,8 @@ struct EventLogTests {
     }
 
     @Test("a large append with a bad line near its end stores nothing and names the line", arguments: Engine.all)
-    func largeAtomicBatch(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func largeAtomicBatch(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         var events = Self.many(3_000)
         events[2_876] = #"{"type":"network.created","data":{"network":{"id":"","name":"x"}}}"#
@@ -421,8 +421,8 @@ struct EventLogTests {
     }
 
     @Test("a large append with a conflicting id stores nothing", arguments: Engine.all)
-    func largeConflict(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func largeConflict(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: lines(network("n5")))
         var events = Self.many(3_000)
@@ -436,9 +436,9 @@ struct EventLogTests {
     }
 
     @Test("single-threaded and two-thread appends store identical logs", arguments: Engine.all)
-    func parallelProjectionMatchesSingleThread(engine: Engine) throws {
+    func parallelProjectionMatchesSingleThread(engine: Engine) async throws {
         let input = Array(Self.many(2_000).joined(separator: "\n").utf8)
-        let a = try TemporaryDatabase(engine), b = try TemporaryDatabase(engine)
+        let a = try await TemporaryDatabase(engine), b = try await TemporaryDatabase(engine)
         let ahead = try a.open()
         let single = try EventLog(path: b.path, options: StoreOptions(parallelProjection: false),
                                   clock: { Timestamp(nanosecondsSinceEpoch: 1_000_000_000_000_000_000) })

@@ -6,16 +6,16 @@ import Testing
 /// A host's upstreams over a range, as the page and the report draw them (issue 14), on the seed scenarios.
 @Suite("Host timelines")
 struct HostTimelineTests {
-    static func log() throws -> (TemporaryDatabase, EventLog) {
-        let db = try TemporaryDatabase()
+    static func log() async throws -> (TemporaryDatabase, EventLog) {
+        let db = try await TemporaryDatabase()
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         return (db, log)
     }
 
     @Test("vip mode: demo.local has one lane, the VIP, unbroken across scaling, env changes and a rescheduled task")
-    func vipLane() throws {
-        let (db, log) = try Self.log()
+    func vipLane() async throws {
+        let (db, log) = try await Self.log()
         defer { withExtendedLifetime(db) {} }
         let timeline = try log.hostTimeline(host: "demo.local", cluster: "", from: log.point(seq: 0), to: log.point())
         let lanes = timeline.lanes.filter { $0.frontend == "demo.local" }
@@ -29,8 +29,8 @@ struct HostTimelineTests {
     }
 
     @Test("task mode: shop.local ends with five lanes at 20%, the canary's the last to start; each reload a marker")
-    func canaryLanes() throws {
-        let (db, log) = try Self.log()
+    func canaryLanes() async throws {
+        let (db, log) = try await Self.log()
         defer { withExtendedLifetime(db) {} }
         let timeline = try log.hostTimeline(host: "shop.local", cluster: "", from: log.point(seq: 0), to: log.point())
         let shop = timeline.lanes.filter { $0.frontend == "shop.local" }
@@ -47,8 +47,8 @@ struct HostTimelineTests {
     }
 
     @Test("a range reads from its start: the lanes at the start are there, earlier reloads are not markers")
-    func range() throws {
-        let (db, log) = try Self.log()
+    func range() async throws {
+        let (db, log) = try await Self.log()
         defer { withExtendedLifetime(db) {} }
         let whole = try log.hostTimeline(host: "shop.local", cluster: "", from: log.point(seq: 0), to: log.point())
         let start = whole.markers[3].point.seq
@@ -62,8 +62,8 @@ struct HostTimelineTests {
     }
 
     @Test("a host filter reads only reloads that name the host, underscores and all; position bounds are id bounds", arguments: Engine.all)
-    func hostFilter(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func hostFilter(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         let events = """

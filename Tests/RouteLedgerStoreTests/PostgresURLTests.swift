@@ -4,7 +4,7 @@ import Testing
 @Suite("PostgreSQL URLs")
 struct PostgresURLTests {
     @Test("several hosts are tried in order, as libpq does; target_session_attrs says which one to keep")
-    func severalHosts() throws {
+    func severalHosts() async throws {
         let url = try PostgresURL("postgres://rl:pw@db1:5433,db2,10.0.0.3:6000/routes?target_session_attrs=read-write", environment: [:])
         #expect(url.endpoints.map { "\($0.host):\($0.port)" } == ["db1:5433", "db2:5432", "10.0.0.3:6000"])
         #expect(url.sessionAttributes == .readWrite)

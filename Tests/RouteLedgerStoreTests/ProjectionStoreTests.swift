@@ -17,15 +17,15 @@ func scenarios() throws -> [UInt8] {
 }
 
 /// All stored reload rows, as text, in id order.
-func storedRows(_ db: TemporaryDatabase) throws -> [String] {
-    try db.query("SELECT * FROM reloads ORDER BY id")
+func storedRows(_ db: TemporaryDatabase) async throws -> [String] {
+    try await db.query("SELECT * FROM reloads ORDER BY id")
 }
 
 @Suite("Reload projection in the store")
 struct ProjectionStoreTests {
     @Test("reloads are written with the events, and match the pure projection", arguments: Engine.all)
-    func inlineMatchesCore(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func inlineMatchesCore(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let input = try scenarios()
         _ = try log.append(contentsOf: input)
@@ -44,22 +44,22 @@ struct ProjectionStoreTests {
     }
 
     @Test("appending in pieces, from two processes, gives the same records as one append", arguments: Engine.all)
-    func piecesAndProcesses(engine: Engine) throws {
+    func piecesAndProcesses(engine: Engine) async throws {
         let input = try scenarios()
-        let whole = try TemporaryDatabase(engine)
+        let whole = try await TemporaryDatabase(engine)
         _ = try whole.open().append(contentsOf: input)
-        let pieces = try TemporaryDatabase(engine)
+        let pieces = try await TemporaryDatabase(engine)
         let first = try pieces.open(), second = try pieces.open()
         let lines = input.split(separator: UInt8(ascii: "\n"))
         for (i, line) in lines.enumerated() {
             _ = try (i % 3 == 0 ? first : second).append(contentsOf: Array(line))
         }
-        #expect(try storedRows(pieces) == storedRows(whole))
+        #expect(try await storedRows(pieces) == storedRows(whole))
     }
 
     @Test("a refused append leaves no trace in the projection", arguments: Engine.all)
-    func refusedAppend(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func refusedAppend(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         let input = try scenarios()
         let lines = input.split(separator: UInt8(ascii: "\n")).map(Array.init)
@@ -68,54 +68,54 @@ struct ProjectionStoreTests {
         let bad = Array(lines[10..<14].joined(separator: [UInt8(ascii: "\n")])) + Array("\n{\"type\":\"task.removed\",\"data\":{}}".utf8)
         #expect(throws: StoreError.self) { try log.append(contentsOf: bad) }
         _ = try log.append(contentsOf: Array(lines[10...].joined(separator: [UInt8(ascii: "\n")])))
-        let reference = try TemporaryDatabase(engine)
+        let reference = try await TemporaryDatabase(engine)
         _ = try reference.open().append(contentsOf: input)
-        #expect(try storedRows(db) == storedRows(reference))
+        #expect(try await storedRows(db) == storedRows(reference))
     }
 
     @Test("rebuild reproduces every reload record byte for byte; verify finds a changed one", arguments: Engine.all)
-    func rebuildAndVerify(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func rebuildAndVerify(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: ChurnSimulator.lines(3_000, ChurnConfiguration(seed: 7, services: 20)))
-        let before = try storedRows(db)
+        let before = try await storedRows(db)
         #expect(before.count > 100)
         #expect(try log.rebuild() == before.count)
-        #expect(try storedRows(db) == before)
+        #expect(try await storedRows(db) == before)
         #expect(try log.verifyProjections() == nil)
-        try db.execute("UPDATE reloads SET version = 'forged' WHERE id = 42")
+        try await db.execute("UPDATE reloads SET version = 'forged' WHERE id = 42")
         #expect(try log.verifyProjections()?.hasPrefix("reload 42 differs") == true)
         try log.rebuild()
-        #expect(try storedRows(db) == before)
+        #expect(try await storedRows(db) == before)
     }
 
     @Test("a settle window is an event: it coalesces from its position on, the reloads before it keep their ids, a rebuild agrees",
           arguments: Engine.all)
-    func settleSetting(engine: Engine) throws {
+    func settleSetting(engine: Engine) async throws {
         let input = ChurnSimulator.lines(4_000, ChurnConfiguration(seed: 3, services: 10))
         let lines = input.split(separator: UInt8(ascii: "\n"))
         let (first, second) = (Array(lines[..<2_000].joined(separator: [10])), Array(lines[2_000...].joined(separator: [10])))
-        let db = try TemporaryDatabase(engine)
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: first)
-        let before = try storedRows(db)
+        let before = try await storedRows(db)
         let settle = try log.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
         #expect(settle.lastSeq == 2_001)
-        #expect(try storedRows(db) == before, "recording the setting changes no reload")
+        #expect(try await storedRows(db) == before, "recording the setting changes no reload")
         #expect(try log.reloadSettings() == ReloadSettings(settle: 2_000_000_000))
         #expect(try log.explain(seq: 2_001)?.effect == .absorbed("reload settings from here on: settle 2s, max wait 20s; reloads before it keep their ids"))
         _ = try log.append(contentsOf: second)
         let after = try log.reloads()
-        #expect(Array(try storedRows(db).prefix(before.count)) == before)
+        #expect(Array(try await storedRows(db).prefix(before.count)) == before)
         #expect(after.dropFirst(before.count).contains { $0.causes.count > 1 }, "coalesced after the setting")
         #expect(!after.prefix(before.count).contains { $0.causes.count > 1 }, "one reload per change before it")
-        let rows = try storedRows(db)
+        let rows = try await storedRows(db)
         try log.rebuild()
-        #expect(try storedRows(db) == rows, "a rebuild gives the same reloads, ids included")
+        #expect(try await storedRows(db) == rows, "a rebuild gives the same reloads, ids included")
         #expect(try log.verifyProjections() == nil)
 
         // Recorded first, it holds from the start: the same as appending with it in one go, or in pieces.
-        let other = try TemporaryDatabase(engine)
+        let other = try await TemporaryDatabase(engine)
         let fresh = try other.open()
         try fresh.setReloadSettings(ReloadSettings(settle: 2_000_000_000))
         #expect(try fresh.events().first?.time == Timestamp(nanosecondsSinceEpoch: 0), "on an empty log it does not move the log's clock")
@@ -126,8 +126,8 @@ struct ProjectionStoreTests {
     }
 
     @Test("explain: a reload, or absorbed with its reason", arguments: Engine.all)
-    func explain(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func explain(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
         #expect(try log.explain(seq: 6)?.effect == .reload([2]))
@@ -137,15 +137,15 @@ struct ProjectionStoreTests {
     }
 
     @Test("a database from before the projections gets them on open", arguments: Engine.all)
-    func migrationBuildsProjections(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func migrationBuildsProjections(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         _ = try log.append(contentsOf: try scenarios())
-        let rows = try storedRows(db)
+        let rows = try await storedRows(db)
         // Pretend the projection never ran: no rows, checkpoint 0.
-        try db.execute("DELETE FROM reloads; UPDATE projection_state SET value = 0 WHERE key = 'checkpoint'")
+        try await db.execute("DELETE FROM reloads; UPDATE projection_state SET value = 0 WHERE key = 'checkpoint'")
         _ = try db.open()
-        #expect(try storedRows(db) == rows)
+        #expect(try await storedRows(db) == rows)
     }
 }
 
@@ -154,19 +154,19 @@ extension EventExplanation: Equatable {
 }
 
 /// Stored snapshots, as (seq, bytes).
-func storedSnapshots(_ db: TemporaryDatabase) throws -> [String] {
-    try db.query("SELECT seq, format, state FROM snapshots ORDER BY seq")
+func storedSnapshots(_ db: TemporaryDatabase) async throws -> [String] {
+    try await db.query("SELECT seq, format, state FROM snapshots ORDER BY seq")
 }
 
 @Suite("Snapshots in the store")
 struct SnapshotStoreTests {
     @Test("the routing at seq k from the nearest snapshot equals the fold of events 1…k", arguments: Engine.all, [UInt64(1), 2, 3])
-    func pointInTime(engine: Engine, seed: UInt64) throws {
-        let db = try TemporaryDatabase(engine)
+    func pointInTime(engine: Engine, seed: UInt64) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(250)
         _ = try log.append(contentsOf: ChurnSimulator.lines(2_500, ChurnConfiguration(seed: seed, services: 15)))
-        #expect(try storedSnapshots(db).count >= 8)
+        #expect(try await storedSnapshots(db).count >= 8)
         var scratch = RoutingProjection()
         var checked = 0
         var events: [RecordedEvent] = []
@@ -184,19 +184,19 @@ struct SnapshotStoreTests {
     }
 
     @Test("rebuild reproduces the snapshots byte for byte; appends in pieces take the same ones", arguments: Engine.all)
-    func deterministicSnapshots(engine: Engine) throws {
+    func deterministicSnapshots(engine: Engine) async throws {
         let input = ChurnSimulator.lines(2_000, ChurnConfiguration(seed: 11, services: 12))
-        let whole = try TemporaryDatabase(engine)
+        let whole = try await TemporaryDatabase(engine)
         let log = try whole.open()
         try log.setSnapshotInterval(300)
         _ = try log.append(contentsOf: input)
-        let snapshots = try storedSnapshots(whole)
+        let snapshots = try await storedSnapshots(whole)
         #expect(snapshots.count >= 5)
         #expect(try log.verifyProjections() == nil)
         try log.rebuild()
-        #expect(try storedSnapshots(whole) == snapshots)
+        #expect(try await storedSnapshots(whole) == snapshots)
 
-        let pieces = try TemporaryDatabase(engine)
+        let pieces = try await TemporaryDatabase(engine)
         let first = try pieces.open()
         try first.setSnapshotInterval(300)
         let second = try pieces.open()
@@ -205,17 +205,17 @@ struct SnapshotStoreTests {
             let chunk = Array(lines[start..<min(start + 170, lines.count)].joined(separator: [UInt8(ascii: "\n")]))
             _ = try ((start / 170) % 2 == 0 ? first : second).append(contentsOf: chunk)
         }
-        #expect(try storedSnapshots(pieces) == snapshots)
-        #expect(try storedRows(pieces) == storedRows(whole))
+        #expect(try await storedSnapshots(pieces) == snapshots)
+        #expect(try await storedRows(pieces) == storedRows(whole))
     }
 
     @Test("a tampered snapshot is reported by verification", arguments: Engine.all)
-    func tamperedSnapshot(engine: Engine) throws {
-        let db = try TemporaryDatabase(engine)
+    func tamperedSnapshot(engine: Engine) async throws {
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(100)
         _ = try log.append(contentsOf: ChurnSimulator.lines(500, ChurnConfiguration(seed: 5, services: 5)))
-        try db.execute("UPDATE snapshots SET state = \(engine == .sqlite ? "X'7B7D'" : "decode('7b7d', 'hex')") WHERE seq = (SELECT min(seq) FROM snapshots)")
+        try await db.execute("UPDATE snapshots SET state = \(engine == .sqlite ? "X'7B7D'" : "decode('7b7d', 'hex')") WHERE seq = (SELECT min(seq) FROM snapshots)")
         #expect(try log.verifyProjections()?.contains("differs from a replay") == true)
     }
 }
@@ -244,9 +244,9 @@ struct RandomHistoryStoreTests {
           arguments: Engine.all.flatMap { engine in
               [(engine, UInt64(1), Int64(0)), (engine, 2, 0), (engine, 3, 3_000_000_000), (engine, 4, 3_000_000_000)]
           })
-    func rebuildReproduces(engine: Engine, seed: UInt64, settle: Int64) throws {
+    func rebuildReproduces(engine: Engine, seed: UInt64, settle: Int64) async throws {
         let lines = randomLog(seed: seed, events: 1_500)
-        let db = try TemporaryDatabase(engine)
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(97)
         if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }
@@ -257,13 +257,13 @@ struct RandomHistoryStoreTests {
             _ = try log.append(contentsOf: Array(lines[start..<end].joined(separator: [UInt8(ascii: "\n")])))
             start = end
         }
-        let rows = try storedRows(db), snapshots = try storedSnapshots(db)
+        let rows = try await storedRows(db), snapshots = try await storedSnapshots(db)
         #expect(rows.count > 50)
         #expect(snapshots.count > 5)
         #expect(try log.verifyProjections() == nil)
         try log.rebuild()
-        #expect(try storedRows(db) == rows)
-        #expect(try storedSnapshots(db) == snapshots)
+        #expect(try await storedRows(db) == rows)
+        #expect(try await storedSnapshots(db) == snapshots)
 
         // The routing at random points, from the nearest snapshot, equals the fold from scratch.
         var events: [RecordedEvent] = []
@@ -282,9 +282,9 @@ struct RandomHistoryStoreTests {
 
     @Test("large appends project on a second thread, duplicates inside them included; a rebuild agrees",
           arguments: Engine.all.flatMap { engine in [(engine, UInt64(5), Int64(0)), (engine, 6, 3_000_000_000)] })
-    func projectionAside(engine: Engine, seed: UInt64, settle: Int64) throws {
+    func projectionAside(engine: Engine, seed: UInt64, settle: Int64) async throws {
         let lines = randomLog(seed: seed, events: 4_000)
-        let db = try TemporaryDatabase(engine)
+        let db = try await TemporaryDatabase(engine)
         let log = try db.open()
         try log.setSnapshotInterval(97)
         if settle > 0 { try log.setReloadSettings(ReloadSettings(settle: settle)) }
@@ -306,12 +306,12 @@ struct RandomHistoryStoreTests {
         #expect(large >= 4, "pieces large enough for the second thread")
         #expect(duplicates > 0)
         #expect(try log.lastSeq() == (settle > 0 ? 4_001 : 4_000), "the events, and the setting before them")
-        let rows = try storedRows(db), snapshots = try storedSnapshots(db)
+        let rows = try await storedRows(db), snapshots = try await storedSnapshots(db)
         #expect(rows.count > 100)
         #expect(snapshots.count > 30)
         #expect(try log.verifyProjections() == nil)
         try log.rebuild()
-        #expect(try storedRows(db) == rows)
-        #expect(try storedSnapshots(db) == snapshots)
+        #expect(try await storedRows(db) == rows)
+        #expect(try await storedSnapshots(db) == snapshots)
     }
 }

@@ -10,21 +10,21 @@ import Testing
 struct RulesVersionTests {
     /// `Fixtures/rules-v1-scenarios.sql`: `sqlite3 .dump` of a database into which `routeledger append` of
     /// 960db3f (routing rules v1: a VIP is routed while a task runs) wrote the four scenarios of data/.
-    static func rulesV1Database() throws -> TemporaryDatabase {
+    static func rulesV1Database() async throws -> TemporaryDatabase {
         let dump = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Fixtures/rules-v1-scenarios.sql")
-        let db = try TemporaryDatabase()
-        try db.execute(try String(contentsOf: dump, encoding: .utf8))
+        let db = try await TemporaryDatabase()
+        try await db.execute(try String(contentsOf: dump, encoding: .utf8))
         return db
     }
 
     @Test("a database written with rules v1 is rebuilt once when opened, and then tells the story of the current rules")
-    func rebuildsOnce() throws {
-        let old = try Self.rulesV1Database()
-        let before = try storedRows(old)
+    func rebuildsOnce() async throws {
+        let old = try await Self.rulesV1Database()
+        let before = try await storedRows(old)
         // Rules v1 reloaded demo.local at its first running task (seq 7), api.local at 24 and 29.
         #expect(before.count == 9)
-        let reloads = try old.query("SELECT seq, diff FROM reloads ORDER BY id")
+        let reloads = try await old.query("SELECT seq, diff FROM reloads ORDER BY id")
         #expect(reloads.contains { $0.hasPrefix("7|") && $0.contains("demo.local") })
 
         let log = try old.open()
@@ -38,10 +38,10 @@ struct RulesVersionTests {
         #expect(try log.verifyProjections() == nil)
 
         // The same as a database written with the current rules from the same events.
-        let fresh = try TemporaryDatabase()
+        let fresh = try await TemporaryDatabase()
         _ = try fresh.open().append(contentsOf: try scenarios())
-        #expect(try storedRows(old) == storedRows(fresh))
-        #expect(try storedRows(old) != before)
+        #expect(try await storedRows(old) == storedRows(fresh))
+        #expect(try await storedRows(old) != before)
 
         // Once: opening it again rebuilds nothing.
         #expect(try old.open().projectionUpgrade == nil)
@@ -49,8 +49,8 @@ struct RulesVersionTests {
     }
 
     @Test("a new database follows the current rules and reports no rebuild")
-    func newDatabase() throws {
-        let db = try TemporaryDatabase()
+    func newDatabase() async throws {
+        let db = try await TemporaryDatabase()
         let log = try db.open()
         #expect(log.projectionUpgrade == nil)
         #expect(try log.rulesVersion() == RoutingRules.version)

@@ -10,31 +10,31 @@ public struct TestCA: Sendable {
     private let key: String
 
     /// Makes a CA named `name` in `directory` (files `<file>.pem`, `<file>.key`).
-    public init(in directory: String, name: String = "RouteLedger test CA", file: String = "ca") throws {
+    public init(in directory: String, name: String = "RouteLedger test CA", file: String = "ca") async throws {
         self.directory = directory
         certificate = directory + "/\(file).pem"
         key = directory + "/\(file).key"
-        try Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+        try await Self.openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
                           "-out", certificate, "-days", "1", "-subj", "/CN=\(name)"])
     }
 
     /// A server certificate for `names` (DNS names or IP addresses) with `commonName` (default: the first
     /// name), signed by this CA: `<file>.pem` and `<file>.key` in the directory.
     @discardableResult
-    public func issue(_ file: String, for names: [String], commonName: String? = nil) throws -> (certificate: String, key: String) {
+    public func issue(_ file: String, for names: [String], commonName: String? = nil) async throws -> (certificate: String, key: String) {
         let base = directory + "/" + file
         let alternatives = names.map { $0.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? "IP:\($0)" : "DNS:\($0)" }
         try "subjectAltName=\(alternatives.joined(separator: ","))\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
             .write(toFile: base + ".ext", atomically: true, encoding: .utf8)
-        try Self.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", base + ".key",
+        try await Self.openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", base + ".key",
                           "-out", base + ".csr", "-subj", "/CN=\(commonName ?? names[0])"])
-        try Self.openssl(["x509", "-req", "-in", base + ".csr", "-CA", certificate, "-CAkey", key, "-CAcreateserial",
+        try await Self.openssl(["x509", "-req", "-in", base + ".csr", "-CA", certificate, "-CAkey", key, "-CAcreateserial",
                           "-out", base + ".pem", "-days", "1", "-extfile", base + ".ext"])
         return (base + ".pem", base + ".key")
     }
 
-    private static func openssl(_ arguments: [String]) throws {
-        let made = try Command.run("/usr/bin/openssl", arguments)
+    private static func openssl(_ arguments: [String]) async throws {
+        let made = try await Command.run("/usr/bin/openssl", arguments)
         guard made.status == 0 else { throw OpenSSLFailed(description: "openssl \(arguments[0]) failed: \(made.output)") }
     }
 

@@ -89,31 +89,31 @@ public final class DockerEngine: @unchecked Sendable {
     // MARK: - Starting
 
     /// The engine the whole test process shares, started on first use (a failed start fails every caller).
-    public static func shared() throws -> DockerEngine { try sharedEngine.get() }
+    public static func shared() async throws -> DockerEngine { try await sharedEngine.value }
 
-    private static let sharedEngine: Result<DockerEngine, any Error> = Result { try DockerEngine() }
+    private static let sharedEngine = Task { try await DockerEngine() }
 
     /// The lock two test runs' engines take turns on.
     static let lockPath = "/tmp/routeledger-docker-engine.lock"
 
-    private init() throws {
+    private init() async throws {
         if let missing = Self.missing { throw Failure(what: "starting a Docker Engine", output: missing) }
         // Short: a unix socket path has room for 107 bytes.
         directory = "/tmp/rl-docker-\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try holdLockAndTearDownAtExit()
+        try await holdLockAndTearDownAtExit()
         var started = false
         for driver in ["overlay2", "vfs"] where !started {
-            started = try startDaemon(storageDriver: driver)
+            started = try await startDaemon(storageDriver: driver)
         }
         guard started else { throw Failure(what: "dockerd did not start with overlay2 or vfs", output: log) }
         let port = try freeLoopbackPort()
-        try docker(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:\(port)"])
-        try importImage()
+        try await docker(["swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", "127.0.0.1:\(port)"])
+        try await importImage()
     }
 
     /// Starts the tear-down shell and waits until it holds the lock (another run's engine first goes away).
-    private func holdLockAndTearDownAtExit() throws {
+    private func holdLockAndTearDownAtExit() async throws {
         let docker = "'\(Self.cli!)' -H 'unix://\(socketPath)'"
         let held = directory + "/lock-held"
         let script = """
@@ -152,12 +152,12 @@ public final class DockerEngine: @unchecked Sendable {
             guard reaper.isRunning, Date() < deadline else {
                 throw Failure(what: "waiting for \(Self.lockPath)", output: "another test run's Docker Engine held it for over 10 minutes")
             }
-            usleep(50_000)
+            try await Task.sleep(for: .milliseconds(50))
         }
     }
 
     /// Starts dockerd with `storageDriver`; false when that driver does not work here.
-    private func startDaemon(storageDriver: String) throws -> Bool {
+    private func startDaemon(storageDriver: String) async throws -> Bool {
         try Data("{}".utf8).write(to: URL(fileURLWithPath: directory + "/daemon.json"))
         var environment = ProcessInfo.processInfo.environment
         // Services with --no-resolve-image on an imported image: never look for it in a registry.
@@ -175,61 +175,51 @@ public final class DockerEngine: @unchecked Sendable {
                 if log.contains("driver not supported") || log.contains(storageDriver) { return false }
                 throw Failure(what: "dockerd exited", output: log)
             }
-            if let version = try? docker(["version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}"]) {
+            if let version = try? await docker(["version", "--format", "{{.Server.Version}} {{.Server.APIVersion}}"]) {
                 let parts = version.split(separator: " ")
                 serverVersion = parts.first.map(String.init) ?? ""
                 apiVersion = parts.dropFirst().first.map(String.init) ?? ""
                 return true
             }
-            usleep(100_000)
+            try await Task.sleep(for: .milliseconds(100))
         }
         daemon.stop()
         throw Failure(what: "dockerd did not answer within \(Int(Patience.seconds)) s", output: log)
     }
 
     /// `docker import` of a root file system holding busybox and a link for each of its applets.
-    private func importImage() throws {
+    private func importImage() async throws {
         let root = directory + "/image/rootfs"
         try FileManager.default.createDirectory(atPath: root + "/bin", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.busybox!, toPath: root + "/bin/busybox")
-        let applets = try Command.run(Self.busybox!, ["--list"])
+        let applets = try await Command.run(Self.busybox!, ["--list"])
         for applet in applets.output.split(separator: "\n") where applet != "busybox" {
             try FileManager.default.createSymbolicLink(atPath: "\(root)/bin/\(applet)", withDestinationPath: "busybox")
         }
         let tar = directory + "/image/rootfs.tar"
-        let packed = try Command.run("/bin/tar", ["-C", root, "-cf", tar, "."])
+        let packed = try await Command.run("/bin/tar", ["-C", root, "-cf", tar, "."])
         guard packed.status == 0 else { throw Failure(what: "tar", output: packed.output) }
-        try docker(["import", tar, Self.image])
+        try await docker(["import", tar, Self.image])
     }
 
     // MARK: - Using it
 
-    /// Runs the Docker CLI against this engine (blocking; from a test, use ``run(_:)``); returns its output.
+    /// Runs the Docker CLI against this engine; returns its output.
     /// - Throws: when it exits non-zero, with what it said.
     @discardableResult
-    public func docker(_ arguments: [String], timeout: TimeInterval = Patience.seconds) throws -> String {
+    public func docker(_ arguments: [String], timeout: TimeInterval = Patience.seconds) async throws -> String {
         var environment = ProcessInfo.processInfo.environment
         environment["DOCKER_HOST"] = host
         environment["DOCKER_CONFIG"] = directory + "/cli"
-        let result = try Command.run(Self.cli!, arguments, timeout: timeout, environment: environment)
+        let result = try await Command.run(Self.cli!, arguments, timeout: timeout, environment: environment)
         guard result.status == 0 else { throw Failure(what: "docker \(arguments.joined(separator: " "))", output: result.output) }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    /// ``docker(_:timeout:)`` off the cooperative pool.
-    @discardableResult
-    public func run(_ arguments: [String]) async throws -> String {
-        try await offPool { try self.docker(arguments) }
-    }
-
     /// The body of `GET path` (e.g. `/v1.41/tasks`) from the engine's socket, as it sent it.
     public func get(_ path: String) async throws -> Data {
-        let socket = socketPath
-        let result = try await offPool { () throws -> (status: Int32, output: Data) in
-            let curl = try Command.runCapturingBytes("/usr/bin/curl", ["-sS", "--fail", "--max-time", "\(Int(Patience.seconds))", "--unix-socket", socket,
-                                                                       "http://docker" + path], timeout: Patience.seconds + 5)
-            return curl
-        }
+        let result = try await Command.runCapturingBytes("/usr/bin/curl", ["-sS", "--fail", "--max-time", "\(Int(Patience.seconds))", "--unix-socket",
+                                                                            socketPath, "http://docker" + path], timeout: Patience.seconds + 5)
         guard result.status == 0 else { throw Failure(what: "GET \(path)", output: String(decoding: result.output, as: UTF8.self)) }
         return result.output
     }
@@ -265,9 +255,21 @@ public final class DockerEngine: @unchecked Sendable {
     public func createService(_ name: String, network: String, replicas: Int = 1, labels: [String: String],
                               arguments: [String] = []) async throws {
         let labelArguments = labels.sorted { $0.key < $1.key }.flatMap { ["--label", "\($0.key)=\($0.value)"] }
-        try await run(["service", "create", "--detach", "--no-resolve-image", "--name", name, "--network", network,
+        try await docker(["service", "create", "--detach", "--no-resolve-image", "--name", name, "--network", network,
                        "--replicas", "\(replicas)", "--stop-grace-period", "1s"] + labelArguments + arguments
                       + [Self.image, "httpd", "-f", "-p", "8080"])
+    }
+
+    /// Removes every service and every network the tests made (what a failed test may have left), and
+    /// waits until their tasks are gone.
+    public func removeEverything() async throws {
+        let services = try await docker(["service", "ls", "--quiet"])
+        if !services.isEmpty { try await docker(["service", "rm"] + services.split(separator: "\n").map(String.init)) }
+        try await wait(for: "the services' tasks to stop") { $0.services.isEmpty && !$0.tasks.contains { $0.state == "running" } }
+        let networks = try await docker(["network", "ls", "--quiet", "--filter", "scope=swarm", "--filter", "driver=overlay"])
+        for network in networks.split(separator: "\n").map(String.init) where !(try await docker(["network", "inspect", "--format", "{{.Ingress}}", network]) == "true") {
+            try await docker(["network", "rm", network])
+        }
     }
 
     /// The daemon's log so far.

@@ -32,13 +32,13 @@ public enum Nginx {
     }
 
     /// Runs `nginx -t` on `config` in a fresh prefix directory; returns nginx's output when it refuses.
-    public static func test(config: String) throws -> (ok: Bool, output: String) {
+    public static func test(config: String) async throws -> (ok: Bool, output: String) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-t-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("nginx.conf")
         try config.write(to: file, atomically: true, encoding: .utf8)
-        let result = try Command.run(try binary(), ["-t", "-q", "-p", directory.path, "-e", directory.appendingPathComponent("error.log").path,
+        let result = try await Command.run(try binary(), ["-t", "-q", "-p", directory.path, "-e", directory.appendingPathComponent("error.log").path,
                                             "-c", file.path, "-g", "pid \(directory.path)/nginx.pid;"])
         return (result.status == 0, result.output)
     }

@@ -24,13 +24,3 @@ public enum Patience {
         return try await condition()
     }
 }
-
-/// Runs blocking work (a child process to its end, a large synchronous fold) on a thread of its own, so
-/// the awaiting task does not hold one of the cooperative pool's threads meanwhile (there are as many as
-/// cores: 2 on CI, and every test of the run shares them).
-public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
-}

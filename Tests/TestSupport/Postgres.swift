@@ -50,56 +50,56 @@ public final class PostgresServer: @unchecked Sendable {
             """.utf8))
     }()
 
-    /// The server the whole test process shares, started on first use.
-    public static func shared() throws -> PostgresServer {
-        try sharedServer.get()
+    /// The server the whole test process shares, started on first use (a failed start fails every caller).
+    public static func shared() async throws -> PostgresServer {
+        try await sharedServer.value
     }
 
-    private static let sharedServer: Result<PostgresServer, any Error> = Result { try PostgresServer() }
+    private static let sharedServer = Task { try await PostgresServer() }
 
     /// Creates a cluster and starts it.
-    public convenience init() throws {
+    public convenience init() async throws {
         guard let bin = Self.binaries else { throw Missing() }
-        try self.init(bin: bin, name: "routeledger-pg") { server in
+        try await self.init(bin: bin, name: "routeledger-pg") { server in
             ["\(bin)/initdb", "-D", "\(server.directory)/data", "-U", Self.superuser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]
         }
     }
 
     /// A cluster in a new directory (the `postgres` user's, as root), whose data directory `make` (a command
     /// run as that user) creates; then started.
-    private init(bin: String, name: String, make: (PostgresServer) -> [String]) throws {
+    private init(bin: String, name: String, make: (PostgresServer) -> [String]) async throws {
         self.bin = bin
         let temporary = try TemporaryDirectory(name)
         directory = temporary.url.path
         port = try freeLoopbackPort()
         if getuid() == 0 {
-            let chown = try Command.run("/bin/chown", ["postgres:postgres", directory])
+            let chown = try await Command.run("/bin/chown", ["postgres:postgres", directory])
             guard chown.status == 0 else { throw Failure(what: "chown postgres \(directory)", output: chown.output) }
         }
         let command = make(self)
-        let made = try Command.run(launcher, owner + command, timeout: Patience.seconds)
+        let made = try await Command.run(launcher, owner + command, timeout: Patience.seconds)
         guard made.status == 0 else { throw Failure(what: (command[0] as NSString).lastPathComponent, output: made.output) }
-        try start()
+        try await start()
     }
 
     /// A streaming standby of this server: `pg_basebackup -R` of it into a directory of its own (so it
     /// follows this server's WAL), started on a port of its own. It is read-only until ``promote()``.
-    public func standby() throws -> PostgresServer {
-        try PostgresServer(bin: bin, name: "routeledger-pg-standby") { [port] standby in
+    public func standby() async throws -> PostgresServer {
+        try await PostgresServer(bin: bin, name: "routeledger-pg-standby") { [port] standby in
             ["\(bin)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.superuser, "-D", "\(standby.directory)/data", "-R",
              "-X", "stream", "--checkpoint=fast", "--no-sync"]
         }
     }
 
     /// Makes a standby the primary (`pg_promote()`, which waits until it accepts writes).
-    public func promote() throws {
-        let promoted = try psql("postgres", "SELECT pg_promote(true, \(Int(Patience.seconds)))")
+    public func promote() async throws {
+        let promoted = try await psql("postgres", "SELECT pg_promote(true, \(Int(Patience.seconds)))")
         guard promoted.contains("t") else { throw Failure(what: "pg_promote", output: promoted) }
     }
 
     /// Starts the server (again, after ``kill(signal:)``), and waits until it accepts connections. It allows
     /// 600 connections: the whole suite runs in parallel on one server, and every open log keeps a few.
-    public func start() throws {
+    public func start() async throws {
         let server = try BackgroundProcess(launcher, owner + [
             "\(bin)/postgres", "-D", "\(directory)/data", "-p", "\(port)", "-k", directory,
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=600",
@@ -109,8 +109,8 @@ public final class PostgresServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(Patience.seconds)
         while Date() < deadline {
             guard server.isRunning else { throw Failure(what: "postgres exited", output: server.output) }
-            if (try? psql("postgres", "SELECT 1"))?.contains("1") == true { return }
-            usleep(50_000)
+            if (try? await psql("postgres", "SELECT 1"))?.contains("1") == true { return }
+            try await Task.sleep(for: .milliseconds(50))
         }
         server.stop()
         throw Failure(what: "postgres did not accept connections within \(Int(Patience.seconds)) s", output: server.output)
@@ -118,13 +118,13 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Starts the server after a crash: until the old server's backends have noticed and left, the new one
     /// refuses to start (its shared memory is still in use), so it is tried again within the patience.
-    public func restart() throws {
+    public func restart() async throws {
         let deadline = Date().addingTimeInterval(Patience.seconds)
         while true {
             do {
-                return try start()
+                return try await start()
             } catch let error as Failure where Date() < deadline && error.what == "postgres exited" {
-                usleep(200_000)
+                try await Task.sleep(for: .milliseconds(200))
             }
         }
     }
@@ -139,12 +139,12 @@ public final class PostgresServer: @unchecked Sendable {
     public func stop() { kill(signal: SIGTERM) }
 
     /// A new, empty database; returns its URL (TCP on 127.0.0.1).
-    public func createDatabase() throws -> String {
+    public func createDatabase() async throws -> String {
         let name = lock.withLock { () -> String in
             databases += 1
             return "t\(databases)_\(UUID().uuidString.prefix(8).lowercased())"
         }
-        _ = try psql("postgres", "CREATE DATABASE \(name)")
+        _ = try await psql("postgres", "CREATE DATABASE \(name)")
         return url(name)
     }
 
@@ -162,8 +162,8 @@ public final class PostgresServer: @unchecked Sendable {
     /// Runs SQL with psql (as the superuser unless `user` is given); returns its output (unaligned, tuples
     /// only), or throws with it.
     @discardableResult
-    public func psql(_ database: String, _ sql: String, user: String = PostgresServer.superuser) throws -> String {
-        let result = try Command.run("\(bin)/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
+    public func psql(_ database: String, _ sql: String, user: String = PostgresServer.superuser) async throws -> String {
+        let result = try await Command.run("\(bin)/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
                                                     "-U", user, "-d", database, "-c", sql], timeout: Patience.seconds)
         guard result.status == 0 else { throw Failure(what: "psql: \(sql)", output: result.output) }
         return result.output
@@ -171,7 +171,7 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// A psql session holding the transaction-scoped advisory lock `key` on `database`, as another writer
     /// would, until ``AdvisoryLockHolder/release()``.
-    public func holdAdvisoryLock(_ key: Int64, database: String) throws -> AdvisoryLockHolder {
+    public func holdAdvisoryLock(_ key: Int64, database: String) async throws -> AdvisoryLockHolder {
         let process = try BackgroundProcess("\(bin)/psql", ["-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", Self.superuser, "-d", database,
                                                            "-c", "SELECT pg_advisory_xact_lock(\(key)), pg_sleep(\(Int(Patience.seconds)))"],
                                             logPath: "\(directory)/psql-\(UUID().uuidString.prefix(8)).log")
@@ -179,15 +179,15 @@ public final class PostgresServer: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(Patience.seconds)
         while Date() < deadline {
             // This database's lock only: other tests' writers hold theirs in other databases of the cluster.
-            let granted = try psql(database, """
+            let granted = try await psql(database, """
                 SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                   AND ((classid::bigint << 32) | objid::bigint) = \(key)
                 """)
             if granted.trimmingCharacters(in: .whitespacesAndNewlines) != "0" { return holder }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
-        holder.release()
+        await holder.release()
         throw Failure(what: "psql did not take the advisory lock", output: process.output)
     }
 
@@ -215,8 +215,8 @@ public struct AdvisoryLockHolder: Sendable {
     let process: BackgroundProcess
 
     /// Ends the session's backend (its transaction rolls back, releasing the lock) and stops psql.
-    public func release() {
-        _ = try? server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'psql' AND datname = '\(database)' AND pid <> pg_backend_pid()")
+    public func release() async {
+        _ = try? await server.psql(database, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'psql' AND datname = '\(database)' AND pid <> pg_backend_pid()")
         process.stop()
     }
 }

@@ -31,7 +31,7 @@ public final class WebDriver: @unchecked Sendable {
 
     /// Starts chromedriver and a headless browser of `width`×`height` CSS pixels, its profile and the
     /// driver's log in `directory`.
-    public init(directory: String, width: Int = 1300, height: Int = 1000) throws {
+    public init(directory: String, width: Int = 1300, height: Int = 1000) async throws {
         guard let driver = Chromium.driver, let browser = Chromium.browser else {
             throw WebDriverError(description: "chromium and chromedriver are not installed (CI=true requires them; .ci/run installs Debian's chromium and chromium-driver)")
         }
@@ -44,7 +44,7 @@ public final class WebDriver: @unchecked Sendable {
         var lastError = ""
         while started == nil && Date() < deadline {
             do {
-                let answer = try Self.callJSON(base, "POST", "/session", [
+                let answer = try await Self.callJSON(base, "POST", "/session", [
                     "capabilities": ["alwaysMatch": [
                         "browserName": "chrome",
                         "goog:chromeOptions": ["binary": browser, "args": [
@@ -57,7 +57,7 @@ public final class WebDriver: @unchecked Sendable {
                 started = (answer as? [String: Any])?["sessionId"] as? String
             } catch {
                 lastError = "\(error)"
-                usleep(100_000)
+                try await Task.sleep(for: .milliseconds(100))
             }
         }
         guard let started else {
@@ -122,29 +122,26 @@ public final class WebDriver: @unchecked Sendable {
     }
 
     /// Ends the session (the browser exits) and stops chromedriver.
-    public func quit() {
-        _ = try? Self.call(base, "DELETE", "/session/\(session)", Data?.none)
+    public func quit() async {
+        _ = try? await Self.call(base, "DELETE", "/session/\(session)", Data?.none)
         process.stop()
     }
 
     private func command(_ method: String, _ path: String, _ body: [String: Any]?) async throws -> Any {
         let (base, session) = (self.base, self.session)
         let payload = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        return try await offPool { JSONAnswer(value: try Self.call(base, method, "/session/\(session)\(path)", payload)) }.value
+        return try await Self.call(base, method, "/session/\(session)\(path)", payload)
     }
 
-    /// A JSONSerialization value, which is not Sendable by type but is immutable here.
-    private struct JSONAnswer: @unchecked Sendable { let value: Any }
-
-    private static func callJSON(_ base: String, _ method: String, _ path: String, _ body: [String: Any]?) throws -> Any {
-        try call(base, method, path, try body.map { try JSONSerialization.data(withJSONObject: $0) })
+    private static func callJSON(_ base: String, _ method: String, _ path: String, _ body: [String: Any]?) async throws -> Any {
+        try await call(base, method, path, try body.map { try JSONSerialization.data(withJSONObject: $0) })
     }
 
     /// One WebDriver command with curl: its `value`, or an error with WebDriver's message.
-    private static func call(_ base: String, _ method: String, _ path: String, _ body: Data?) throws -> Any {
+    private static func call(_ base: String, _ method: String, _ path: String, _ body: Data?) async throws -> Any {
         var arguments = ["-sS", "--max-time", String(Int(Patience.seconds)), "-X", method, "-H", "Content-Type: application/json"]
         if let body { arguments += ["--data-binary", String(decoding: body, as: UTF8.self)] }
-        let result = try Command.run("/usr/bin/curl", arguments + [base + path], timeout: Patience.seconds + 5)
+        let result = try await Command.run("/usr/bin/curl", arguments + [base + path], timeout: Patience.seconds + 5)
         guard result.status == 0 else { throw WebDriverError(description: "\(method) \(path): curl \(result.status): \(result.output)") }
         guard let object = try? JSONSerialization.jsonObject(with: Data(result.output.utf8), options: [.fragmentsAllowed]) as? [String: Any] else {
             throw WebDriverError(description: "\(method) \(path): not JSON: \(result.output.prefix(500))")
