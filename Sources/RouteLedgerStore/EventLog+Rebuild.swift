@@ -53,36 +53,6 @@ public struct ProjectionUpgrade: Sendable, Hashable, CustomStringConvertible {
 
 /// The projections kept beside the log: reloads, written in the same transaction as the events they follow.
 extension EventLog {
-    /// How reloads coalesce at the end of the log: the latest `config.changed` event's settings, else those
-    /// the log started with.
-    public func reloadSettings() throws -> ReloadSettings {
-        try read { connection in try Self.settings(connection, at: try Self.lastSeq(connection)) }
-    }
-
-    /// Changes how reloads coalesce from the end of the log on, by appending a `config.changed` event: the
-    /// reloads before it, and their ids, never change (a rebuild folds the same events to the same reloads).
-    ///
-    /// The event's time is the log time it lands on (the head's; the epoch on an empty log), so a setting
-    /// never moves the log's clock: events appended after it keep their own times.
-    @discardableResult
-    public func setReloadSettings(_ settings: ReloadSettings) throws -> AppendResult {
-        let time = try logTime(of: try lastSeq()) ?? Timestamp(nanosecondsSinceEpoch: 0)
-        return try append([IncomingEvent(.configChanged(settings), time: time)])
-    }
-
-    /// How many events apart snapshots are taken.
-    public func snapshotInterval() throws -> Int {
-        try read { connection in Int(try Self.snapshotEvery(connection)) }
-    }
-
-    /// Changes how many events apart snapshots are taken, and rebuilds the projections with it.
-    public func setSnapshotInterval(_ events: Int) throws {
-        try writeProjections { connection in
-            try connection.execute("UPDATE projection_state SET value = ? WHERE key = 'snapshotEvery'", .integer(Int64(max(1, events))))
-            try rebuildProjections(connection)
-        }
-    }
-
     /// Recomputes every projection from the log, in one transaction. Returns the number of reloads.
     @discardableResult
     public func rebuild() throws -> Int {
@@ -197,7 +167,7 @@ extension EventLog {
         return nil
     }
 
-    private func writeProjections(_ body: (any StoreConnection) throws -> Void) throws {
+    func writeProjections(_ body: (any StoreConnection) throws -> Void) throws {
         cache.invalidate()
         try writeTransaction(body)
     }
@@ -206,47 +176,10 @@ extension EventLog {
         try connection.int("SELECT max(seq) FROM events") ?? 0
     }
 
-    /// The settings a log's projections start from: none on a log made since `config.changed` exists; logs
-    /// configured before it keep theirs here, so their reloads never change.
-    static func baseSettings(_ connection: any StoreConnection) throws -> ReloadSettings {
-        ReloadSettings(settle: try state(connection, "settle") ?? 0, maxWait: try state(connection, "maxWait") ?? 0)
-    }
-
-    /// The rules version the stored projections follow; projections stored before versions were kept
-    /// (no row) follow version 1.
-    static func rulesVersion(_ connection: any StoreConnection) throws -> Int {
-        Int(try state(connection, "rulesVersion") ?? 1)
-    }
-
-    /// The settings in force after the event at `seq`: the latest `config.changed` at or before it, else the
-    /// base settings.
-    static func settings(_ connection: any StoreConnection, at seq: Seq) throws -> ReloadSettings {
-        guard let row = try connection.rows("SELECT seq, data FROM events WHERE type = 'config.changed' AND seq <= ? ORDER BY seq DESC LIMIT 1",
-                                            [.integer(seq)]).first else {
-            return try baseSettings(connection)
-        }
-        guard case .configChanged(let settings) = try EventDecoder.payload(type: .configChanged, data: try row.text(1)) else {
-            throw StoreError.corrupt(seq: try row.int(0), reason: "config.changed without settings")
-        }
-        return settings
-    }
-
-    static func checkpoint(_ connection: any StoreConnection) throws -> Seq {
-        try state(connection, "checkpoint") ?? 0
-    }
-
-    static func snapshotEvery(_ connection: any StoreConnection) throws -> Seq {
-        max(1, try state(connection, "snapshotEvery") ?? 10_000)
-    }
-
-    private static func state(_ connection: any StoreConnection, _ key: String) throws -> Int64? {
-        try connection.int("SELECT value FROM projection_state WHERE key = ?", .text(key))
-    }
-
     /// Recomputes the reload records and snapshots inside the caller's write transaction. Events are read and
     /// decoded on one thread (``ReplayPipeline``), folded on another (``ProjectionPipeline``), and written on
     /// this one.
-    private func rebuildProjections(_ connection: any StoreConnection) throws {
+    func rebuildProjections(_ connection: any StoreConnection) throws {
         try connection.execute("DELETE FROM reloads")
         try connection.execute("DELETE FROM snapshots")
         var snapshots = try SnapshotWriter(connection)
@@ -329,72 +262,4 @@ extension EventLog {
         }
         return nil
     }
-}
-
-/// Writes a snapshot every `snapshotEvery` events (at the first event after that where no settle window is
-/// open).
-struct SnapshotWriter {
-    private let connection: any StoreConnection
-    /// The snapshot interval, in events.
-    let every: Seq
-    /// The position of the newest snapshot.
-    private(set) var last: Seq
-
-    init(_ connection: any StoreConnection) throws {
-        self.connection = connection
-        every = try EventLog.snapshotEvery(connection)
-        last = try connection.int("SELECT max(seq) FROM snapshots") ?? 0
-    }
-
-    mutating func consider(_ projection: ReloadProjection, at seq: Seq) throws {
-        guard seq - last >= every, let bytes = projection.snapshot() else { return }
-        try insert(bytes, at: seq)
-    }
-
-    /// Stores a snapshot taken elsewhere (by the projection thread of a large append).
-    mutating func insert(_ bytes: [UInt8], at seq: Seq) throws {
-        try connection.execute("INSERT INTO snapshots (seq, format, state) VALUES (?, ?, ?)",
-                               .integer(seq), .integer(Int64(ClusterState.snapshotVersion)), .blob(bytes))
-        last = seq
-    }
-}
-
-/// A reload as stored: the columns of its row.
-struct ReloadRow: Equatable {
-    var id: Int
-    var cluster: String
-    var seq: Seq
-    var logTime: Int64
-    var previousVersion: String?
-    var version: String
-    var causes: String
-    var diff: String
-
-    init(_ reload: Reload) {
-        id = reload.id
-        cluster = reload.cluster
-        seq = reload.seq
-        logTime = reload.logTime.nanosecondsSinceEpoch
-        previousVersion = reload.previousVersion?.hex
-        version = reload.version.hex
-        causes = "[" + reload.causes.map(String.init).joined(separator: ",") + "]"
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        reload.diff.writeJSON(into: &bytes)
-        diff = String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// A row selected as ``reloadColumns``.
-    init(_ row: any StoreRow) throws {
-        id = Int(try row.int(0))
-        cluster = try row.text(1)
-        seq = try row.int(2)
-        logTime = try row.int(3)
-        previousVersion = try row.optionalText(4)
-        version = try row.text(5)
-        causes = try row.text(6)
-        diff = try row.text(7)
-    }
-
-    var summary: String { "(cluster \"\(cluster)\", seq \(seq), version \(version.prefix(12)), causes \(causes))" }
 }
