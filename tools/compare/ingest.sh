@@ -8,8 +8,13 @@ rounds=${2:-3}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 tree=/tmp/routeledger-compare-$(git -C "$repo" rev-parse --short "$before")
 [ -d "$tree" ] || git -C "$repo" worktree add -f "$tree" "$before" >/dev/null
-(cd "$tree" && swift build -c release --scratch-path "$tree/.build-release" --product routeledger-bench >/dev/null)
-(cd "$repo" && swift build -c release --scratch-path "$repo/.build-release" --product routeledger-bench >/dev/null)
+build() {  # DIR: a release build of the harness there, its output in DIR/.build-release/harness.log (shown if it fails)
+  mkdir -p "$1/.build-release"
+  (cd "$1" && swift build -c release --scratch-path "$1/.build-release" --product routeledger-bench >"$1/.build-release/harness.log" 2>&1) \
+    || { tail -20 "$1/.build-release/harness.log" >&2; exit 1; }
+}
+build "$tree"
+build "$repo"
 for round in $(seq "$rounds"); do
   for side in before after; do
     if [ $side = before ]; then bench="$tree/.build-release/release/routeledger-bench"; else bench="$repo/.build-release/release/routeledger-bench"; fi
