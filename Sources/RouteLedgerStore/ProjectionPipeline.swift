@@ -8,8 +8,8 @@ import RouteLedgerCore
 /// which are not stored, never reach the projection) and inserts the reload rows and snapshots that come
 /// back in the same transaction. Reloads and snapshots are derived rows in their own tables, so writing
 /// them a few blocks after their events changes nothing a reader can see: the transaction commits all or
-/// nothing. A profile of a 200,000-event append put the projection at about half of the work and decoding
-/// plus storing at the other half, which is why this split, and not decoding ahead, balances two cores.
+/// nothing. The projection is about half of a large append's work and decoding plus storing the other
+/// half, which is why this split, and not decoding ahead, balances two cores (docs/BENCHMARKS.md).
 final class ProjectionPipeline: @unchecked Sendable {
     /// What the projection made of one block of stored events.
     struct Output {

@@ -2,7 +2,8 @@ import Foundation
 import RouteLedgerCore
 
 /// Reads and decodes stored events on a second thread, in blocks, while the caller folds the blocks before
-/// them: a rebuild's reading and decoding (about a quarter of its time) overlaps its projection.
+/// them: a rebuild's reading and decoding overlaps its projection (figures: docs/BENCHMARKS.md, "three
+/// stages").
 ///
 /// The reader uses a connection of its own (a consistent snapshot). A writer that holds the
 /// write lock and passes `through` = the last seq it sees gets exactly those events, since nobody else can
