@@ -17,13 +17,13 @@ public struct StoredReload: Sendable, Hashable {
     public var version: String
     /// The events that caused it.
     public var causes: [Seq]
-    /// What changed, as the documented JSON object.
-    public var diff: JSONValue
+    /// What changed (servers by their addresses, as the stored JSON keeps them).
+    public var diff: ProxyDiff
 
     /// The documented JSON object (`reloads --json`).
     public var json: JSONValue {
         Reload.json(id: id, cluster: cluster, seq: seq, logTime: logTime, previousVersion: previousVersion,
-                    version: version, causes: causes, diff: diff)
+                    version: version, causes: causes, diff: diff.json)
     }
 
     /// The documented JSON object with `names`: `{id: name}` for the networks its diff names.
@@ -34,17 +34,13 @@ public struct StoredReload: Sendable, Hashable {
     }
 
     /// The networks the proxies joined or left with it.
-    public var networks: [NetworkID] {
-        ["networksAdded", "networksRemoved"].flatMap { diff[$0]?.arrayValue ?? [] }.compactMap(\.stringValue).map(NetworkID.init)
-    }
+    public var networks: [NetworkID] { diff.networksAdded + diff.networksRemoved }
 
     /// Whether the reload changed anything of `host`.
     public func touches(host: String) -> Bool {
         let host = host.lowercased()
-        for part in ["frontendsAdded", "frontendsRemoved", "upstreams", "options"] {
-            if diff[part]?.arrayValue?.contains(where: { $0["host"]?.stringValue == host }) == true { return true }
-        }
-        return false
+        return diff.frontendsAdded.contains { $0.host == host } || diff.frontendsRemoved.contains { $0.host == host }
+            || diff.upstreams.contains { $0.key.host == host } || diff.options.contains { $0.key.host == host }
     }
 
     /// A row selected as ``reloadColumns``.
@@ -57,7 +53,11 @@ public struct StoredReload: Sendable, Hashable {
         previousVersion = stored.previousVersion
         version = stored.version
         causes = (try JSONParser.parse(Array(stored.causes.utf8))).arrayValue?.compactMap { $0.intValue.map(Seq.init) } ?? []
-        diff = try JSONParser.parse(Array(stored.diff.utf8))
+        do {
+            diff = try ProxyDiff(json: try JSONParser.parse(Array(stored.diff.utf8)))
+        } catch {
+            throw StoreError.corrupt(seq: stored.seq, reason: "reload \(stored.id): \(error)")
+        }
     }
 }
 

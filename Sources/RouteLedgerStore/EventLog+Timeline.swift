@@ -17,7 +17,7 @@ extension EventLog {
         // the default backend are samples too (its lane is on the page).
         var filter = ReloadFilter(cluster: cluster, throughSeq: to.seq)
         filter.afterSeq = from.seq
-        let reloads = try self.reloads(filter).filter { $0.touches(host: host) || !($0.diff["defaultBackend"]?.isNull ?? true) }
+        let reloads = try self.reloads(filter).filter { $0.touches(host: host) || $0.diff.defaultBackend != nil }
         var projection = try projection(through: from)
         // The names of the state at the start, then of each event of the range, learnt as it is replayed.
         var names = NameBook(projection.state)

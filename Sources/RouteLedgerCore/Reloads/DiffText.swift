@@ -1,39 +1,36 @@
-/// A stored diff (its documented JSON) in short lines for people, networks named by `names`.
+/// A diff in short lines for people, networks named by `names`.
 public enum DiffText {
     /// The lines, one per change; with `host`, only the changes of that host (and the network changes).
-    public static func lines(_ diff: JSONValue, names: NameBook, host: String? = nil) -> [String] {
+    public static func lines(_ diff: ProxyDiff, names: NameBook, host: String? = nil) -> [String] {
         var lines: [String] = []
-        func frontend(_ value: JSONValue) -> String {
-            let host = value["host"]?.stringValue ?? "?", path = value["path"]?.stringValue ?? "/"
-            let cluster = value["cluster"]?.stringValue ?? ""
-            return (path == "/" ? host : host + path) + (cluster.isEmpty ? "" : " [\(cluster)]")
-        }
-        func list(_ value: JSONValue?) -> [String] { value?.arrayValue?.compactMap(\.stringValue) ?? [] }
-        func part(_ name: String) -> [JSONValue] {
-            (diff[name]?.arrayValue ?? []).filter { host == nil || $0["host"]?.stringValue == host }
-        }
-        for added in part("frontendsAdded") { lines.append("frontend \(frontend(added)) added") }
-        for removed in part("frontendsRemoved") { lines.append("frontend \(frontend(removed)) removed") }
-        for change in part("upstreams") {
-            var parts = list(change["added"]).map { "+" + $0 } + list(change["removed"]).map { "-" + $0 }
-            let before = change["shareBefore"].flatMap(share), after = change["shareAfter"].flatMap(share)
+        func mine(_ key: FrontendKey) -> Bool { host == nil || key.host == host }
+        func servers(_ list: [ProxyServer]) -> [String] { list.map(\.address) }
+        for key in diff.frontendsAdded where mine(key) { lines.append("frontend \(frontend(key)) added") }
+        for key in diff.frontendsRemoved where mine(key) { lines.append("frontend \(frontend(key)) removed") }
+        for change in diff.upstreams where mine(change.key) {
+            var parts = servers(change.added).map { "+" + $0 } + servers(change.removed).map { "-" + $0 }
+            let before = change.shareBefore.map(percent), after = change.shareAfter.map(percent)
             if let before, let after { parts.append("share \(before) → \(after)") } else if let after { parts.append("share \(after)") }
-            lines.append("\(frontend(change)): " + parts.joined(separator: " "))
+            lines.append("\(frontend(change.key)): " + parts.joined(separator: " "))
         }
-        for change in part("options") {
-            let option = change["option"]?.stringValue ?? "?"
-            lines.append("\(frontend(change)): \(optionNames[option] ?? option) \(change["before"]?.stringValue ?? "") → \(change["after"]?.stringValue ?? "")")
+        for change in diff.options where mine(change.key) {
+            lines.append("\(frontend(change.key)): \(optionNames[change.option] ?? change.option) \(change.before) → \(change.after)")
         }
-        if let backend = diff["defaultBackend"], !backend.isNull {
-            let before = list(backend["before"]), after = list(backend["after"])
+        if let backend = diff.defaultBackend {
+            let before = servers(backend.before), after = servers(backend.after)
             lines.append("default backend: \(before.isEmpty ? "none" : before.joined(separator: ",")) → \(after.isEmpty ? "none (503)" : after.joined(separator: ","))")
         }
-        let joined = list(diff["networksAdded"]).map { names.network(NetworkID($0)) }
-        let left = list(diff["networksRemoved"]).map { names.network(NetworkID($0)) }
+        let joined = diff.networksAdded.map { names.network($0) }
+        let left = diff.networksRemoved.map { names.network($0) }
         if !joined.isEmpty || !left.isEmpty {
             lines.append("proxy networks: " + (joined.map { "+" + $0 } + left.map { "-" + $0 }).joined(separator: " "))
         }
         return lines
+    }
+
+    /// `host[path] [cluster]`: a frontend as the lines name it.
+    public static func frontend(_ key: FrontendKey) -> String {
+        (key.path == "/" ? key.host : key.host + key.path) + (key.cluster.isEmpty ? "" : " [\(key.cluster)]")
     }
 
     /// The TLS options in words (`shop.local: TLS certificate shop-2025 → shop-2026`); the others keep their
@@ -44,12 +41,7 @@ public enum DiffText {
     ]
 
     /// One line: the lines joined.
-    public static func summary(_ diff: JSONValue, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }
-
-    private static func share(_ value: JSONValue) -> String? {
-        guard case .number(let text) = value, let share = Double(text) else { return nil }
-        return percent(share)
-    }
+    public static func summary(_ diff: ProxyDiff, names: NameBook) -> String { lines(diff, names: names).joined(separator: "; ") }
 
     /// `20%`, `33.3%`.
     public static func percent(_ share: Double) -> String {

@@ -133,3 +133,60 @@ extension ProxyDiff {
         out.append(UInt8(ascii: "}"))
     }
 }
+
+extension ProxyDiff {
+    /// Reads a diff back from its documented JSON object (``json``), as the store keeps it. Servers come back
+    /// as their addresses: the stored form names no `max_fails` or `fail_timeout` (a change of those shows
+    /// as the server removed and added again).
+    /// - Throws: ``DiffDecodingError`` naming the member that is not the documented shape.
+    public init(json: JSONValue) throws(DiffDecodingError) {
+        func array(_ value: JSONValue?, _ name: String) throws(DiffDecodingError) -> [JSONValue] {
+            guard let items = value?.arrayValue else { throw DiffDecodingError(member: name) }
+            return items
+        }
+        func text(_ value: JSONValue?, _ name: String) throws(DiffDecodingError) -> String {
+            guard let text = value?.stringValue else { throw DiffDecodingError(member: name) }
+            return text
+        }
+        func key(_ value: JSONValue, _ name: String) throws(DiffDecodingError) -> FrontendKey {
+            FrontendKey(cluster: try text(value["cluster"], name + ".cluster"), host: try text(value["host"], name + ".host"),
+                        path: try text(value["path"], name + ".path"))
+        }
+        func servers(_ value: JSONValue?, _ name: String) throws(DiffDecodingError) -> [ProxyServer] {
+            var servers: [ProxyServer] = []
+            for item in try array(value, name) { servers.append(ProxyServer(address: try text(item, name))) }
+            return servers
+        }
+        func share(_ value: JSONValue?, _ name: String) throws(DiffDecodingError) -> Double? {
+            guard let value, !value.isNull else { return nil }
+            guard case .number(let text) = value, let share = Double(text) else { throw DiffDecodingError(member: name) }
+            return share
+        }
+        self.init()
+        for item in try array(json["frontendsAdded"], "frontendsAdded") { frontendsAdded.append(try key(item, "frontendsAdded")) }
+        for item in try array(json["frontendsRemoved"], "frontendsRemoved") { frontendsRemoved.append(try key(item, "frontendsRemoved")) }
+        for item in try array(json["upstreams"], "upstreams") {
+            upstreams.append(UpstreamChange(key: try key(item, "upstreams"), added: try servers(item["added"], "upstreams.added"),
+                                            removed: try servers(item["removed"], "upstreams.removed"),
+                                            shareBefore: try share(item["shareBefore"], "upstreams.shareBefore"),
+                                            shareAfter: try share(item["shareAfter"], "upstreams.shareAfter")))
+        }
+        for item in try array(json["options"], "options") {
+            options.append(OptionChange(key: try key(item, "options"), option: try text(item["option"], "options.option"),
+                                        before: try text(item["before"], "options.before"), after: try text(item["after"], "options.after")))
+        }
+        if let backend = json["defaultBackend"], !backend.isNull {
+            defaultBackend = (try servers(backend["before"], "defaultBackend.before"), try servers(backend["after"], "defaultBackend.after"))
+        }
+        for item in try array(json["networksAdded"], "networksAdded") { networksAdded.append(NetworkID(try text(item, "networksAdded"))) }
+        for item in try array(json["networksRemoved"], "networksRemoved") { networksRemoved.append(NetworkID(try text(item, "networksRemoved"))) }
+    }
+}
+
+/// A stored diff that is not the documented JSON object: the member at fault.
+public struct DiffDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `upstreams.added`, `options.before`, …
+    public var member: String
+
+    public var description: String { "the reload diff's \(member) is not the documented shape" }
+}

@@ -52,7 +52,7 @@ extension RouteLedger {
                     print("seq \(event.seq)  \(typed.summary(names: names))")
                     if case .absorbed(let reason) = step.effects[event.seq] { print("        -> absorbed: \(reason)") }
                     for reload in step.reloads {
-                        print("        -> reload \(reload.id): " + DiffText.lines(reload.diff.json, names: names).joined(separator: "; "))
+                        print("        -> reload \(reload.id): " + DiffText.lines(reload.diff, names: names).joined(separator: "; "))
                     }
                 }
                 print()

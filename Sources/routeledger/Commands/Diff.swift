@@ -47,7 +47,7 @@ extension RouteLedger {
             let names = diffs.isEmpty ? NameBook() : try log.names(after: start, through: end)
             for (cluster, diff) in diffs {
                 print("cluster \(ClusterName.display(cluster)):")
-                for line in DiffText.lines(diff.json, names: names) { print("  " + line) }
+                for line in DiffText.lines(diff, names: names) { print("  " + line) }
             }
         }
     }

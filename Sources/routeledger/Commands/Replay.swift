@@ -57,7 +57,7 @@ extension RouteLedger {
                 }
                 for reload in replayed.reloads {
                     let cluster = "cluster \(ClusterName.display(reload.cluster))"
-                    print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff.json, names: names))")
+                    print("        == reload \(reload.id) (\(cluster), causes \(ReloadText.causes(reload.causes))): \(DiffText.summary(reload.diff, names: names))")
                 }
             }
         }

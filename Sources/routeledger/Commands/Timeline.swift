@@ -44,21 +44,20 @@ extension RouteLedger {
             var entries: [(StoredReload, String, [String])] = []
             for reload in reloads {
                 let diff = reload.diff
-                for part in ["frontendsRemoved"] {
-                    for frontend in diff[part]?.arrayValue ?? [] where frontend["host"]?.stringValue == host.lowercased() {
-                        servers[Self.name(frontend)] = []
-                    }
+                let host = host.lowercased()
+                for key in diff.frontendsRemoved where key.host == host {
+                    servers[DiffText.frontend(key)] = []
                 }
-                for change in diff["upstreams"]?.arrayValue ?? [] where change["host"]?.stringValue == host.lowercased() {
-                    let name = Self.name(change)
+                for change in diff.upstreams where change.key.host == host {
+                    let name = DiffText.frontend(change.key)
                     var set = servers[name] ?? []
-                    for removed in change["removed"]?.arrayValue?.compactMap(\.stringValue) ?? [] {
-                        if let i = set.firstIndex(of: removed) { set.remove(at: i) }
+                    for removed in change.removed {
+                        if let i = set.firstIndex(of: removed.address) { set.remove(at: i) }
                     }
-                    set += change["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                    set += change.added.map(\.address)
                     servers[name] = set.sorted()
                 }
-                for name in servers.keys.sorted() where Self.touches(reload.diff, name, host) {
+                for name in servers.keys.sorted() where Self.touches(diff, name) {
                     entries.append((reload, name, servers[name] ?? []))
                 }
             }
@@ -93,16 +92,9 @@ extension RouteLedger {
             print(table.rendered)
         }
 
-        static func name(_ value: JSONValue) -> String {
-            let path = value["path"]?.stringValue ?? "/", cluster = value["cluster"]?.stringValue ?? ""
-            return (value["host"]?.stringValue ?? "") + (path == "/" ? "" : path) + (cluster.isEmpty ? "" : " [\(cluster)]")
-        }
-
-        static func touches(_ diff: JSONValue, _ name: String, _ host: String) -> Bool {
-            for part in ["frontendsAdded", "frontendsRemoved", "upstreams", "options"] {
-                if diff[part]?.arrayValue?.contains(where: { self.name($0) == name }) == true { return true }
-            }
-            return false
+        static func touches(_ diff: ProxyDiff, _ name: String) -> Bool {
+            diff.frontendsAdded.contains { DiffText.frontend($0) == name } || diff.frontendsRemoved.contains { DiffText.frontend($0) == name }
+                || diff.upstreams.contains { DiffText.frontend($0.key) == name } || diff.options.contains { DiffText.frontend($0.key) == name }
         }
     }
 }
