@@ -47,3 +47,41 @@ extension EventLog {
         return (timeline, marked, names)
     }
 }
+
+/// One reload of a host's frontend and the servers it left the frontend with (`routeledger timeline`).
+public struct FrontendServers: Sendable {
+    /// The reload.
+    public var reload: StoredReload
+    /// The frontend, as ``DiffText/frontend(_:)`` names it (`shop.local`, `shop.local/api [edge]`).
+    public var frontend: String
+    /// The servers' addresses after it, sorted; empty when the frontend left the configuration.
+    public var servers: [String]
+}
+
+extension EventLog {
+    /// Each reload of `host` (in `cluster`, when given) through `seq`, once per frontend of the host it
+    /// changed, with that frontend's servers after it: read off the stored diffs alone, no replay.
+    public func frontendServers(host: String, cluster: String?, through seq: Seq) throws -> [FrontendServers] {
+        let host = host.lowercased()
+        var servers: [String: [String]] = [:]  // by frontend name
+        var entries: [FrontendServers] = []
+        for reload in try reloads(ReloadFilter(host: host, cluster: cluster, throughSeq: seq)) {
+            let diff = reload.diff
+            for key in diff.frontendsRemoved where key.host == host { servers[DiffText.frontend(key)] = [] }
+            for change in diff.upstreams where change.key.host == host {
+                let name = DiffText.frontend(change.key)
+                var list = servers[name] ?? []
+                for removed in change.removed {
+                    if let i = list.firstIndex(of: removed.address) { list.remove(at: i) }
+                }
+                list += change.added.map(\.address)
+                servers[name] = list.sorted()
+            }
+            let touched = Set((diff.frontendsAdded + diff.frontendsRemoved + diff.upstreams.map(\.key) + diff.options.map(\.key)).map(DiffText.frontend))
+            for name in servers.keys.sorted() where touched.contains(name) {
+                entries.append(FrontendServers(reload: reload, frontend: name, servers: servers[name] ?? []))
+            }
+        }
+        return entries
+    }
+}

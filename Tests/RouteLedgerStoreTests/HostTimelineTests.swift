@@ -28,6 +28,21 @@ struct HostTimelineTests {
         #expect(timeline.lanes.last?.segments.first?.service == "demo-default")
     }
 
+    @Test("the servers after each reload of a host, read off the stored diffs, agree with the routing replayed to that reload")
+    func frontendServers() async throws {
+        let (db, log) = try await Self.log()
+        defer { withExtendedLifetime(db) {} }
+        for host in ["shop.local", "demo.local"] {
+            let entries = try log.frontendServers(host: host, cluster: nil, through: log.lastSeq())
+            #expect(!entries.isEmpty)
+            for entry in entries {
+                let view = try log.projection(through: log.point(seq: entry.reload.seq)).view
+                let upstreams = view.frontends.filter { DiffText.frontend($0.key) == entry.frontend }.flatMap { $0.upstreams.map(\.address) }
+                #expect(entry.servers == upstreams.sorted(), "\(host) reload \(entry.reload.id)")
+            }
+        }
+    }
+
     @Test("task mode: shop.local ends with five lanes at 20%, the canary's the last to start; each reload a marker")
     func canaryLanes() async throws {
         let (db, log) = try await Self.log()

@@ -39,42 +39,21 @@ extension RouteLedger {
         func run() throws {
             let log = try global.openLog(create: false)
             let at = try point.resolve(in: log)
-            let reloads = try log.reloads(ReloadFilter(host: host, cluster: cluster.map(ClusterName.parse), throughSeq: at.seq))
-            var servers: [String: [String]] = [:]  // by frontend (host[path] [cluster])
-            var entries: [(StoredReload, String, [String])] = []
-            for reload in reloads {
-                let diff = reload.diff
-                let host = host.lowercased()
-                for key in diff.frontendsRemoved where key.host == host {
-                    servers[DiffText.frontend(key)] = []
-                }
-                for change in diff.upstreams where change.key.host == host {
-                    let name = DiffText.frontend(change.key)
-                    var set = servers[name] ?? []
-                    for removed in change.removed {
-                        if let i = set.firstIndex(of: removed.address) { set.remove(at: i) }
-                    }
-                    set += change.added.map(\.address)
-                    servers[name] = set.sorted()
-                }
-                for name in servers.keys.sorted() where Self.touches(diff, name) {
-                    entries.append((reload, name, servers[name] ?? []))
-                }
-            }
+            var entries = try log.frontendServers(host: host, cluster: cluster.map(ClusterName.parse), through: at.seq)
             if let last { entries = Array(entries.suffix(last)) }
             let matched = entries.count
             if let rows = ListLimit.rows(limit, json: json) { entries = Array(entries.prefix(rows)) }
             defer { ListLimit.noteLeftOut(matched - entries.count, "entries", more: "--last N the newest") }
             var appliedBy: [Int: [String]] = [:]
-            for (reload, _, _) in entries where appliedBy[reload.id] == nil {
-                appliedBy[reload.id] = try log.proxyReports(for: reload).filter(\.applied).map(\.report.proxy)
+            for entry in entries where appliedBy[entry.reload.id] == nil {
+                appliedBy[entry.reload.id] = try log.proxyReports(for: entry.reload).filter(\.applied).map(\.report.proxy)
             }
             if json {
-                print(JSONValue.array(entries.map { reload, name, list in
-                    .object([JSONMember("reload", .number(String(reload.id))), JSONMember("seq", .number(String(reload.seq))),
-                             JSONMember("logTime", .string(reload.logTime.rfc3339)), JSONMember("frontend", .string(name)),
-                             JSONMember("upstreams", .array(list.map(JSONValue.string))),
-                             JSONMember("appliedBy", .array((appliedBy[reload.id] ?? []).map(JSONValue.string)))])
+                print(JSONValue.array(entries.map { entry in
+                    .object([JSONMember("reload", .number(String(entry.reload.id))), JSONMember("seq", .number(String(entry.reload.seq))),
+                             JSONMember("logTime", .string(entry.reload.logTime.rfc3339)), JSONMember("frontend", .string(entry.frontend)),
+                             JSONMember("upstreams", .array(entry.servers.map(JSONValue.string))),
+                             JSONMember("appliedBy", .array((appliedBy[entry.reload.id] ?? []).map(JSONValue.string)))])
                 }).formatted(pretty: true))
                 return
             }
@@ -83,18 +62,14 @@ extension RouteLedger {
                 return
             }
             var table = Table("LOG TIME", "RELOAD", "SEQ", "FRONTEND", "APPLIED BY", "UPSTREAMS")
-            for (reload, name, list) in entries {
+            for entry in entries {
+                let (reload, name, list) = (entry.reload, entry.frontend, entry.servers)
                 let proxies = appliedBy[reload.id] ?? []
                 table.add(reload.logTime.rfc3339, String(reload.id), String(reload.seq), name,
                           proxies.isEmpty ? "-" : proxies.joined(separator: ","),
                           list.isEmpty ? "(none: left out of the configuration)" : list.joined(separator: " "))
             }
             print(table.rendered)
-        }
-
-        static func touches(_ diff: ProxyDiff, _ name: String) -> Bool {
-            diff.frontendsAdded.contains { DiffText.frontend($0) == name } || diff.frontendsRemoved.contains { DiffText.frontend($0) == name }
-                || diff.upstreams.contains { DiffText.frontend($0.key) == name } || diff.options.contains { DiffText.frontend($0.key) == name }
         }
     }
 }
