@@ -4,7 +4,7 @@ import NIOPosix
 import RouteLedgerCore
 
 /// A client of the Docker Engine API for what the ingest needs: `GET /version`, the three listings, and the
-/// `/events` stream. AsyncHTTPClient's shared client (`http+unix://` for a socket), every wait bounded.
+/// `/events` stream, over AsyncHTTPClient (`http+unix://` for a socket), every wait bounded.
 public struct DockerClient: Sendable {
     /// The daemon's address.
     public let endpoint: DockerEndpoint

@@ -82,7 +82,7 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch address {
         case .unix(let path): "unix://" + path
-        case .tcp(let host, let port): "tcp://" + (host.contains(":") ? "[\(host)]" : host) + ":" + String(port)
+        case .tcp(let host, let port): "tcp://" + Self.authority(host, port)
         }
     }
 
@@ -91,7 +91,7 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
     var baseURL: String {
         switch address {
         case .unix(let path): "http+unix://" + PercentEncoding.queryValue(path)
-        case .tcp(let host, let port): "http://" + (host.contains(":") ? "[\(host)]" : host) + ":" + String(port)
+        case .tcp(let host, let port): "http://" + Self.authority(host, port)
         }
     }
 
@@ -102,5 +102,10 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         case .unix: "docker"
         case .tcp: nil
         }
+    }
+
+    /// `host:port`, an IPv6 address in brackets.
+    private static func authority(_ host: String, _ port: Int) -> String {
+        (host.contains(":") ? "[\(host)]" : host) + ":" + String(port)
     }
 }
