@@ -27,6 +27,9 @@ extension EventLog {
             builder.sample(frontends: frontends, defaultBackend: projection.defaultBackend(cluster: cluster), at: point, names: names)
         }
         sample(at: TimelinePoint(seq: from.seq, logTime: from.logTime))
+        // The marker's server lists: the same projection as `routeledger timeline`, from the frontends at `from`.
+        var servers = HostServers(host: host, frontends: projection.frontendKeys(cluster: cluster).filter { $0.host == host }
+            .compactMap(projection.proxyFrontend))
         var next = reloads.startIndex
         var marked: [StoredReload] = []
         try replay(after: from.seq, through: to.seq) { event in
@@ -38,7 +41,8 @@ extension EventLog {
                 if reload.touches(host: host) {
                     marked.append(reload)
                     builder.mark(HostTimeline.Marker(id: reload.id, point: TimelinePoint(seq: reload.seq, logTime: reload.logTime),
-                                                     version: reload.version, changes: DiffText.lines(reload.diff, names: names, host: host)))
+                                                     version: reload.version, changes: DiffText.lines(reload.diff, names: names, host: host),
+                                                     frontends: servers.apply(reload.diff)))
                 }
                 next += 1
             }
@@ -60,26 +64,13 @@ public struct FrontendServers: Sendable {
 
 extension EventLog {
     /// Each reload of `host` (in `cluster`, when given) through `seq`, once per frontend of the host it
-    /// changed, with that frontend's servers after it: read off the stored diffs alone, no replay.
+    /// changed, with that frontend's servers after it: ``HostServers`` over the stored diffs, no replay.
     public func frontendServers(host: String, cluster: String?, through seq: Seq) throws -> [FrontendServers] {
-        let host = host.lowercased()
-        var servers: [String: [String]] = [:]  // by frontend name
+        var servers = HostServers(host: host)
         var entries: [FrontendServers] = []
-        for reload in try reloads(ReloadFilter(host: host, cluster: cluster, throughSeq: seq)) {
-            let diff = reload.diff
-            for key in diff.frontendsRemoved where key.host == host { servers[DiffText.frontend(key)] = [] }
-            for change in diff.upstreams where change.key.host == host {
-                let name = DiffText.frontend(change.key)
-                var list = servers[name] ?? []
-                for removed in change.removed {
-                    if let i = list.firstIndex(of: removed.address) { list.remove(at: i) }
-                }
-                list += change.added.map(\.address)
-                servers[name] = list.sorted()
-            }
-            let touched = Set((diff.frontendsAdded + diff.frontendsRemoved + diff.upstreams.map(\.key) + diff.options.map(\.key)).map(DiffText.frontend))
-            for name in servers.keys.sorted() where touched.contains(name) {
-                entries.append(FrontendServers(reload: reload, frontend: name, servers: servers[name] ?? []))
+        for reload in try reloads(ReloadFilter(host: servers.host, cluster: cluster, throughSeq: seq)) {
+            for list in servers.apply(reload.diff) {
+                entries.append(FrontendServers(reload: reload, frontend: list.frontend, servers: list.servers))
             }
         }
         return entries

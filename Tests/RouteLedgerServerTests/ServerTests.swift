@@ -394,7 +394,12 @@ struct ServerTests {
 
             let timeline = try jsonObject(try await client.execute(uri: "/v1/timeline?host=shop.local", method: .get))
             #expect((timeline["markers"] as? [Any])?.count == 5)
-            #expect((timeline["lanes"] as? [[String: Any]])?.filter { $0["frontend"] as? String == "shop.local" }.count == 5)
+            let shopLanes = (timeline["lanes"] as? [[String: Any]])?.filter { $0["frontend"] as? String == "shop.local" } ?? []
+            #expect(shopLanes.count == 5)
+            // The last marker lists the frontend's servers after it: the addresses of the lanes still open.
+            let lastFrontends = ((timeline["markers"] as? [[String: Any]])?.last?["frontends"] as? [[String: Any]]) ?? []
+            #expect(lastFrontends.map { $0["frontend"] as? String } == ["shop.local"])
+            #expect(lastFrontends.first?["upstreams"] as? [String] == shopLanes.compactMap { $0["address"] as? String }.sorted())
 
             for (uri, message) in [("/v1/routes?seq=9999", "seq 9999 is after the last event"), ("/v1/timeline", "host is required"), ("/?host=shop.local&from=999", "seq 999 is after the last event"),
                                    ("/?host=shop.local&at=yesterday", "at=yesterday is neither a position"), ("/?hots=shop.local", "unknown query parameter hots")] {

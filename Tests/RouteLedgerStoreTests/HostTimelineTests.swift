@@ -43,6 +43,25 @@ struct HostTimelineTests {
         }
     }
 
+    @Test("a marker's server lists are those of the timeline command, whatever the range's start")
+    func markerServers() async throws {
+        let (db, log) = try await Self.log()
+        defer { withExtendedLifetime(db) {} }
+        for host in ["shop.local", "demo.local"] {
+            let rows = try log.frontendServers(host: host, cluster: nil, through: log.lastSeq())
+            let starts = [0] + Set(rows.map(\.reload.seq)).sorted()
+            for start in starts {
+                let timeline = try log.hostTimeline(host: host, cluster: "", from: log.point(seq: start), to: log.point())
+                #expect(!timeline.markers.isEmpty || start == starts.last, "\(host) from seq \(start)")
+                for marker in timeline.markers {
+                    let expected = rows.filter { $0.reload.id == marker.id }.map { FrontendServerList(frontend: $0.frontend, servers: $0.servers) }
+                    #expect(!expected.isEmpty)
+                    #expect(marker.frontends == expected, "\(host) from seq \(start), reload \(marker.id)")
+                }
+            }
+        }
+    }
+
     @Test("task mode: shop.local ends with five lanes at 20%, the canary's the last to start; each reload a marker")
     func canaryLanes() async throws {
         let (db, log) = try await Self.log()

@@ -1,7 +1,8 @@
 /// The JSON of `GET /v1/timeline`.
 extension HostTimeline {
     /// `{host, cluster, from, to, lanes: [{frontend, address, segments: [{from, to, service, task, taskName, share}]}],
-    /// markers: [{id, seq, logTime, version, changes}], diagnostics}`; a point is `{seq, logTime}`.
+    /// markers: [{id, seq, logTime, version, changes, frontends: [{frontend, upstreams}]}], diagnostics}`; a point is
+    /// `{seq, logTime}`.
     public var json: JSONValue {
         func point(_ point: TimelinePoint?) -> JSONValue {
             guard let point else { return .null }
@@ -33,6 +34,9 @@ extension HostTimeline {
                     JSONMember("logTime", marker.point.logTime.map { .string($0.rfc3339) } ?? .null),
                     JSONMember("version", .string(marker.version)),
                     JSONMember("changes", .array(marker.changes.map(JSONValue.string))),
+                    JSONMember("frontends", .array(marker.frontends.map { list in
+                        .object([JSONMember("frontend", .string(list.frontend)), JSONMember("upstreams", .array(list.servers.map(JSONValue.string)))])
+                    })),
                 ])
             })),
             JSONMember("diagnostics", .array(diagnostics.map(\.json))),

@@ -52,13 +52,16 @@ public struct HostTimeline: Sendable, Hashable {
         public var version: String
         /// What it changed of the host, in short lines.
         public var changes: [String]
+        /// Each frontend of the host it changed, with its servers after it (``HostServers``).
+        public var frontends: [FrontendServerList]
 
         /// Creates a marker.
-        public init(id: Int, point: TimelinePoint, version: String, changes: [String]) {
+        public init(id: Int, point: TimelinePoint, version: String, changes: [String], frontends: [FrontendServerList] = []) {
             self.id = id
             self.point = point
             self.version = version
             self.changes = changes
+            self.frontends = frontends
         }
     }
 
