@@ -217,6 +217,41 @@ struct ReloadProjectionTests {
         }
     }
 
+    @Test("each reload's diff is the diff between the views computed from scratch at it and at the reload before, with or without a settle window",
+          arguments: (0..<12).map { (UInt64($0), $0 % 2 == 0 ? Int64(0) : Int64(3_000_000_000)) })
+    func diffsMatchFromScratch(seed: UInt64, settle: Int64) {
+        var history = RandomHistory(seed: seed)
+        var projection = ReloadProjection(settings: ReloadSettings(settle: settle))
+        var reloaded: [String: ProxyView] = [:]
+        var count = 0
+        func check(_ step: ReloadStep, candidates: [String: [ProxyView]], at seq: Seq) {
+            for reload in step.reloads {
+                count += 1
+                // The reload carries the view before or after the event (a window that closed before it).
+                guard let view = candidates[reload.cluster]?.first(where: { $0.version == reload.version }) else {
+                    Issue.record("seed \(seed) seq \(seq): reload \(reload.id) has a version no view has")
+                    continue
+                }
+                let before = reloaded[reload.cluster] ?? ProxyView(cluster: reload.cluster)
+                #expect(reload.diff == ProxyDiff(from: before, to: view), "seed \(seed) seq \(seq): reload \(reload.id)")
+                reloaded[reload.cluster] = view
+            }
+        }
+        var views: [String: ProxyView] = [:]
+        for seq in Seq(1)...Seq(400) {
+            let event = history.next()
+            // Two seconds apart, bursts of three: a 3 s window coalesces some and closes on others.
+            let time = Timestamp(nanosecondsSinceEpoch: (seq / 3) * 4_000_000_000 + (seq % 3) * 1_000_000_000)
+            let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: time, logTime: time, event: event))
+            var now: [String: ProxyView] = [:]
+            for cluster in ["", "edge"] { now[cluster] = ProxyView(cluster: cluster, state: projection.routing.state) }
+            check(step, candidates: ["": [views[""], now[""]].compactMap { $0 }, "edge": [views["edge"], now["edge"]].compactMap { $0 }], at: seq)
+            views = now
+        }
+        check(projection.flush(), candidates: views.mapValues { [$0] }, at: 401)
+        #expect(count > 20, "seed \(seed): only \(count) reloads")
+    }
+
     @Test("a settle window turns a burst of task events into one reload whose causes list them all")
     func settleBurst() {
         let setup: [ClusterEvent] = Fixture.networks + [.serviceCreated(F.service("web", ["hosts": "web.local", "port": "80"]))]

@@ -15,7 +15,7 @@ struct Arguments {
     var batch = 1_000
     var runs = 3
     var synchronous = Synchronous.full
-    /// Run only one part (`append`, `store`, `fold`, `query` or `ingest`), e.g. under a profiler; `write` only writes
+    /// Run only one part (`append`, `store`, `fold`, `reloads`, `query` or `ingest`), e.g. under a profiler; `write` only writes
     /// the log into `--database PATH` (for timing `routeledger rebuild` on it).
     var only: String?
     var database: String?
@@ -38,7 +38,7 @@ struct Arguments {
                 if database == nil { database = next } else if let next { databases.append(next) }
             case "--postgres": postgres = args.next()
             case "-h", "--help":
-                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|query|ingest|write|routes --database PATH|URL] [--postgres URL]")
+                print("usage: routeledger-bench [--events N] [--batch N] [--runs N] [--synchronous full|normal] [--only append|store|fold|reloads|query|ingest|write|routes --database PATH|URL] [--postgres URL]")
                 exit(0)
             default:
                 FileHandle.standardError.write(Data("routeledger-bench: unknown argument \(arg)\n".utf8))
@@ -272,8 +272,8 @@ func phase(_ body: (inout JSONReader, DocumentLocation) throws -> Void) throws -
     try measure { try bytes.withUnsafeBytes { try JSONParser.forEachDocument(in: $0, reading: body) } }
 }
 if arguments.only == "append" || arguments.only == "store" { exit(0) }
-let parseSeconds = try phase { reader, _ in blackHole(try reader.readValue()) }
-let validateSeconds = try phase { reader, location in blackHole(try EventDecoder.decode(&reader, at: location)) }
+let parseSeconds = arguments.only == "reloads" ? 0 : try phase { reader, _ in blackHole(try reader.readValue()) }
+let validateSeconds = arguments.only == "reloads" ? 0 : try phase { reader, location in blackHole(try EventDecoder.decode(&reader, at: location)) }
 
 // Decode (parse + validate + typed payload) and fold, in memory.
 var events: [RecordedEvent] = []
@@ -282,6 +282,16 @@ var stateRates: [Double] = []
 var projectionRates: [Double] = []
 var reloadRates: [Double] = []
 var reloadCount = 0
+if arguments.only == "reloads" {
+    // The reload fold alone, for a profiler.
+    for _ in 1...arguments.runs {
+        var reloads = ReloadProjection(tracksEffects: false)
+        var count = 0
+        let seconds = measure { for event in events { count += reloads.apply(event).reloads.count } }
+        print(String(format: "reload fold: %.0f events/s, %d reloads", Double(events.count) / seconds, count))
+    }
+    exit(0)
+}
 for _ in 1...arguments.runs {
     var state = ClusterState()
     let stateSeconds = measure { for event in events { state.apply(event.event, seq: event.seq) } }
@@ -312,4 +322,5 @@ print(String(format: "| decode into RecordedEvent array | %.0f events/s | |", Do
 print(String(format: "| fold, cluster state only | %.0f events/s | |", median(stateRates)))
 print(String(format: "| fold, state + incremental routing projection | %.0f events/s | >= 1,000,000 |", median(projectionRates)))
 print(String(format: "| fold, state + routing + reload projection (versions, diffs; no reasons) | %.0f events/s | |", median(reloadRates)))
+print(String(format: "| reload projection / routing alone (per-run ratio) | %.2f | >= 0.7 |", median(zip(reloadRates, projectionRates).map(/))))
 print("| reloads in the log (routing rules v\(RoutingRules.version)) | \(reloadCount) of \(events.count) events | |")

@@ -66,7 +66,12 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
 
         init(_ frontend: ProxyFrontend) {
             var bytes: [UInt8] = []
-            bytes.reserveCapacity(128 + 32 * frontend.servers.count)
+            self.init(frontend, scratch: &bytes)
+        }
+
+        /// The digest, serializing into `scratch` (emptied first, its capacity kept for the next one).
+        init(_ frontend: ProxyFrontend, scratch bytes: inout [UInt8]) {
+            bytes.removeAll(keepingCapacity: true)
             frontend.writeCanonical(into: &bytes)
             let digest = SHA256.hash(data: bytes)
             limbs = digest.withUnsafeBytes { bytes in

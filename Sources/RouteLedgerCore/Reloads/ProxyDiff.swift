@@ -106,6 +106,16 @@ public struct ProxyDiff: Sendable, Hashable {
         }
     }
 
+    /// Adds the change of a frontend served before and after whose servers only moved: `added` and
+    /// `removed` net of each other (in any order), `count` servers after.
+    mutating func record(_ key: FrontendKey, moved added: [ProxyServer], _ removed: [ProxyServer], count: Int) {
+        guard !added.isEmpty || !removed.isEmpty else { return }
+        let before = count - added.count + removed.count
+        upstreams.append(UpstreamChange(key: key, added: added.count > 1 ? added.sorted() : added,
+                                        removed: removed.count > 1 ? removed.sorted() : removed,
+                                        shareBefore: 1 / Double(max(before, 1)), shareAfter: 1 / Double(max(count, 1))))
+    }
+
     /// Puts the parts in a stable order.
     mutating func sort() {
         frontendsAdded.sort()
@@ -114,8 +124,17 @@ public struct ProxyDiff: Sendable, Hashable {
         options.sort { ($0.key, $0.option) < ($1.key, $1.option) }
     }
 
-    /// Multiset difference, keeping order.
+    /// Multiset difference, keeping order: one walk when both are sorted (as a frontend's servers are).
     private static func subtracting(_ a: [ProxyServer], _ b: [ProxyServer]) -> [ProxyServer] {
+        if isSorted(a) && isSorted(b) {
+            var result: [ProxyServer] = []
+            var j = b.startIndex
+            for server in a {
+                while j < b.endIndex && b[j] < server { j += 1 }
+                if j < b.endIndex && b[j] == server { j += 1 } else { result.append(server) }
+            }
+            return result
+        }
         var remaining = b
         return a.filter { server in
             if let index = remaining.firstIndex(of: server) {
@@ -125,6 +144,10 @@ public struct ProxyDiff: Sendable, Hashable {
             return true
         }
     }
+}
+
+private func isSorted(_ servers: [ProxyServer]) -> Bool {
+    zip(servers, servers.dropFirst()).allSatisfy { !($1 < $0) }
 }
 
 private func < (lhs: (FrontendKey, String), rhs: (FrontendKey, String)) -> Bool {

@@ -7,8 +7,20 @@ public struct RoutingChange: Sendable, Hashable {
     public var defaultBackendClusters: Set<String> = []
     /// Service clusters whose set of proxy networks changed.
     public var networkClusters: Set<String> = []
+    /// When all the event did to `frontends` is move one upstream of one service: the server that left and
+    /// the one that arrived. The reload projection patches the frontends' servers with it instead of
+    /// assembling them again. Nil: assemble them.
+    public var serverMove: ServerMove?
+    /// How many times frontends were touched (a move is only the whole story when it is the only touch).
+    private var touches = 0
     /// Whether nothing routing-relevant was touched.
     public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty && networkClusters.isEmpty }
+
+    /// The server lines one task's change removes from and adds to each frontend of its service (either nil).
+    public struct ServerMove: Sendable, Hashable {
+        public var removed: ProxyServer?
+        public var added: ProxyServer?
+    }
 
     /// Every service cluster touched, sorted.
     public var clusterList: [String] {
@@ -24,9 +36,26 @@ public struct RoutingChange: Sendable, Hashable {
     /// No change.
     public init() {}
 
-    /// Adds frontends, skipping ones already there.
+    /// Adds frontends, skipping ones already there; their assembly may have changed in any way.
     mutating func touch(_ keys: [FrontendKey]) {
+        touches += 1
+        serverMove = nil
         for key in keys where !frontends.contains(key) { frontends.append(key) }
+    }
+
+    /// Adds frontends whose servers changed by `move` alone.
+    mutating func touch(_ keys: [FrontendKey], by move: ServerMove) {
+        touch(keys)
+        if touches == 1 { serverMove = move }
+    }
+
+    /// Every service cluster touched when there is just one, without building a list; nil otherwise.
+    var onlyCluster: String? {
+        guard let first = frontends.first?.cluster ?? defaultBackendClusters.first ?? networkClusters.first else { return nil }
+        for key in frontends where key.cluster != first { return nil }
+        for cluster in defaultBackendClusters where cluster != first { return nil }
+        for cluster in networkClusters where cluster != first { return nil }
+        return first
     }
 }
 
@@ -136,8 +165,12 @@ public struct RoutingProjection: Sendable {
                                           into change: inout RoutingChange) {
         guard let index = routes.index(forKey: id) else { return }
         let before = routes.values[index].proxyNetwork
-        guard routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
-        change.touch(routes.values[index].frontendKeys)
+        guard let (removed, added) = routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
+        let routing = routes.values[index].routing
+        func server(_ target: UpstreamTarget?) -> ProxyServer? {
+            target.map { ProxyServer(address: $0.address, maxFails: routing?.maxFails, failTimeout: routing?.failTimeout) }
+        }
+        change.touch(routes.values[index].frontendKeys, by: RoutingChange.ServerMove(removed: server(removed), added: server(added)))
         if let cluster = routes.values[index].defaultBackendCluster { change.defaultBackendClusters.insert(cluster) }
         countProxyNetwork(from: before, to: routes.values[index].proxyNetwork, into: &change)
     }

@@ -100,9 +100,10 @@ struct ServiceRoute: Sendable, Hashable {
 
     /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
     ///
-    /// - Returns: whether the upstreams changed (then the service's frontends are touched). Never in vip mode.
-    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> Bool {
-        guard let routing, routeNetwork != nil else { return false }
+    /// - Returns: the upstream that went and the one that came (either nil) when the upstreams changed (then
+    ///   the service's frontends are touched); nil when they did not, as always in vip mode.
+    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> (UpstreamTarget?, UpstreamTarget?)? {
+        guard let routing, routeNetwork != nil else { return nil }
         let wasRoutable = old?.isRoutable == true
         let isRoutable = new?.isRoutable == true
         routableTasks += (isRoutable ? 1 : 0) - (wasRoutable ? 1 : 0)
@@ -110,15 +111,15 @@ struct ServiceRoute: Sendable, Hashable {
         case .task:
             let before = wasRoutable ? old.flatMap(target(for:)) : nil
             let after = isRoutable ? new.flatMap(target(for:)) : nil
-            guard before != after else { return false }
+            guard before != after else { return nil }
             if let before, let index = upstreams.firstIndex(of: before) { upstreams.remove(at: index) }
             if let after {
                 let index = upstreams.firstIndex { after < $0 } ?? upstreams.endIndex
                 upstreams.insert(after, at: index)
             }
-            return true
+            return (before, after)
         case .vip:
-            return false
+            return nil
         }
     }
 

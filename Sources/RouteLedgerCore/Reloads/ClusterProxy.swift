@@ -1,0 +1,289 @@
+/// One cluster's proxy: the version accumulator now, and what the proxy was given at its last reload.
+///
+/// This runs for every event that touches a frontend, so it keeps one entry per frontend (one hash lookup
+/// per touched frontend), patches a frontend's servers when the event only moved one upstream, and builds a
+/// reload's diff from the frontends that changed since the last one.
+struct ClusterProxy: Sendable {
+    let cluster: String
+    private var accumulator: ConfigVersion.Accumulator
+    private var frontends: [FrontendKey: Entry] = [:]
+    /// How many frontends are in the view now.
+    private var served = 0
+    private var defaultBackend: [ProxyServer] = []
+    private var networks: [NetworkID] = []
+    /// What the last reload gave the proxy, for the diff of the next one.
+    private var reloadedDefaultBackend: [ProxyServer] = []
+    private var reloadedNetworks: [NetworkID] = []
+    private(set) var version: ConfigVersion?
+    /// Frontends changed since the last reload, in the order they first changed.
+    private var dirty: [FrontendKey] = []
+    /// Events since the last reload that changed the view.
+    private var causes: [Seq] = []
+    /// Log time of the first and the last change since the last reload.
+    private var firstChange: Timestamp?
+    private var lastChange: Timestamp?
+    private var lastCause: (seq: Seq, logTime: Timestamp)?
+    /// The buffer frontend digests serialize into, kept between events.
+    private var scratch: [UInt8] = []
+
+    /// One frontend: in the view now, and what changed since the last reload.
+    fileprivate struct Entry: Sendable {
+        var current: ProxyFrontend?
+        var digest: ConfigVersion.FrontendDigest?
+        /// Nil: as the last reload gave it.
+        var pending: Pending?
+    }
+
+    /// A frontend's change since the last reload.
+    fileprivate enum Pending: Sendable {
+        /// Only servers moved, the frontend served throughout: the servers that came and went, net (no
+        /// server in both), unsorted.
+        case moved(added: [ProxyServer], removed: [ProxyServer])
+        /// Anything else: the frontend as the last reload gave it (nil: not in the view).
+        case reassembled(ProxyFrontend?)
+    }
+
+    init(cluster: String) {
+        self.cluster = cluster
+        accumulator = ConfigVersion.Accumulator(cluster: cluster)
+    }
+
+    /// Nothing to remember: no frontend, default backend or network, and never reloaded.
+    var isEmpty: Bool { served == 0 && defaultBackend.isEmpty && networks.isEmpty && version == nil && causes.isEmpty }
+
+    /// Whether changes wait for a reload.
+    var hasPending: Bool { !causes.isEmpty }
+
+    /// Whether the settle window of the pending changes has closed by `time`.
+    func isDue(at time: Timestamp, _ settings: ReloadSettings) -> Bool {
+        guard let firstChange, let lastChange, hasPending else { return false }
+        return time.nanosecondsSinceEpoch >= lastChange.nanosecondsSinceEpoch &+ settings.settle
+            || time.nanosecondsSinceEpoch >= firstChange.nanosecondsSinceEpoch &+ settings.maxWait
+    }
+
+    /// Takes the routing's change for this cluster; returns whether the cluster's view changed (then
+    /// `cause` waits for the next reload).
+    mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Bool {
+        guard absorb(change, routing: routing) else { return false }
+        causes.append(cause.seq)
+        firstChange = firstChange ?? cause.logTime
+        lastChange = cause.logTime
+        lastCause = (cause.seq, cause.logTime)
+        return true
+    }
+
+    /// Brings the current view up to the routing for what `change` touched; returns whether it changed.
+    private mutating func absorb(_ change: RoutingChange, routing: RoutingProjection) -> Bool {
+        var changedThisEvent = false
+        for key in change.frontends where key.cluster == cluster {
+            if absorb(key, change.serverMove, routing: routing) { changedThisEvent = true }
+        }
+        if change.defaultBackendClusters.contains(cluster) {
+            let servers = routing.defaultBackend(cluster: cluster)?.upstreams.map(ProxyServer.init).sorted() ?? []
+            if servers != defaultBackend {
+                defaultBackend = servers
+                accumulator.defaultBackend = ConfigVersion.digest(servers)
+                changedThisEvent = true
+            }
+        }
+        if change.networkClusters.contains(cluster) {
+            let now = routing.proxyNetworks(cluster: cluster)
+            if now != networks {
+                networks = now
+                accumulator.networks = ConfigVersion.digest(now)
+                changedThisEvent = true
+            }
+        }
+        return changedThisEvent
+    }
+
+    /// One touched frontend: its servers patched in place by `move` when it has some and keeps some,
+    /// assembled again from the routing otherwise. Returns whether it changed.
+    private mutating func absorb(_ key: FrontendKey, _ move: RoutingChange.ServerMove?, routing: RoutingProjection) -> Bool {
+        guard let index = frontends.index(forKey: key) else {
+            guard let new = routing.proxyFrontend(key) else { return false }
+            let digest = ConfigVersion.FrontendDigest(new, scratch: &scratch)
+            accumulator.frontends.add(digest)
+            frontends[key] = Entry(current: new, digest: digest, pending: .reassembled(nil))
+            served += 1
+            dirty.append(key)
+            return true
+        }
+        // In place: reading the entry out of the dictionary would copy it.
+        guard let outcome = frontends.values[index].absorb(key, move, routing: routing, scratch: &scratch) else { return false }
+        if let old = outcome.oldDigest { accumulator.frontends.subtract(old) }
+        if let new = outcome.newDigest { accumulator.frontends.add(new) }
+        served += outcome.served
+        if outcome.isFirstChange { dirty.append(key) }
+        return true
+    }
+
+    /// Takes the whole current view as reloaded at `version` (restoring from a snapshot).
+    mutating func restore(_ change: RoutingChange, routing: RoutingProjection, version: ConfigVersion) {
+        _ = absorb(change, routing: routing)
+        for key in dirty { settle(key) }
+        dirty.removeAll()
+        reloadedDefaultBackend = defaultBackend
+        reloadedNetworks = networks
+        self.version = version
+    }
+
+    /// The frontend as reloaded now.
+    private mutating func settle(_ key: FrontendKey) {
+        guard let index = frontends.index(forKey: key) else { return }
+        if frontends.values[index].current == nil {
+            frontends.remove(at: index)
+        } else {
+            frontends.values[index].pending = nil
+        }
+    }
+
+    /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the
+    /// changes were undone). Returns the causes it settles.
+    mutating func reload(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
+        let settled = causes
+        defer {
+            for key in dirty { settle(key) }
+            causes.removeAll()
+            dirty.removeAll()
+            firstChange = nil
+            lastChange = nil
+            lastCause = nil
+        }
+        guard let lastCause, let firstChange, let lastChange else { return (nil, settled) }
+        let next = accumulator.version
+        guard next != version else { return (nil, settled) }
+        var diff = ProxyDiff()
+        for key in dirty {
+            guard let index = frontends.index(forKey: key) else { continue }
+            switch frontends.values[index].pending {
+            case .moved(let added, let removed)?:
+                diff.record(key, moved: added, removed, count: frontends.values[index].current?.servers.count ?? 0)
+            case .reassembled(let old)?:
+                diff.record(key, from: old, to: frontends.values[index].current)
+            case nil:
+                break
+            }
+        }
+        if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
+        if networks != reloadedNetworks {
+            diff.networksAdded = networks.filter { !reloadedNetworks.contains($0) }
+            diff.networksRemoved = reloadedNetworks.filter { !networks.contains($0) }
+        }
+        diff.sort()
+        // The proxy reloads when the window closes: quiet for `settle`, or `maxWait` after the first change.
+        let at = settings.settle == 0 ? lastCause.logTime : Timestamp(nanosecondsSinceEpoch: min(
+            lastChange.nanosecondsSinceEpoch &+ settings.settle, firstChange.nanosecondsSinceEpoch &+ settings.maxWait))
+        let reload = Reload(id: id, cluster: cluster, seq: lastCause.seq, logTime: at,
+                            previousVersion: version, version: next, causes: settled, diff: diff)
+        reloadedDefaultBackend = defaultBackend
+        reloadedNetworks = networks
+        version = next
+        return (reload, settled)
+    }
+}
+
+extension ClusterProxy.Entry {
+    /// What absorbing a change did to a frontend that changed.
+    struct Outcome {
+        /// Its digest before and after (nil: not in the view).
+        var oldDigest: ConfigVersion.FrontendDigest?
+        var newDigest: ConfigVersion.FrontendDigest?
+        /// +1: it entered the view, -1: it left, 0: neither.
+        var served: Int
+        /// Whether it is its first change since the last reload.
+        var isFirstChange: Bool
+    }
+
+    /// Brings the frontend up to the routing for a change that touched it: its servers patched in place by
+    /// `move` when it has some and keeps some, assembled again from the routing otherwise. Nil when it did
+    /// not change.
+    mutating func absorb(_ key: FrontendKey, _ move: RoutingChange.ServerMove?, routing: RoutingProjection,
+                         scratch: inout [UInt8]) -> Outcome? {
+        var outcome = Outcome(oldDigest: digest, newDigest: nil, served: 0, isFirstChange: pending == nil)
+        if let move, current != nil {
+            if move.removed == move.added { return nil }
+            if patch(move) {
+                digest = ConfigVersion.FrontendDigest(current!, scratch: &scratch)
+                record(move)
+                outcome.newDigest = digest
+                return outcome
+            }
+        }
+        let new = routing.proxyFrontend(key)
+        guard new != current else { return nil }
+        outcome.served = (new == nil ? 0 : 1) - (current == nil ? 0 : 1)
+        reassemble(new)
+        digest = new.map { ConfigVersion.FrontendDigest($0, scratch: &scratch) }
+        outcome.newDigest = digest
+        return outcome
+    }
+
+    /// Applies `move` to the servers in place; false (nothing changed) when the server to remove is not
+    /// there or no server would be left: the caller assembles the frontend again.
+    mutating func patch(_ move: RoutingChange.ServerMove) -> Bool {
+        guard let count = current?.servers.count else { return false }
+        var position: Int?
+        if let removed = move.removed {
+            position = current!.servers.sortedIndex(of: removed)
+            guard position != nil, count > 1 || move.added != nil else { return false }
+        }
+        if let position { current!.servers.remove(at: position) }
+        if let added = move.added { current!.servers.insert(added, at: current!.servers.insertionIndex(of: added)) }
+        return true
+    }
+
+    /// Remembers a patched move for the next reload's diff.
+    mutating func record(_ move: RoutingChange.ServerMove) {
+        switch pending {
+        case nil:
+            pending = .moved(added: move.added.map { [$0] } ?? [], removed: move.removed.map { [$0] } ?? [])
+        case .moved(var added, var removed)?:
+            pending = nil  // one reference to the lists, so they grow in place
+            if let server = move.removed {
+                if let i = added.firstIndex(of: server) { added.remove(at: i) } else { removed.append(server) }
+            }
+            if let server = move.added {
+                if let i = removed.firstIndex(of: server) { removed.remove(at: i) } else { added.append(server) }
+            }
+            pending = .moved(added: added, removed: removed)
+        case .reassembled?:
+            break
+        }
+    }
+
+    /// Sets the frontend assembled again, remembering the one the last reload gave (undoing the moves
+    /// since then, when there were only moves).
+    mutating func reassemble(_ new: ProxyFrontend?) {
+        switch pending {
+        case nil:
+            pending = .reassembled(current)
+        case .moved(let added, let removed)?:
+            var old = current!
+            for server in added { if let i = old.servers.sortedIndex(of: server) { old.servers.remove(at: i) } }
+            for server in removed { old.servers.insert(server, at: old.servers.insertionIndex(of: server)) }
+            pending = .reassembled(old)
+        case .reassembled?:
+            break
+        }
+        current = new
+    }
+}
+
+extension Array where Element == ProxyServer {
+    /// Where `server` goes in this sorted list: after every server that sorts before it.
+    func insertionIndex(of server: ProxyServer) -> Int {
+        var low = startIndex, high = endIndex
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] < server { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// The position of `server` in this sorted list, if it is there.
+    func sortedIndex(of server: ProxyServer) -> Int? {
+        let index = insertionIndex(of: server)
+        return index < endIndex && self[index] == server ? index : nil
+    }
+}
