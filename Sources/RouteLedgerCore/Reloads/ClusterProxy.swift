@@ -142,29 +142,24 @@ struct ClusterProxy: Sendable {
     /// changes were undone). Returns the causes it settles.
     mutating func reload(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
         let settled = causes
-        defer {
-            for key in dirty { settle(key) }
-            causes.removeAll()
-            dirty.removeAll()
-            firstChange = nil
-            lastChange = nil
-            lastCause = nil
-        }
-        guard let lastCause, let firstChange, let lastChange else { return (nil, settled) }
-        let next = accumulator.version
-        guard next != version else { return (nil, settled) }
+        let window = lastCause.flatMap { last in firstChange.flatMap { first in lastChange.map { (last, first, $0) } } }
+        causes = []
+        (firstChange, lastChange, lastCause) = (nil, nil, nil)
+        let next = window == nil ? version : accumulator.version(scratch: &scratch)
+        let reloads = window != nil && next != version
+        // One pass over the frontends that changed: each adds to the diff, and is settled as reloaded.
         var diff = ProxyDiff()
         for key in dirty {
             guard let index = frontends.index(forKey: key) else { continue }
-            switch frontends.values[index].pending {
-            case .moved(let added, let removed)?:
-                diff.record(key, moved: added, removed, count: frontends.values[index].current?.servers.count ?? 0)
-            case .reassembled(let old)?:
-                diff.record(key, from: old, to: frontends.values[index].current)
-            case nil:
-                break
+            if reloads { frontends.values[index].record(key, into: &diff) }
+            if frontends.values[index].current == nil {
+                frontends.remove(at: index)
+            } else {
+                frontends.values[index].pending = nil
             }
         }
+        dirty.removeAll(keepingCapacity: true)
+        guard let (lastCause, firstChange, lastChange) = window, reloads, let next else { return (nil, settled) }
         if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
         if networks != reloadedNetworks {
             diff.networksAdded = networks.filter { !reloadedNetworks.contains($0) }
@@ -231,6 +226,15 @@ extension ClusterProxy.Entry {
         if let position { current!.servers.remove(at: position) }
         if let added = move.added { current!.servers.insert(added, at: current!.servers.insertionIndex(of: added)) }
         return true
+    }
+
+    /// Adds its change since the last reload to `diff`.
+    func record(_ key: FrontendKey, into diff: inout ProxyDiff) {
+        switch pending {
+        case .moved(let added, let removed)?: diff.record(key, moved: added, removed, count: current?.servers.count ?? 0)
+        case .reassembled(let old)?: diff.record(key, from: old, to: current)
+        case nil: break
+        }
     }
 
     /// Remembers a patched move for the next reload's diff.

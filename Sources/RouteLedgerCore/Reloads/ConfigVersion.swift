@@ -96,7 +96,14 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
         mutating func add(_ frontend: ProxyFrontend) { frontends.add(FrontendDigest(frontend)) }
 
         var version: ConfigVersion {
-            var input: [UInt8] = Array("routeledger-proxy-view-v1\n".utf8)
+            var input: [UInt8] = []
+            return version(scratch: &input)
+        }
+
+        /// The version, serializing its input into `scratch` (emptied first, its capacity kept).
+        func version(scratch input: inout [UInt8]) -> ConfigVersion {
+            input.removeAll(keepingCapacity: true)
+            input += "routeledger-proxy-view-v1\n".utf8
             writeJSONString(cluster, into: &input)
             withUnsafeBytes(of: frontends.limbs) { input.append(contentsOf: $0) }
             input += defaultBackend

@@ -119,7 +119,8 @@ public struct ReloadProjection: Sendable {
             step.reloads.append(reload)
             nextReloadID += 1
         }
-        for seq in causes {
+        // Without effects, nothing waits.
+        for seq in causes where tracksEffects {
             guard var entry = waiting[seq] else { continue }
             entry.clusters -= 1
             if let reload { entry.reloads.append(reload.id) }
