@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "routeledger", targets: ["routeledger"]),
+        .library(name: "RouteLedgerJSON", targets: ["RouteLedgerJSON"]),
         .library(name: "RouteLedgerCore", targets: ["RouteLedgerCore"]),
         .library(name: "RouteLedgerStore", targets: ["RouteLedgerStore"]),
         .library(name: "RouteLedgerDocker", targets: ["RouteLedgerDocker"]),
@@ -27,16 +28,18 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
+        // JSON reading and writing: the pull reader, the document framing and canonical output. Pure, like Core.
+        .target(name: "RouteLedgerJSON"),
         // Pure: events, fold, labels, routing, reloads. No I/O, no clock, no randomness.
         // swift-crypto is pure computation (SHA-256 of proxy views).
         .target(
             name: "RouteLedgerCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["RouteLedgerJSON", .product(name: "Crypto", package: "swift-crypto")]),
         // The event log: the logic both engines share, and a storage engine each for SQLite and PostgreSQL.
         .target(
             name: "RouteLedgerStore",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -50,7 +53,7 @@ let package = Package(
         .target(
             name: "RouteLedgerServer",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 "RouteLedgerStore",
                 "RouteLedgerWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -65,7 +68,7 @@ let package = Package(
             ]),
         .target(
             name: "RouteLedgerWeb",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore"]),
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerStore"]),
         // Running a program to completion, bounded in time (swift-subprocess): the agent's nginx calls and the
         // test support's programs.
         .target(
@@ -75,7 +78,7 @@ let package = Package(
         .target(
             name: "RouteLedgerAgent",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 "RouteLedgerProcess",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,7 +92,7 @@ let package = Package(
         .target(
             name: "RouteLedgerDocker",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -98,11 +101,11 @@ let package = Package(
         // The event log as the Docker ingest's journal: the one adapter between Docker and Store.
         .target(
             name: "RouteLedgerIngest",
-            dependencies: ["RouteLedgerCore", "RouteLedgerDocker", "RouteLedgerStore"]),
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerDocker", "RouteLedgerStore"]),
         // Deterministic cluster churn generator used by benchmarks and tests.
         .target(
             name: "RouteLedgerSimulator",
-            dependencies: ["RouteLedgerCore"],
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore"],
             path: "tools/Simulator"),
         // `routeledger-sim`: the churn generator as a command (JSON Lines of any length, bounded memory).
         .executableTarget(
@@ -112,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "routeledger",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 "RouteLedgerStore",
                 "RouteLedgerServer",
                 "RouteLedgerAgent",
@@ -129,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "routeledger-bench",
             dependencies: [
-                "RouteLedgerCore",
+                "RouteLedgerJSON", "RouteLedgerCore",
                 "RouteLedgerStore",
                 "RouteLedgerSimulator",
                 "RouteLedgerDocker",
@@ -169,16 +172,16 @@ let package = Package(
             path: "Tests/DockerStandIn"),
         .testTarget(
             name: "RouteLedgerCoreTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerSimulator", "TestSupport"],
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerSimulator", "TestSupport"],
             exclude: ["Golden"]),
         .testTarget(
             name: "RouteLedgerStoreTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator", "TestSupport",
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerStore", "RouteLedgerSimulator", "TestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "RouteLedgerServerTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "RouteLedgerProcess", "TestSupport", "routeledger",
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerStore", "RouteLedgerServer", "RouteLedgerAgent", "RouteLedgerProcess", "TestSupport", "routeledger",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -186,7 +189,7 @@ let package = Package(
         // serve + agent + real nginx + loopback backends, driven over HTTP.
         .testTarget(
             name: "RouteLedgerEndToEndTests",
-            dependencies: ["RouteLedgerCore", "RouteLedgerStore", "TestSupport", "routeledger",
+            dependencies: ["RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerStore", "TestSupport", "routeledger",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTLS", package: "hummingbird"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -196,7 +199,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerDockerTests",
-            dependencies: ["RouteLedgerDocker", "RouteLedgerIngest", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn", "TestSupport",
+            dependencies: ["RouteLedgerDocker", "RouteLedgerIngest", "RouteLedgerJSON", "RouteLedgerCore", "RouteLedgerStore", "DockerStandIn", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "RouteLedgerCLITests",

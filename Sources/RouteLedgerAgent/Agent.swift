@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// How an agent runs.
 public struct AgentConfiguration: Sendable {

@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// Reads the Docker Engine API's JSON, in the shapes of moby's `api/swagger.yaml`, into the routing model.
 ///

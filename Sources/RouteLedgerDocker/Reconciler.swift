@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// An event the ingest appends: its idempotency key, when it happened in the cluster, and its payload.
 public struct IngestEvent: Sendable, Hashable {

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerStore
 import ServiceLifecycle
 

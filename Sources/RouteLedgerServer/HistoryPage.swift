@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerStore
 import RouteLedgerWeb
 

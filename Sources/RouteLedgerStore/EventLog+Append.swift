@@ -1,5 +1,6 @@
 import Foundation
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// What an append did.
 public struct AppendResult: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 // MARK: - The JSON contract of stored records (DESIGN section 7), shared by the CLI and the HTTP API.
 

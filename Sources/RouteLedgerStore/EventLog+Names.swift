@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 extension EventLog {
     /// A name book for describing the events after `first` through `last`: it knows the cluster as it

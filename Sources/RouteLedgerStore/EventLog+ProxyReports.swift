@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// A proxy's report that it ran a configuration version, refused it, or could not run it on its host.
 public struct ProxyReportRecord: Sendable, Hashable {

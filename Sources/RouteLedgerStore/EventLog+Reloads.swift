@@ -1,5 +1,6 @@
 import Foundation
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// A reload as stored.
 public struct StoredReload: Sendable, Hashable {

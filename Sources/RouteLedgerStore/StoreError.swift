@@ -1,5 +1,6 @@
 import Foundation
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// Everything the event log can refuse or fail at, in words an operator can act on.
 ///

@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerStore
 
 /// Reads what a ``TimelineDocument`` shows from the log: the host's timeline for a range, the stories of

@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 
 /// The history of hosts as one HTML document: the timeline page `serve` answers at `/`, or the
 /// self-contained report `routeledger report --html` writes. Both draw the same lanes (``TimelineSVG``),

@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerSimulator
 import Testing
 

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
 
-/// RouteLedgerCore does no I/O, reads no clock and makes no random ids: time and ids arrive inside events.
+/// RouteLedgerCore and the JSON module under it do no I/O, read no clock and make no random ids: time and
+/// ids arrive inside events.
 @Suite("RouteLedgerCore stays pure")
 struct CorePurityTests {
-    static let coreFolder = URL(fileURLWithPath: #filePath)
+    static let sourcesFolder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/RouteLedgerCore")
+        .appendingPathComponent("Sources")
+    static let pureModules = ["RouteLedgerCore", "RouteLedgerJSON"]
 
     /// Modules that do storage, networking, files, clocks or logging.
     static let forbiddenModules = ["Foundation", "FoundationEssentials", "FoundationNetworking", "GRDB", "GRDBSQLite",
@@ -15,15 +17,20 @@ struct CorePurityTests {
     static let forbiddenCalls = ["FileManager", "Date()", "ProcessInfo", ".random(", "UUID()", "clock_gettime", "fopen("]
 
     static func sources() throws -> [(name: String, text: String)] {
-        let files = FileManager.default.enumerator(atPath: coreFolder.path)?.compactMap { $0 as? String } ?? []
-        return try files.filter { $0.hasSuffix(".swift") }.sorted().map {
-            ($0, try String(contentsOf: coreFolder.appendingPathComponent($0), encoding: .utf8))
+        try pureModules.flatMap { module in
+            let folder = sourcesFolder.appendingPathComponent(module)
+            let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+            return try files.filter { $0.hasSuffix(".swift") }.sorted().map {
+                ("\(module)/\($0)", try String(contentsOf: folder.appendingPathComponent($0), encoding: .utf8))
+            }
         }
     }
 
-    @Test("the core's sources are found")
+    @Test("the core's and the JSON module's sources are found")
     func sourcesExist() throws {
-        #expect(try Self.sources().count >= 10)
+        let names = try Self.sources().map(\.name)
+        #expect(names.filter { $0.hasPrefix("RouteLedgerCore/") }.count >= 10)
+        #expect(names.filter { $0.hasPrefix("RouteLedgerJSON/") }.count >= 5)
     }
 
     @Test("no I/O, storage or logging module is imported")

@@ -1,6 +1,7 @@
 import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerCore
+@testable import RouteLedgerJSON
 
 func decodeLine(_ line: String) throws -> IncomingEvent {
     var text = line

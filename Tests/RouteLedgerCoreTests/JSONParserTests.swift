@@ -1,5 +1,6 @@
 import Testing
 @testable import RouteLedgerCore
+import RouteLedgerJSON
 
 private func parseText(_ text: String) throws(JSONSyntaxError) -> JSONValue {
     try JSONParser.parse(Array(text.utf8))

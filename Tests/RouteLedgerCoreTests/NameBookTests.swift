@@ -1,4 +1,5 @@
 import RouteLedgerCore
+import RouteLedgerJSON
 import Testing
 
 @Suite("Names, not ids")

@@ -1,6 +1,7 @@
 import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerCore
+import RouteLedgerJSON
 
 /// The stored form of a reload's diff (its documented JSON), read back as the typed value.
 @Suite("Reload diffs as the store keeps them")

@@ -1,6 +1,7 @@
 import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerCore
+import RouteLedgerJSON
 
 /// Folds events at positions 1, 2, 3, … (log time: `seconds[i]`, default one second apart) through the
 /// reload projection, then flushes; returns each event's effect.

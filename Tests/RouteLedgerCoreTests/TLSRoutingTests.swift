@@ -1,5 +1,6 @@
 import Testing
 @testable import RouteLedgerCore
+import RouteLedgerJSON
 
 /// Interlock's TLS labels: what each asks of a frontend, what cannot apply, and what a shared host takes.
 @Suite("TLS labels (ssl_*)")

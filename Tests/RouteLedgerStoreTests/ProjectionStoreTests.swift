@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerStore

@@ -1,6 +1,7 @@
 import DockerStandIn
 import Foundation
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerDocker
 import RouteLedgerIngest
 import RouteLedgerStore

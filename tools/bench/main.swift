@@ -7,6 +7,7 @@
 import Foundation
 import GRDBSQLite
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerSimulator
 import RouteLedgerStore
 

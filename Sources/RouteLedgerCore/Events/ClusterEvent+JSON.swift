@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 extension ClusterEvent {
     /// The event's `data` payload in event format v1 (what `EventDecoder.payload` reads back).
     public var data: JSONValue {

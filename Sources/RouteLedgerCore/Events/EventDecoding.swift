@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// An event that passed validation and waits to be stored.
 public struct IncomingEvent: Sendable {
     /// Where it came from in its input (line or array index).

@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// Snapshots: the folded cluster as bytes, so that a point-in-time query loads one snapshot and folds at
 /// most a few thousand events instead of the whole log.
 ///

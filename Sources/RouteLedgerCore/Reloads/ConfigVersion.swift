@@ -1,4 +1,5 @@
 import Crypto
+import RouteLedgerJSON
 
 /// The version of a cluster's proxy configuration: a SHA-256 (hex) of the canonical serialization of its
 /// ``ProxyView``.

@@ -1,4 +1,5 @@
 import Crypto
+import RouteLedgerJSON
 
 /// One `server` line of an upstream block: what nginx sees of an upstream.
 public struct ProxyServer: Sendable, Hashable, Comparable {

@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// The stable JSON contract of reload queries (`reloads --json`, `why --json`, `GET /v1/reloads`).
 extension Reload {
     /// The documented JSON object of a reload.

@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 extension RoutingProjection {
     /// The projection of a folded state, built from scratch (after loading a snapshot).
     public init(state: ClusterState) {

@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// The stable JSON contract of routing queries (`routes --json`, `GET /v1/routes`).
 extension RoutingView {
     /// The view at position `seq` as the documented JSON object, tasks named (`taskName`) by `names`.

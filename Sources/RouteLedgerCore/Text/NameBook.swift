@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// What people call the things events refer to by id: a service by its name, a task as `service.slot` (as
 /// `docker service ps` shows it; `service.node` for a global service's task), a network by its name. The
 /// id is added, shortened, only where it disambiguates: when the book knows two things of one kind with

@@ -1,3 +1,5 @@
+import RouteLedgerJSON
+
 /// The JSON of `GET /v1/timeline`.
 extension HostTimeline {
     /// `{host, cluster, from, to, lanes: [{frontend, address, segments: [{from, to, service, task, taskName, share}]}],

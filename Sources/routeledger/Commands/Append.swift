@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerStore
 
 extension RouteLedger {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerStore
 
 extension RouteLedger {

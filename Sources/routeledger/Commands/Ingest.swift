@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import RouteLedgerCore
+import RouteLedgerJSON
 import RouteLedgerDocker
 import RouteLedgerIngest
 import RouteLedgerStore

@@ -17,27 +17,34 @@ public enum JSONKind: Sendable, Hashable {
 
 /// A validated string literal as it sits in the reader's input: compared without building a String.
 /// Valid only while the reader's input is.
-struct RawString {
+public struct RawString {
     /// The input the offsets refer to.
-    var base: UnsafePointer<UInt8>
+    @usableFromInline let base: UnsafePointer<UInt8>
     /// Offset of the first content byte (after the quote).
-    var start: Int
+    @usableFromInline let start: Int
     /// Content length in bytes, escapes as written.
-    var count: Int
+    @usableFromInline let count: Int
     /// Whether the literal holds escapes (then its bytes are not its value).
-    var hasEscapes: Bool
+    public let hasEscapes: Bool
+
+    init(base: UnsafePointer<UInt8>, start: Int, count: Int, hasEscapes: Bool) {
+        self.base = base
+        self.start = start
+        self.count = count
+        self.hasEscapes = hasEscapes
+    }
 
     /// The literal's bytes as written.
-    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: count) }
+    @inlinable public var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base + start, count: count) }
 
     /// The literal's value.
-    var string: String {
+    public var string: String {
         if !hasEscapes { return String(decoding: bytes, as: UTF8.self) }
         return JSONParserCore(base: base, count: start + count).string(self)
     }
 
     /// Matches a name that needs no escaping, byte for byte, without building a String.
-    static func ~= (name: StaticString, raw: RawString) -> Bool {
+    @inlinable public static func ~= (name: StaticString, raw: RawString) -> Bool {
         if raw.hasEscapes { return raw.string == name.description }
         return raw.count == name.utf8CodeUnitCount && memoryEqual(raw.base + raw.start, name.utf8Start, raw.count)
     }
@@ -110,7 +117,7 @@ public struct JSONReader {
     }
 
     /// The next member's key, unbuilt; nil when the object ends.
-    mutating func nextRawKey() throws(JSONSyntaxError) -> RawString? {
+    public mutating func nextRawKey() throws(JSONSyntaxError) -> RawString? {
         guard try separator(closing: UInt8(ascii: "}"), after: "object member") else {
             keys.removeLast(keys.count - keyStarts.removeLast())
             if !largeObjectKeys.isEmpty { largeObjectKeys[counts.count] = nil }
@@ -160,7 +167,7 @@ public struct JSONReader {
     func string(_ raw: RawString) -> String { raw.string }
 
     /// Reads the string that comes next, unbuilt.
-    mutating func readRawString() throws(JSONSyntaxError) -> RawString {
+    public mutating func readRawString() throws(JSONSyntaxError) -> RawString {
         guard try peek() == .string else { throw core.fail(core.pos, "expected a string") }
         return try core.scanString()
     }
@@ -336,7 +343,7 @@ extension JSONReader {
     }
 }
 
-@inline(__always)
+@inlinable @inline(__always)
 func memoryEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
     var i = 0
     while i < count {
