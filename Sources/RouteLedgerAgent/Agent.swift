@@ -12,7 +12,6 @@ public struct AgentConfiguration: Sendable {
     /// The RouteLedger servers (replicas of one log), e.g. `http://127.0.0.1:7420`: the agent sticks to one
     /// and moves to the next when it fails.
     public var servers: [String]
-    /// The first server.
     public var server: String { servers[0] }
     /// The service cluster (`_` or `""`: the default cluster).
     public var cluster: String
@@ -36,7 +35,6 @@ public struct AgentConfiguration: Sendable {
     public var tlsParameters: [(name: String, value: String)] = []
     /// The first retry delay when the server is away; it doubles up to `maxBackoff`.
     public var initialBackoff: Duration
-    /// The longest retry delay.
     public var maxBackoff: Duration
     /// How much longer than `wait` a long-poll may take before the server counts as away (a report may take
     /// 10 s more than this).
@@ -109,7 +107,8 @@ public actor Agent {
     private let logger: Logger
     /// The version nginx runs (from the file's header when the agent starts).
     public private(set) var running: String?
-    /// The newest version nginx refused.
+    /// The newest version nginx refused, kept in `CONF.refused` and sent in `If-None-Match` so it is not
+    /// fetched again; nil once a version applies.
     public private(set) var refused: String?
     /// The reload nginx's version came from, when known: a server offering an older reload lags behind.
     public private(set) var runningReload: Int?
@@ -164,7 +163,7 @@ public actor Agent {
         self.runningReload = configuration.configFile.appliedReload()
     }
 
-    /// The server the agent uses now.
+    /// The server the agent uses now; a round that finds it away moves on to the next one.
     public var server: String { configuration.servers[current] }
 
     /// Shuts its HTTP client down, unless it is the shared one (which lives as long as the process).

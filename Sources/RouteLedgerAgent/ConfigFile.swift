@@ -2,10 +2,8 @@ import Foundation
 
 /// The nginx configuration file the agent owns: replaced atomically, never half-written.
 public struct ConfigFile: Sendable {
-    /// Its path.
     public let path: String
 
-    /// Creates the handle.
     public init(path: String) { self.path = path }
 
     /// The candidate's path: next to the file, so the final rename stays on one file system.
@@ -99,7 +97,7 @@ public struct ConfigFile: Sendable {
     }
 }
 
-/// A file operation failed.
+/// Reading or writing one of the agent's files failed; the description names the file and why.
 public struct ConfigFileError: Error, CustomStringConvertible {
     public let description: String
 }

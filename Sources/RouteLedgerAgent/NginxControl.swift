@@ -13,7 +13,6 @@ public struct NginxControl: Sendable {
     /// how an unprivileged nginx finds its prefix, pid file and error log.
     public var arguments: [String]
 
-    /// Creates the control.
     public init(binary: String = "nginx", reloadCommand: String? = nil, timeout: TimeInterval = 30, arguments: [String] = []) {
         self.binary = binary
         self.reloadCommand = reloadCommand

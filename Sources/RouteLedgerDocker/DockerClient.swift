@@ -6,7 +6,6 @@ import RouteLedgerCore
 /// A client of the Docker Engine API for what the ingest needs: `GET /version`, the three listings, and the
 /// `/events` stream, over AsyncHTTPClient (`http+unix://` for a socket), every wait bounded.
 public struct DockerClient: Sendable {
-    /// The daemon's address.
     public let endpoint: DockerEndpoint
     /// The longest a request may take, from connecting to the end of the response (for `/events`: until its
     /// response head).
@@ -14,7 +13,6 @@ public struct DockerClient: Sendable {
     /// The largest response body accepted (a 5,000-task listing is about 25 MiB).
     public var maximumResponseSize: Int
 
-    /// Creates a client.
     public init(endpoint: DockerEndpoint, timeout: Duration = .seconds(30), maximumResponseSize: Int = 512 << 20) {
         self.endpoint = endpoint
         self.timeout = timeout
@@ -181,7 +179,7 @@ public struct DockerClient: Sendable {
         "GET " + (uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? uri)
     }
 
-    /// A connection failure in words.
+    /// A connection failure as a short phrase (`no such socket`, `connection refused`), not NIO's description.
     static func describe(_ error: any Error) -> String {
         if let error = error as? IOError { return describe(errno: error.errnoCode) }
         if let error = error as? NIOConnectionError {

@@ -4,7 +4,6 @@ import RouteLedgerCore
 /// (`tcp://host:2375`). TLS (`tcp://…:2376`, `https://`) and `ssh://` are not supported: tunnel them to a
 /// local socket instead.
 public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
-    /// The transport and address.
     public enum Address: Sendable, Hashable {
         /// A unix domain socket at an absolute path.
         case unix(path: String)
@@ -12,13 +11,11 @@ public struct DockerEndpoint: Sendable, Hashable, CustomStringConvertible {
         case tcp(host: String, port: Int)
     }
 
-    /// The transport and address.
     public var address: Address
 
     /// The daemon's default socket.
     public static let defaultSocket = DockerEndpoint(address: .unix(path: "/var/run/docker.sock"))
 
-    /// Creates an endpoint.
     public init(address: Address) {
         self.address = address
     }

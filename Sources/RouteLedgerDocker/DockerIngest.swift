@@ -23,7 +23,6 @@ public struct IngestAppend: Sendable, Hashable {
     /// The last position of the log afterwards.
     public var lastSeq: Seq
 
-    /// Creates a result.
     public init(appended: Int, duplicates: Int, lastSeq: Seq) {
         self.appended = appended
         self.duplicates = duplicates
@@ -91,7 +90,7 @@ public struct IngestSettings: Sendable {
 public struct DockerConnection: Sendable, Hashable {
     /// What `GET /version` said.
     public var daemon: DockerVersionInfo
-    /// The API version requests use.
+    /// The newest both sides know (`DockerAPIVersion.negotiate(with:)`), in every path but `/version`'s.
     public var api: DockerAPIVersion
     /// Whether that version is one this client was checked against.
     public var tested: Bool
@@ -104,18 +103,14 @@ public struct DockerConnection: Sendable, Hashable {
 /// restarts), so the listing is the truth and `/events` only a hint to list early: a dropped stream delays a
 /// change by at most one interval, never loses it.
 public struct DockerIngest: Sendable {
-    /// The daemon.
     public let client: DockerClient
-    /// The event log.
     public let journal: any IngestJournal
-    /// Pacing.
     public var settings: IngestSettings
     /// Where rounds, reconnections and skipped objects are reported.
     public var logger: Logger
     /// The time a listing is observed at (the time of removals).
     let clock: @Sendable () -> Timestamp
 
-    /// Creates an ingest.
     public init(client: DockerClient, journal: any IngestJournal, settings: IngestSettings = IngestSettings(),
                 logger: Logger = Logger(label: "routeledger.ingest"), clock: @escaping @Sendable () -> Timestamp = DockerIngest.systemClock) {
         self.client = client
@@ -125,7 +120,7 @@ public struct DockerIngest: Sendable {
         self.clock = clock
     }
 
-    /// The wall clock.
+    /// The system's time now: the `clock` unless a test gives another.
     @Sendable public static func systemClock() -> Timestamp {
         Timestamp(nanosecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1e9).rounded()))
     }

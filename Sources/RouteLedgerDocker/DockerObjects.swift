@@ -12,7 +12,6 @@ public struct DockerNetwork: Sendable, Hashable {
     /// When the network was created (`Created`).
     public var created: Timestamp?
 
-    /// Creates a listed network.
     public init(network: Network, scope: String?, created: Timestamp?) {
         self.network = network
         self.scope = scope
@@ -31,7 +30,6 @@ public struct DockerService: Sendable, Hashable {
     /// `UpdatedAt`: when this version of the spec was written.
     public var updatedAt: Timestamp?
 
-    /// Creates a listed service.
     public init(spec: ServiceSpec, version: DockerVersionIndex, createdAt: Timestamp?, updatedAt: Timestamp?) {
         self.spec = spec
         self.version = version
@@ -51,7 +49,6 @@ public struct DockerTask: Sendable, Hashable {
     /// `Status.Timestamp`: when the agent reported the current state.
     public var statusTimestamp: Timestamp?
 
-    /// Creates a listed task.
     public init(task: SwarmTask, version: DockerVersionIndex, updatedAt: Timestamp?, statusTimestamp: Timestamp?) {
         self.task = task
         self.version = version
@@ -64,7 +61,7 @@ public struct DockerTask: Sendable, Hashable {
 public struct DockerListing: Sendable, Hashable {
     /// Networks of every scope (the reconciler keeps the `swarm` ones).
     public var networks: [DockerNetwork]
-    /// Services.
+    /// Every service listed, except those left out (`skipped`).
     public var services: [DockerService]
     /// Tasks, including the finished ones Swarm keeps as history.
     public var tasks: [DockerTask]
@@ -72,7 +69,6 @@ public struct DockerListing: Sendable, Hashable {
     /// not an IP), one sentence each, naming the object.
     public var skipped: [String]
 
-    /// Creates a listing.
     public init(networks: [DockerNetwork] = [], services: [DockerService] = [], tasks: [DockerTask] = [], skipped: [String] = []) {
         self.networks = networks
         self.services = services
@@ -112,7 +108,6 @@ public struct DockerVersionInfo: Sendable, Hashable {
     /// The lowest API version the daemon accepts (`MinAPIVersion`), when given.
     public var minimumAPIVersion: DockerAPIVersion?
 
-    /// Creates version information.
     public init(engineVersion: String?, apiVersion: DockerAPIVersion, minimumAPIVersion: DockerAPIVersion?) {
         self.engineVersion = engineVersion
         self.apiVersion = apiVersion
@@ -124,10 +119,8 @@ public struct DockerVersionInfo: Sendable, Hashable {
 public struct DockerAPIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The major number (1 for every released API).
     public var major: Int
-    /// The minor number.
     public var minor: Int
 
-    /// Creates a version.
     public init(_ major: Int, _ minor: Int) {
         self.major = major
         self.minor = minor
@@ -172,7 +165,6 @@ public struct DockerEventMessage: Sendable, Hashable {
     /// `Actor.Attributes` (a container of a Swarm task carries `com.docker.swarm.service.id`).
     public var attributes: [String: String]
 
-    /// Creates a message.
     public init(type: String, action: String, actorID: String?, attributes: [String: String] = [:]) {
         self.type = type
         self.action = action

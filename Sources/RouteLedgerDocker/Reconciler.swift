@@ -8,10 +8,8 @@ public struct IngestEvent: Sendable, Hashable {
     /// The event's cluster time, taken from the object (`UpdatedAt`, `Status.Timestamp`, `Created`) or, for a
     /// removal, the time of the listing that no longer showed it.
     public var time: Timestamp
-    /// The payload.
     public var event: ClusterEvent
 
-    /// Creates an event.
     public init(id: String, time: Timestamp, event: ClusterEvent) {
         self.id = id
         self.time = time

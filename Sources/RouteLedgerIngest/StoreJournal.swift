@@ -5,10 +5,8 @@ import RouteLedgerStore
 /// The event log as the Docker ingest's journal: the one adapter between the two, used by the CLI, the
 /// tests and the benchmark (the Docker target never imports the Store).
 public struct StoreJournal: IngestJournal {
-    /// The log.
     public let log: EventLog
 
-    /// Wraps `log`.
     public init(log: EventLog) { self.log = log }
 
     public func currentState() throws -> (state: ClusterState, position: Seq) {

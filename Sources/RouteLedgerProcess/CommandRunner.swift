@@ -13,7 +13,7 @@ public struct CommandOutcome: Sendable, Hashable {
     /// Whether it ran past its timeout and was stopped.
     public var timedOut: Bool
 
-    /// The output as text.
+    /// `bytes` decoded as UTF-8, invalid sequences replaced.
     public var output: String { String(decoding: bytes, as: UTF8.self) }
     /// stderr as text, when asked for separately.
     public var errorOutput: String { String(decoding: errorBytes, as: UTF8.self) }

@@ -12,18 +12,13 @@ import ServiceLifecycle
 /// long-poll. It holds the service values (the log, the feed, the metrics), never a database handle of
 /// its own; every route is listed in `docs/openapi.yaml`.
 public struct API: Sendable {
-    /// The log.
     public let log: EventLog
-    /// The proxy feed.
     public let feed: ProxyFeed
-    /// The metrics.
     public let metrics: ServerMetrics
-    /// The settings.
     public let configuration: ServerConfiguration
     /// Routing answers by position.
     let routesCache = AnswerCache()
 
-    /// Creates the API.
     public init(log: EventLog, feed: ProxyFeed, metrics: ServerMetrics, configuration: ServerConfiguration) {
         self.log = log
         self.feed = feed

@@ -54,10 +54,9 @@ public struct ServerConfiguration: Sendable {
 public struct TLSFiles: Sendable {
     /// The certificate chain (the server's certificate first).
     public var certificate: String
-    /// The private key.
+    /// The private key's file (`--tls-key`), for the chain's first certificate.
     public var key: String
 
-    /// Names the files.
     public init(certificate: String, key: String) {
         self.certificate = certificate
         self.key = key

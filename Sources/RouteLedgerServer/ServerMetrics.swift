@@ -5,7 +5,8 @@ import Synchronization
 
 /// The server's Prometheus metrics, served at `GET /metrics` in the text exposition format.
 public final class ServerMetrics: Sendable {
-    /// The registry the metrics live in.
+    /// Every metric is named `routeledger_…`; the per-cluster reload counters and the listener's metrics join
+    /// it on first use.
     public let registry = PrometheusCollectorRegistry()
     private let eventsAppended: Counter
     private let appendDuration: DurationHistogram
@@ -16,7 +17,6 @@ public final class ServerMetrics: Sendable {
     private let listener = Mutex<(up: Gauge, reconnects: Counter, counted: Int)?>(nil)
     private let watched = Mutex<AppendListener?>(nil)
 
-    /// Creates the metrics.
     public init() {
         eventsAppended = registry.makeCounter(descriptor: Self.name("events_appended", unit: "total",
                                                                     help: "Events appended through this server (duplicates not counted)."))
@@ -86,7 +86,7 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    /// The exposition text.
+    /// The Prometheus text exposition, with the append listener's state read at this moment.
     public func text() -> String {
         if let listener = watched.withLock({ $0 }) { setListener(up: listener.isListening, reconnects: listener.reconnects) }
         return registry.emitToString()

@@ -50,7 +50,7 @@ public final class AppendListener: Sendable {
     /// Something was appended.
     func notified() { continuation.yield() }
 
-    /// The connection is gone.
+    /// The connection is gone: `isListening` is false until it listens again, and readers poll meanwhile.
     func lost() { state.withLock { $0.listening = false } }
 }
 

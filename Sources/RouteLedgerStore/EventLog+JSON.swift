@@ -63,7 +63,6 @@ extension EventExplanation {
 
 /// A reload with the events that caused it: what `why` shows.
 public struct ReloadDetail: Sendable {
-    /// The reload.
     public var reload: StoredReload
     /// Its causes, in order.
     public var causes: [StoredEvent]

@@ -17,9 +17,7 @@ public struct ProxyReportRecord: Sendable, Hashable {
     public var seq: Seq
     /// Its log time.
     public var logTime: Timestamp
-    /// Which report it is.
     public var outcome: Outcome
-    /// The report.
     public var report: ProxyReport
 
     /// Whether the proxy runs the version.

@@ -15,9 +15,9 @@ public struct StoredEvent: Sendable, Hashable {
     public var logTime: Timestamp
     /// When the log stored it.
     public var recordedAt: Timestamp
-    /// The payload in canonical JSON.
+    /// The payload as given, without the whitespace outside strings (member order and escapes are the writer's).
     public var data: String
-    /// The meta map in canonical JSON, when given.
+    /// The meta map, stored the same way, when given.
     public var meta: String?
     /// The chained SHA-256, hex.
     public var hash: String

@@ -39,7 +39,7 @@ public struct ProjectionUpgrade: Sendable, Hashable, CustomStringConvertible {
     public var fromRules: Int
     /// The rules version they follow now (this build's).
     public var toRules: Int
-    /// The events replayed.
+    /// How many events were replayed: the whole log, as it stood when opened.
     public var events: Seq
     /// How long the rebuild took.
     public var duration: Duration

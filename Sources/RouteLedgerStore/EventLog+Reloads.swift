@@ -2,21 +2,21 @@ import Foundation
 import RouteLedgerCore
 import RouteLedgerJSON
 
-/// A reload as stored.
+/// A `Reload` read back from the `reloads` table: versions as hex text, the diff's servers by address alone.
 public struct StoredReload: Sendable, Hashable {
     /// 1, 2, 3, … in log order.
     public var id: Int
-    /// The service cluster.
+    /// The service cluster (`""` is the default cluster).
     public var cluster: String
     /// The position of the last event it includes.
     public var seq: Seq
     /// When the proxy reloads (log time).
     public var logTime: Timestamp
-    /// The version before.
+    /// The version before, in hex; nil for the cluster's first reload.
     public var previousVersion: String?
-    /// The version after.
+    /// 64 lowercase hex digits.
     public var version: String
-    /// The events that caused it.
+    /// Positions of the events since the cluster's previous reload that changed what the proxy sees, ascending.
     public var causes: [Seq]
     /// What changed (servers by their addresses, as the stored JSON keeps them).
     public var diff: ProxyDiff
@@ -62,7 +62,7 @@ public struct StoredReload: Sendable, Hashable {
     }
 }
 
-/// Which reloads a query wants.
+/// Which reloads a query wants: every condition that is set must hold.
 public struct ReloadFilter: Sendable {
     /// From this log time on.
     public var since: Timestamp?
@@ -108,7 +108,6 @@ public struct ReloadFilter: Sendable {
 
 /// What one event did, as `explain` reports it.
 public struct EventExplanation: Sendable {
-    /// The event.
     public var event: StoredEvent
     /// Its effect; nil while it waits for a settle window that has not closed yet.
     public var effect: EventEffect?

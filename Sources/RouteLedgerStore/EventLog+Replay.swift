@@ -2,7 +2,6 @@ import RouteLedgerCore
 
 /// One event of a replayed range, with what it did.
 public struct ReplayedEvent: Sendable {
-    /// The event.
     public var event: StoredEvent
     /// Its effect; nil when it still waits for a settle window at the end of the log.
     public var effect: EventEffect?
@@ -56,7 +55,7 @@ extension EventLog {
 }
 
 extension StoredEvent {
-    /// The typed payload.
+    /// `data` decoded on each access; throws when it is not a valid payload of `type`.
     public var clusterEvent: ClusterEvent {
         get throws { try EventDecoder.payload(type: type, data: data) }
     }

@@ -54,7 +54,6 @@ extension EventLog {
 
 /// One reload of a host's frontend and the servers it left the frontend with (`routeledger timeline`).
 public struct FrontendServers: Sendable {
-    /// The reload.
     public var reload: StoredReload
     /// The frontend, as ``DiffText/frontend(_:)`` names it (`shop.local`, `shop.local/api [edge]`).
     public var frontend: String

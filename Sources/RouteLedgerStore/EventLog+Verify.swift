@@ -4,7 +4,7 @@ import RouteLedgerCore
 /// A hash an operator recorded for a position (`verify --expect SEQ:HASH`): a hash chain alone cannot show
 /// that its tail was cut off or the whole log rewritten, a hash kept elsewhere can.
 public struct LogAnchor: Sendable, Hashable, CustomStringConvertible {
-    /// The position.
+    /// The position it anchors, 1 or more.
     public var seq: Seq
     /// The event's SHA-256 there, 64 lowercase hex digits.
     public var hash: String
@@ -25,7 +25,7 @@ public struct LogAnchor: Sendable, Hashable, CustomStringConvertible {
 public struct VerifyReport: Sendable, Equatable {
     /// Events checked.
     public var events: Int
-    /// The last position checked.
+    /// The last intact position: the end of the log, or the one before `firstBad`.
     public var lastSeq: Seq
     /// The first event that fails a check, and why; nil when the log is intact.
     public var firstBad: (seq: Seq, reason: String)?
@@ -37,7 +37,6 @@ public struct VerifyReport: Sendable, Equatable {
     /// Whether every check passed.
     public var isIntact: Bool { firstBad == nil && failedAnchor == nil }
 
-    /// Creates a report.
     public init(events: Int, lastSeq: Seq, firstBad: (seq: Seq, reason: String)?, lastHash: String? = nil,
                 failedAnchor: (anchor: LogAnchor, reason: String)? = nil) {
         self.events = events

@@ -73,7 +73,7 @@ public struct TimelineDocument: Sendable {
 
     var isPage: Bool { if case .page = mode { true } else { false } }
 
-    /// The document.
+    /// The whole HTML document, its styles inline and, for the page only, its script.
     public func render() -> String {
         let title = timelines.count == 1 ? "\(timelines[0].host) — RouteLedger" : "Routing history — RouteLedger"
         var out = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

@@ -124,7 +124,7 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// The database path after defaults.
+    /// `--db`, else `$ROUTELEDGER_DB` when not empty, else `routeledger.db` in the current directory.
     var databasePath: String {
         db ?? ProcessInfo.processInfo.environment["ROUTELEDGER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "routeledger.db"
     }

@@ -61,10 +61,8 @@ public struct RecordedEvent: Sendable, Hashable {
     public var time: Timestamp
     /// max(time, logTime of the previous event): never goes back; time queries resolve through it.
     public var logTime: Timestamp
-    /// The typed payload.
     public var event: ClusterEvent
 
-    /// Creates a recorded event.
     public init(seq: Seq, id: String, time: Timestamp, logTime: Timestamp, event: ClusterEvent) {
         self.seq = seq
         self.id = id

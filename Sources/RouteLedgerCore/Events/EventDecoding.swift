@@ -14,7 +14,7 @@ public struct IncomingEvent: Sendable {
     public var data: [UInt8]
     /// The meta map in compact form, when given.
     public var meta: [UInt8]?
-    /// The typed payload.
+    /// `data` decoded, as the fold consumes it.
     public var event: ClusterEvent
 
     /// An event made by RouteLedger itself (not read from input): its data is the payload's documented JSON.
@@ -43,7 +43,6 @@ public struct EventValidationError: Error, Sendable, Equatable, CustomStringConv
     /// What is wrong, in a short sentence.
     public var reason: String
 
-    /// Creates an error.
     public init(location: DocumentLocation?, field: String?, reason: String) {
         self.location = location
         self.field = field

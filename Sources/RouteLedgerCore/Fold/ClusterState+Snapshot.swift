@@ -10,10 +10,10 @@ extension ClusterState {
     /// The snapshot format version; a snapshot of another version is ignored and rebuilt.
     public static let snapshotVersion = 1
 
-    /// The state as snapshot bytes.
+    /// Compact JSON with everything sorted by id (labels by key), so equal states give equal bytes.
     public func snapshot() -> [UInt8] { Array(snapshotJSON.formatted(pretty: false).utf8) }
 
-    /// The state a snapshot holds.
+    /// Reads what ``snapshot()`` wrote, in one pass without a JSON tree.
     ///
     /// - Throws: when the bytes are not a snapshot of this version.
     public init(snapshot bytes: [UInt8]) throws {

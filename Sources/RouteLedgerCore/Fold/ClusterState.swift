@@ -5,7 +5,7 @@
 public struct ClusterState: Sendable, Hashable {
     /// A service with what the fold remembers about it.
     public struct ServiceRecord: Sendable, Hashable {
-        /// The current spec.
+        /// The spec of the latest create or update, even one whose labels are invalid (`routing` then stays older).
         public var spec: ServiceSpec
         /// The position of the event that first introduced the service; older services win shared options.
         public var createdAt: Seq
@@ -17,9 +17,9 @@ public struct ClusterState: Sendable, Hashable {
         public var routingLabels: [String: String]?
     }
 
-    /// Known networks.
+    /// Networks created and not removed since.
     public internal(set) var networks: [NetworkID: Network] = [:]
-    /// Known services.
+    /// Services created or updated and not removed since.
     public internal(set) var services: [ServiceID: ServiceRecord] = [:]
     /// Known tasks, including tasks whose service has not arrived yet.
     public private(set) var tasks: [TaskID: SwarmTask] = [:]
@@ -28,10 +28,9 @@ public struct ClusterState: Sendable, Hashable {
     /// The position of the last event folded (0 for the empty state).
     public internal(set) var seq: Seq = 0
 
-    /// The empty cluster.
     public init() {}
 
-    /// The tasks of one service.
+    /// In no particular order; includes tasks that arrived before their service.
     public func tasks(of service: ServiceID) -> [SwarmTask] {
         guard let ids = taskIDsByService[service] else { return [] }
         return ids.compactMap { tasks[$0] }
@@ -86,7 +85,6 @@ public struct ClusterState: Sendable, Hashable {
         if taskIDsByService.values[index].isEmpty { taskIDsByService.remove(at: index) }
     }
 
-    /// The state after one more event.
     public func applying(_ event: ClusterEvent, seq: Seq) -> ClusterState {
         var copy = self
         copy.apply(event, seq: seq)

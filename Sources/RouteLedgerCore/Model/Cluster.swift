@@ -1,6 +1,5 @@
 /// A Swarm network as the proxy needs to know it.
 public struct Network: Sendable, Hashable {
-    /// The network's id.
     public var id: NetworkID
     /// The network's name, which the `com.docker.lb.network` label refers to.
     public var name: String
@@ -9,7 +8,6 @@ public struct Network: Sendable, Hashable {
     /// Whether this is the routing mesh's ingress network, which is never used for routing.
     public var ingress: Bool
 
-    /// Creates a network.
     public init(id: NetworkID, name: String, driver: String? = nil, ingress: Bool = false) {
         self.id = id
         self.name = name
@@ -20,14 +18,12 @@ public struct Network: Sendable, Hashable {
 
 /// An address on a network, as Docker gives it: `10.0.2.9/24` (the prefix is optional).
 public struct NetworkAddress: Sendable, Hashable {
-    /// The network the address belongs to.
     public var networkID: NetworkID
     /// The address in CIDR form, as given.
     public let cidr: String
     /// The address without its prefix length (`10.0.2.9`), split off once: routing uses it on every task event.
     public let ip: String
 
-    /// Creates an address.
     public init(networkID: NetworkID, cidr: String) {
         self.networkID = networkID
         self.cidr = cidr
@@ -46,7 +42,6 @@ public struct NetworkAddress: Sendable, Hashable {
 
 /// The whole current spec of a service (events carry it whole, never as a delta).
 public struct ServiceSpec: Sendable, Hashable {
-    /// The service id.
     public var id: ServiceID
     /// The service name; queries name services by it.
     public var name: String
@@ -63,7 +58,6 @@ public struct ServiceSpec: Sendable, Hashable {
     /// Environment variables, when given.
     public var env: [String]?
 
-    /// Creates a spec.
     public init(id: ServiceID, name: String, labels: [String: String] = [:], replicas: Int? = nil,
                 networks: [NetworkID] = [], vips: [NetworkAddress] = [], image: String? = nil, env: [String]? = nil) {
         self.id = id
@@ -87,22 +81,20 @@ public enum TaskState: String, Sendable, Hashable, CaseIterable {
 
 /// A Swarm task (one container of a service) as the router sees it.
 public struct SwarmTask: Sendable, Hashable {
-    /// The task id.
     public var id: TaskID
-    /// The service the task belongs to.
+    /// The log may not have described this service yet: tasks can arrive before their service.
     public var serviceID: ServiceID
     /// The replica slot, when given.
     public var slot: Int?
     /// The node it runs on, when given.
     public var nodeID: String?
-    /// The observed state.
+    /// The state the task was last reported in (Docker's `Status.State`).
     public var state: TaskState
     /// The state the orchestrator wants it in.
     public var desiredState: TaskState
     /// Its addresses, one per attached network.
     public var addresses: [NetworkAddress]
 
-    /// Creates a task.
     public init(id: TaskID, serviceID: ServiceID, slot: Int? = nil, nodeID: String? = nil,
                 state: TaskState, desiredState: TaskState, addresses: [NetworkAddress] = []) {
         self.id = id
@@ -132,7 +124,6 @@ public struct ProxyReport: Sendable, Hashable {
     /// Why the proxy refused the config (`proxy.rejected`), or could not run it on its host (`proxy.failed`).
     public var error: String?
 
-    /// Creates a report.
     public init(cluster: String, version: String, proxy: String, error: String? = nil) {
         self.cluster = cluster
         self.version = version

@@ -1,7 +1,6 @@
 /// The default service cluster's name for people: `_` in every option and every human output. The JSON
 /// contract keeps `""` (the label's absence, as the events and the stored reloads carry it).
 public enum ClusterName {
-    /// `_`.
     public static let defaultCluster = "_"
 
     /// `_` for the default cluster, else the name.

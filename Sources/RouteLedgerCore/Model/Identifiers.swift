@@ -2,7 +2,6 @@
 public protocol TypedIdentifier: Sendable, Hashable, Comparable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The identifier as it appears in events.
     var rawValue: String { get }
-    /// Wraps a wire identifier.
     init(_ rawValue: String)
 }
 
@@ -12,19 +11,19 @@ extension TypedIdentifier {
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// A Swarm service id.
+/// A Swarm service id; Swarm never reuses one.
 public struct ServiceID: TypedIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }
 
-/// A Swarm task id.
+/// A Swarm task id; Swarm never reuses one.
 public struct TaskID: TypedIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }
 }
 
-/// A Swarm network id.
+/// A Swarm network id; Docker never reuses one.
 public struct NetworkID: TypedIdentifier {
     public let rawValue: String
     public init(_ rawValue: String) { self.rawValue = rawValue }

@@ -128,7 +128,7 @@ struct ClusterProxy: Sendable {
         self.version = version
     }
 
-    /// The frontend as reloaded now.
+    /// Counts the frontend as reloaded as it is now: drops its pending change, or its entry when it left the view.
     private mutating func settle(_ key: FrontendKey) {
         guard let index = frontends.index(forKey: key) else { return }
         if frontends.values[index].current == nil {

@@ -12,7 +12,7 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
     /// 64 lowercase hex digits.
     public let hex: String
 
-    /// Wraps a stored version.
+    /// Takes `hex` unchecked: pass 64 lowercase hex digits, as the store keeps them.
     public init(hex: String) { self.hex = hex }
 
     public var description: String { hex }

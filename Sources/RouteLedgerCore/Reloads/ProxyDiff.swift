@@ -2,7 +2,6 @@
 public struct ProxyDiff: Sendable, Hashable {
     /// Servers added to and removed from one frontend, with each server's share before and after.
     public struct UpstreamChange: Sendable, Hashable {
-        /// The frontend.
         public var key: FrontendKey
         /// Servers that appeared.
         public var added: [ProxyServer]
@@ -16,7 +15,6 @@ public struct ProxyDiff: Sendable, Hashable {
 
     /// A frontend option that changed.
     public struct OptionChange: Sendable, Hashable {
-        /// The frontend.
         public var key: FrontendKey
         /// `sticky`, `ipHash`, `contextRootRewrite`, `redirects`, `websocketEndpoints`, and the TLS settings:
         /// `tlsCertificate`, `tlsKey` (secret names, `none`), `sslOnly`, `sslBackend`, `sslBackendVerify`

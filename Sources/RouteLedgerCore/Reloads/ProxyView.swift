@@ -10,7 +10,6 @@ public struct ProxyServer: Sendable, Hashable, Comparable {
     /// `fail_timeout`, when set.
     public var failTimeout: String?
 
-    /// Creates a server line.
     public init(address: String, maxFails: Int? = nil, failTimeout: String? = nil) {
         self.address = address
         self.maxFails = maxFails
@@ -31,24 +30,23 @@ public struct ProxyServer: Sendable, Hashable, Comparable {
 /// A frontend as the proxy configuration needs it: no service names, task ids or shares (all servers of a
 /// frontend weigh the same), so replacing a task by one at the same address changes nothing.
 public struct ProxyFrontend: Sendable, Hashable {
-    /// Which frontend.
     public var key: FrontendKey
-    /// Sticky cookie.
+    /// The cookie nginx hashes to pick a server (`hash $cookie_NAME consistent;`); nil: no stickiness.
     public var stickyCookie: String?
-    /// `ip_hash`.
+    /// Balance by client address: `ip_hash;` (a sticky cookie takes precedence), or `hash $remote_addr
+    /// consistent;` for a passthrough host.
     public var ipHash: Bool
     /// Strip the context root.
     public var contextRootRewrite: Bool
-    /// Redirects.
+    /// The redirects of every service on the frontend, without repeats, oldest service first.
     public var redirects: [Redirect]
-    /// Websocket paths.
+    /// The websocket paths of every service on the frontend, without repeats, sorted.
     public var websocketEndpoints: [String]
     /// TLS settings; nil: plain HTTP only.
     public var tls: TLSSettings?
     /// The upstream servers, sorted.
     public var servers: [ProxyServer]
 
-    /// Creates a frontend.
     public init(key: FrontendKey, stickyCookie: String?, ipHash: Bool, contextRootRewrite: Bool, redirects: [Redirect],
                 websocketEndpoints: [String], tls: TLSSettings? = nil, servers: [ProxyServer]) {
         self.key = key
@@ -142,7 +140,7 @@ extension ProxyServer {
 /// Everything the proxy configuration of one service cluster depends on: frontends with their servers and
 /// options, the default backend, and the networks the proxy must join. Diagnostics are not part of it.
 public struct ProxyView: Sendable, Hashable {
-    /// The service cluster.
+    /// The service cluster (`""` is the default cluster).
     public var cluster: String
     /// Frontends with servers, sorted by key.
     public var frontends: [ProxyFrontend]
@@ -151,7 +149,6 @@ public struct ProxyView: Sendable, Hashable {
     /// Networks the proxy must join: the route networks of the services that contribute an upstream.
     public var networks: [NetworkID]
 
-    /// Creates a view.
     public init(cluster: String, frontends: [ProxyFrontend] = [], defaultBackend: [ProxyServer] = [], networks: [NetworkID] = []) {
         self.cluster = cluster
         self.frontends = frontends

@@ -10,11 +10,11 @@ public struct Reload: Sendable, Hashable {
     public var logTime: Timestamp
     /// The version before (nil for a cluster's first reload).
     public var previousVersion: ConfigVersion?
-    /// The version after.
+    /// Never equal to `previousVersion`: a change that ends where it started is no reload.
     public var version: ConfigVersion
     /// The events since the previous reload that changed what the proxy sees.
     public var causes: [Seq]
-    /// What changed.
+    /// What changed since the cluster's previous reload (since the empty view for its first).
     public var diff: ProxyDiff
 }
 

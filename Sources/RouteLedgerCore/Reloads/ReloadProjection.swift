@@ -37,7 +37,7 @@ public struct ReloadStep: Sendable, Hashable {
 /// Only the frontends an event touched are looked at again; the version is updated in constant time per
 /// frontend (see ``ConfigVersion``). Pure: replaying the same events gives the same reloads.
 public struct ReloadProjection: Sendable {
-    /// The routing underneath.
+    /// The routing after the last event folded: ahead of the last reload while a settle window is open.
     public internal(set) var routing = RoutingProjection()
     /// How reloads coalesce now: the settings the projection started with, then those of the latest
     /// `config.changed` event.
@@ -48,10 +48,9 @@ public struct ReloadProjection: Sendable {
     var clusters: [String: ClusterProxy] = [:]
     /// Events that changed a view and wait for their reloads: the clusters still pending, the reloads so far.
     var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
-    /// The id the next reload gets.
+    /// Starts at 1 and counts across clusters; a snapshot keeps it.
     public internal(set) var nextReloadID = 1
 
-    /// The empty projection.
     public init(settings: ReloadSettings = .immediate, tracksEffects: Bool = true) {
         self.settings = settings
         self.tracksEffects = tracksEffects

@@ -4,7 +4,7 @@
 /// earlier version tell another story than a replay would. The store keeps the version its projections were
 /// built with and rebuilds them when it differs from ``version`` (docs/RELOADS.md, "Rules versions").
 public enum RoutingRules {
-    /// The rules this build applies.
+    /// The rules this build applies; every rebuild stores it as `rulesVersion` in `projection_state`.
     public static let version = 3
 
     /// What distinguishes a rules version, in a few words.

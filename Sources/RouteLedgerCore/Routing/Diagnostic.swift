@@ -2,12 +2,12 @@
 ///
 /// Diagnostics are shown by queries; they are not part of what the proxy sees.
 public struct Diagnostic: Sendable, Hashable, Comparable {
-    /// How serious it is.
+    /// `error`: a label is invalid, so none of the service's current labels apply; `warning`: something is
+    /// ignored or left out.
     public enum Severity: String, Sendable, Hashable {
         case warning, error
     }
 
-    /// How serious it is.
     public var severity: Severity
     /// The service it concerns, by name.
     public var service: String?
@@ -20,7 +20,6 @@ public struct Diagnostic: Sendable, Hashable, Comparable {
     /// What is wrong and what RouteLedger did about it.
     public var message: String
 
-    /// Creates a diagnostic.
     public init(_ severity: Severity, service: String?, label: String?, host: String? = nil, cluster: String? = nil,
                 message: String) {
         self.severity = severity

@@ -10,7 +10,7 @@ public enum LabelParse: Sendable, Hashable {
 
 /// Reads `com.docker.lb.*` labels with Interlock's rules.
 public enum LabelParser {
-    /// The label prefix.
+    /// Matched case-sensitively; labels without it are neither read nor warned about.
     public static let prefix = "com.docker.lb."
 
     /// Label names (after the prefix) that RouteLedger understands.

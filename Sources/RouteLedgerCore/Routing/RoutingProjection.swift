@@ -64,7 +64,7 @@ public struct RoutingChange: Sendable, Hashable {
 ///
 /// At any point `view` equals `RoutingView(state: state)`, the from-scratch computation.
 public struct RoutingProjection: Sendable {
-    /// The folded cluster.
+    /// The cluster after the events folded so far; `apply` keeps it and the routing in step.
     public internal(set) var state = ClusterState()
     private var routes: [ServiceID: ServiceRoute] = [:]
     private var members: [FrontendKey: [ServiceID]] = [:]
@@ -73,7 +73,6 @@ public struct RoutingProjection: Sendable {
     /// Per service cluster and network: how many services with upstreams route through it.
     private var proxyNetworkCounts: [String: [NetworkID: Int]] = [:]
 
-    /// The empty projection.
     public init() {}
 
     /// Folds a recorded event.
@@ -120,7 +119,7 @@ public struct RoutingProjection: Sendable {
         return change
     }
 
-    /// The routing now.
+    /// Built from every frontend on each access, not cached.
     public var view: RoutingView {
         var diagnostics: [Diagnostic] = []
         for route in routes.values { diagnostics += route.reportedDiagnostics }

@@ -13,7 +13,6 @@ public struct Upstream: Sendable, Hashable {
     /// `fail_timeout` for the server line.
     public var failTimeout: String?
 
-    /// Creates an upstream.
     public init(address: String, service: String, task: String?, share: Double, maxFails: Int? = nil, failTimeout: String? = nil) {
         self.address = address
         self.service = service
@@ -26,7 +25,6 @@ public struct Upstream: Sendable, Hashable {
 
 /// A host (and context root) the proxy serves, with the upstreams of every service that claims it.
 public struct Frontend: Sendable, Hashable {
-    /// Which frontend this is.
     public var key: FrontendKey
     /// Sticky cookie, from the oldest published service on the frontend.
     public var stickyCookie: String?
@@ -45,17 +43,14 @@ public struct Frontend: Sendable, Hashable {
     /// All upstreams, with equal shares.
     public var upstreams: [Upstream]
 
-    /// The cluster.
     public var cluster: String { key.cluster }
-    /// The host.
     public var host: String { key.host }
-    /// The context root.
     public var path: String { key.path }
 }
 
 /// The service that answers hosts no service claims, in one service cluster.
 public struct DefaultBackend: Sendable, Hashable {
-    /// The service cluster.
+    /// The service cluster (`""` is the default cluster).
     public var cluster: String
     /// The service, by name.
     public var service: String
@@ -72,7 +67,6 @@ public struct RoutingView: Sendable, Hashable {
     /// Everything ignored, invalid or left out, sorted.
     public var diagnostics: [Diagnostic]
 
-    /// Creates a view.
     public init(frontends: [Frontend] = [], defaultBackends: [DefaultBackend] = [], diagnostics: [Diagnostic] = []) {
         self.frontends = frontends
         self.defaultBackends = defaultBackends

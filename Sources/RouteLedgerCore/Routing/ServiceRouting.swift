@@ -13,7 +13,6 @@ public struct Redirect: Sendable, Hashable, Comparable {
     /// Where it is redirected to.
     public var target: String
 
-    /// Creates a redirect.
     public init(source: String, target: String) {
         self.source = source
         self.target = target
@@ -42,11 +41,11 @@ public struct Redirect: Sendable, Hashable, Comparable {
 public struct ServiceRouting: Sendable, Hashable {
     /// Host names, lowercased, in label order, without duplicates.
     public var hosts: [String]
-    /// The upstream port.
+    /// The port every upstream is reached on, task or VIP: the required `port` label, 1 to 65535.
     public var port: Int
     /// The network (by name) whose addresses are used, when the label names one.
     public var networkName: String?
-    /// Task or VIP backends.
+    /// The `backend_mode` label; `task` when absent.
     public var mode: BackendMode
     /// Whether the service serves hosts that no service claims.
     public var isDefaultBackend: Bool
@@ -102,14 +101,14 @@ public struct ServiceRouting: Sendable, Hashable {
 
 /// Identifies a frontend: a host (and context root) in a service cluster.
 public struct FrontendKey: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// The service cluster.
+    /// The service cluster (`""` is the default cluster).
     public var cluster: String
     /// The host name, lowercased.
     public var host: String
     /// The context root, `/` by default.
     public var path: String
 
-    /// Creates a key.
+    /// Takes `host` as given: pass it lowercased, as `ServiceRouting.hosts` are.
     public init(cluster: String, host: String, path: String = "/") {
         self.cluster = cluster
         self.host = host

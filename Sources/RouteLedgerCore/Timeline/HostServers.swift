@@ -6,7 +6,6 @@ public struct FrontendServerList: Sendable, Hashable {
     /// The servers' addresses, sorted; empty when the frontend left the configuration.
     public var servers: [String]
 
-    /// Creates an entry.
     public init(frontend: String, servers: [String]) {
         self.frontend = frontend
         self.servers = servers

@@ -5,7 +5,6 @@ public struct TimelinePoint: Sendable, Hashable {
     /// Its log time (nil only before the first event).
     public var logTime: Timestamp?
 
-    /// Creates a point.
     public init(seq: Seq, logTime: Timestamp?) {
         self.seq = seq
         self.logTime = logTime
@@ -48,14 +47,13 @@ public struct HostTimeline: Sendable, Hashable {
         public var id: Int
         /// The position and log time it reloads at.
         public var point: TimelinePoint
-        /// The config version after it.
+        /// The config version after it, all 64 hex digits.
         public var version: String
         /// What it changed of the host, in short lines.
         public var changes: [String]
         /// Each frontend of the host it changed, with its servers after it (``HostServers``).
         public var frontends: [FrontendServerList]
 
-        /// Creates a marker.
         public init(id: Int, point: TimelinePoint, version: String, changes: [String], frontends: [FrontendServerList] = []) {
             self.id = id
             self.point = point
@@ -65,9 +63,9 @@ public struct HostTimeline: Sendable, Hashable {
         }
     }
 
-    /// The host.
+    /// The host, lowercased.
     public var host: String
-    /// The service cluster.
+    /// The service cluster (`""` is the default cluster).
     public var cluster: String
     /// The range's start and end.
     public var from: TimelinePoint

@@ -61,9 +61,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         case readWrite = "read-write"
         /// A server in read-only mode.
         case readOnly = "read-only"
-        /// The primary.
+        /// A server not in recovery, even one whose transactions default to read-only (unlike `readWrite`).
         case primary
-        /// A standby.
+        /// A server in recovery (`pg_is_in_recovery()`).
         case standby
     }
 

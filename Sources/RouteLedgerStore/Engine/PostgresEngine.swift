@@ -603,7 +603,6 @@ final class PostgresStoreConnection: StoreConnection {
 /// The connection closed while a query waited for its answer.
 struct ConnectionLost: Error {}
 
-/// A row of a PostgreSQL result.
 struct PostgresStoreRow: StoreRow {
     let row: PostgresRandomAccessRow
 

@@ -7,7 +7,6 @@ import RouteLedgerCore
 /// The embedded engine: one SQLite file in WAL mode. Readers read a snapshot of the WAL and never wait;
 /// writers queue on ``WriterLock`` and then write in one `BEGIN IMMEDIATE` transaction.
 struct SQLiteEngine: StorageEngine {
-    /// The database file.
     let path: String
     private let pool: DatabasePool
     private let writerLock: WriterLock

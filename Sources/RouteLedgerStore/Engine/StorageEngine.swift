@@ -32,7 +32,7 @@ extension StorageEngine {
     func listen(logger: Logger) -> AppendListener? { nil }
 }
 
-/// A value bound to a statement.
+/// A parameter for a `?` placeholder of the shared SQL.
 enum SQLValue: Sendable, Hashable {
     case integer(Int64)
     case text(String)

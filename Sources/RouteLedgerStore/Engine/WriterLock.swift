@@ -10,9 +10,9 @@ import RouteLedgerCore
 /// kernel releases the lock when its process dies, whatever the text says. Within a process a mutex comes
 /// first: `flock` locks belong to the open file, which every thread of one `EventLog` shares.
 final class WriterLock: @unchecked Sendable {
-    /// The lock file.
+    /// `DATABASE.lock`, beside the database.
     let path: String
-    /// How long a writer waits.
+    /// How long a writer waits for its turn, in seconds.
     let timeout: TimeInterval
     private let mutex = NSLock()
     private let descriptor: Int32

@@ -94,7 +94,7 @@ enum Input {
     }
 }
 
-/// A user error about command input.
+/// Bad input to a command (a file, an option value): one line on stderr, exit 1.
 struct InputError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

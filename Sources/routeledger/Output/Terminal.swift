@@ -37,7 +37,7 @@ enum Terminal {
     }
 }
 
-/// An aligned text table.
+/// Columns padded to their widest cell plus two spaces; the last column unpadded, no trailing spaces.
 struct Table {
     var headers: [String]
     var rows: [[String]] = []
