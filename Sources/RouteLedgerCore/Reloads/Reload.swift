@@ -4,9 +4,11 @@ public struct Reload: Sendable, Hashable {
     public var id: Int
     /// The service cluster whose proxy reloads.
     public var cluster: String
-    /// The position of the event at which it happened.
+    /// The position of its last cause (with a settle window, the events after it up to the window's close
+    /// are not part of it).
     public var seq: Seq
-    /// That event's log time.
+    /// When the proxy reloads, in log time: its cause's, or with a settle window the moment the window
+    /// closed (quiet for `settle` after the last cause, or `maxWait` after the first), which can be later.
     public var logTime: Timestamp
     /// The version before (nil for a cluster's first reload).
     public var previousVersion: ConfigVersion?
