@@ -23,12 +23,14 @@ struct ClusterProxy: Sendable {
     private var firstChange: Timestamp?
     private var lastChange: Timestamp?
     private var lastCause: (seq: Seq, logTime: Timestamp)?
-    /// The buffer frontend digests serialize into, kept between events.
+    /// The buffer a server line or the version's input is serialized into, kept between events.
     private var scratch: [UInt8] = []
 
     /// One frontend: in the view now, and what changed since the last reload.
     fileprivate struct Entry: Sendable {
         var current: ProxyFrontend?
+        /// `current`'s serialization, edited in place by moves, and its digest.
+        var canonical: CanonicalFrontend?
         var digest: ConfigVersion.FrontendDigest?
         /// Nil: as the last reload gave it.
         var pending: Pending?
@@ -102,9 +104,10 @@ struct ClusterProxy: Sendable {
     private mutating func absorb(_ key: FrontendKey, _ move: RoutingChange.ServerMove?, routing: RoutingProjection) -> Bool {
         guard let index = frontends.index(forKey: key) else {
             guard let new = routing.proxyFrontend(key) else { return false }
-            let digest = ConfigVersion.FrontendDigest(new, scratch: &scratch)
+            let canonical = CanonicalFrontend(new)
+            let digest = canonical.digest
             accumulator.frontends.add(digest)
-            frontends[key] = Entry(current: new, digest: digest, pending: .reassembled(nil))
+            frontends[key] = Entry(current: new, canonical: canonical, digest: digest, pending: .reassembled(nil))
             served += 1
             dirty.append(key)
             return true
@@ -198,8 +201,8 @@ extension ClusterProxy.Entry {
         var outcome = Outcome(oldDigest: digest, newDigest: nil, served: 0, isFirstChange: pending == nil)
         if let move, current != nil {
             if move.removed == move.added { return nil }
-            if patch(move) {
-                digest = ConfigVersion.FrontendDigest(current!, scratch: &scratch)
+            if patch(move, scratch: &scratch) {
+                digest = canonical!.digest
                 record(move)
                 outcome.newDigest = digest
                 return outcome
@@ -209,22 +212,30 @@ extension ClusterProxy.Entry {
         guard new != current else { return nil }
         outcome.served = (new == nil ? 0 : 1) - (current == nil ? 0 : 1)
         reassemble(new)
-        digest = new.map { ConfigVersion.FrontendDigest($0, scratch: &scratch) }
+        canonical = new.map(CanonicalFrontend.init)
+        digest = canonical?.digest
         outcome.newDigest = digest
         return outcome
     }
 
     /// Applies `move` to the servers in place; false (nothing changed) when the server to remove is not
     /// there or no server would be left: the caller assembles the frontend again.
-    mutating func patch(_ move: RoutingChange.ServerMove) -> Bool {
-        guard let count = current?.servers.count else { return false }
+    mutating func patch(_ move: RoutingChange.ServerMove, scratch: inout [UInt8]) -> Bool {
+        guard let count = current?.servers.count, canonical != nil else { return false }
         var position: Int?
         if let removed = move.removed {
             position = current!.servers.sortedIndex(of: removed)
             guard position != nil, count > 1 || move.added != nil else { return false }
         }
-        if let position { current!.servers.remove(at: position) }
-        if let added = move.added { current!.servers.insert(added, at: current!.servers.insertionIndex(of: added)) }
+        if let position {
+            current!.servers.remove(at: position)
+            canonical!.removeServer(at: position)
+        }
+        if let added = move.added {
+            let index = current!.servers.insertionIndex(of: added)
+            current!.servers.insert(added, at: index)
+            canonical!.insertServer(added, at: index, scratch: &scratch)
+        }
         return true
     }
 

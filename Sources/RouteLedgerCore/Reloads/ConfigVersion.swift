@@ -74,6 +74,11 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
         init(_ frontend: ProxyFrontend, scratch bytes: inout [UInt8]) {
             bytes.removeAll(keepingCapacity: true)
             frontend.writeCanonical(into: &bytes)
+            self.init(canonical: bytes)
+        }
+
+        /// The digest of a frontend's canonical serialization.
+        init(canonical bytes: [UInt8]) {
             let digest = SHA256.hash(data: bytes)
             limbs = digest.withUnsafeBytes { bytes in
                 (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),

@@ -76,6 +76,16 @@ public struct ProxyFrontend: Sendable, Hashable {
     /// TLS settings has no `tls` member, so its digest (and the version of a view without TLS) is the one
     /// earlier builds computed.
     func writeCanonical(into out: inout [UInt8]) {
+        writeCanonicalHead(into: &out)
+        for (i, server) in servers.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            server.writeCanonical(into: &out)
+        }
+        writeCanonicalTail(into: &out)
+    }
+
+    /// The serialization up to the servers' list, its `[` included.
+    func writeCanonicalHead(into out: inout [UInt8]) {
         out += #"{"host":"#.utf8
         writeJSONString(key.host, into: &out)
         out += #","path":"#.utf8
@@ -99,10 +109,10 @@ public struct ProxyFrontend: Sendable, Hashable {
             writeJSONString(endpoint, into: &out)
         }
         out += #"],"servers":["#.utf8
-        for (i, server) in servers.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            server.writeCanonical(into: &out)
-        }
+    }
+
+    /// The serialization after the servers' list, its `]` included.
+    func writeCanonicalTail(into out: inout [UInt8]) {
         out.append(UInt8(ascii: "]"))
         if let tls { tls.writeCanonical(into: &out) }
         out.append(UInt8(ascii: "}"))
