@@ -1,8 +1,10 @@
-/// One cluster's proxy: the version accumulator now, and what the proxy was given at its last reload.
+/// One cluster's proxy: the version accumulator now, each frontend with its change since the last reload,
+/// and the default backend and networks as that reload gave them.
 ///
 /// This runs for every event that touches a frontend, so it keeps one entry per frontend (one hash lookup
-/// per touched frontend), patches a frontend's servers when the event only moved one upstream, and builds a
-/// reload's diff from the frontends that changed since the last one.
+/// per touched frontend); when the event only moved one upstream it edits the frontend's servers and their
+/// serialized line in place (``CanonicalFrontend``) rather than assembling and serializing the frontend
+/// again, and a reload's diff comes from the moves since the last one.
 struct ClusterProxy: Sendable {
     let cluster: String
     private var accumulator: ConfigVersion.Accumulator
@@ -63,22 +65,31 @@ struct ClusterProxy: Sendable {
             || time.nanosecondsSinceEpoch >= firstChange.nanosecondsSinceEpoch &+ settings.maxWait
     }
 
-    /// Takes the routing's change for this cluster; returns whether the cluster's view changed (then
-    /// `cause` waits for the next reload).
-    mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Bool {
-        guard absorb(change, routing: routing) else { return false }
+    /// What a change did to the cluster's proxy.
+    enum Update {
+        /// The view changed: the cause waits for the next reload.
+        case changed
+        case unchanged
+        /// Unchanged, and the proxy has nothing to remember (``isEmpty``): its caller may drop it.
+        case unchangedAndEmpty
+    }
+
+    /// Takes the routing's change for this cluster.
+    mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Update {
+        guard absorb(change, routing: routing) else { return isEmpty ? .unchangedAndEmpty : .unchanged }
         causes.append(cause.seq)
         firstChange = firstChange ?? cause.logTime
         lastChange = cause.logTime
         lastCause = (cause.seq, cause.logTime)
-        return true
+        return .changed
     }
 
     /// Brings the current view up to the routing for what `change` touched; returns whether it changed.
     private mutating func absorb(_ change: RoutingChange, routing: RoutingProjection) -> Bool {
         var changedThisEvent = false
+        let move = change.upstreamMove?.servers
         for key in change.frontends where key.cluster == cluster {
-            if absorb(key, change.serverMove, routing: routing) { changedThisEvent = true }
+            if absorb(key, move, routing: routing) { changedThisEvent = true }
         }
         if change.defaultBackendClusters.contains(cluster) {
             let servers = routing.defaultBackend(cluster: cluster)?.upstreams.map(ProxyServer.init).sorted() ?? []
@@ -124,26 +135,32 @@ struct ClusterProxy: Sendable {
     /// Takes the whole current view as reloaded at `version` (restoring from a snapshot).
     mutating func restore(_ change: RoutingChange, routing: RoutingProjection, version: ConfigVersion) {
         _ = absorb(change, routing: routing)
-        for key in dirty { settle(key) }
-        dirty.removeAll()
+        var unused = ProxyDiff()
+        settleDirty(recording: false, into: &unused)
         reloadedDefaultBackend = defaultBackend
         reloadedNetworks = networks
         self.version = version
     }
 
-    /// Counts the frontend as reloaded as it is now: drops its pending change, or its entry when it left the view.
-    private mutating func settle(_ key: FrontendKey) {
-        guard let index = frontends.index(forKey: key) else { return }
-        if frontends.values[index].current == nil {
-            frontends.remove(at: index)
-        } else {
-            frontends.values[index].pending = nil
+    /// Counts every changed frontend as reloaded as it is now, adding its change to `diff` when `recording`.
+    private mutating func settleDirty(recording: Bool, into diff: inout ProxyDiff) {
+        for key in dirty {
+            // In place: reading the entry out of the dictionary would copy it.
+            guard let index = frontends.index(forKey: key) else { continue }
+            if frontends.values[index].settle(key, recording: recording, into: &diff) { frontends.remove(at: index) }
         }
+        dirty.removeAll(keepingCapacity: true)
     }
 
     /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the
-    /// changes were undone). Returns the causes it settles.
-    mutating func reload(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
+    /// changes were undone). Returns the causes it settles, and whether the proxy then has nothing to
+    /// remember (``isEmpty``: its caller may drop it).
+    mutating func reload(id: Int, settings: ReloadSettings) -> (reload: Reload?, causes: [Seq], isEmpty: Bool) {
+        let (reload, causes) = closeWindow(id: id, settings: settings)
+        return (reload, causes, isEmpty)
+    }
+
+    private mutating func closeWindow(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
         let settled = causes
         let window = lastCause.flatMap { last in firstChange.flatMap { first in lastChange.map { (last, first, $0) } } }
         causes = []
@@ -152,16 +169,7 @@ struct ClusterProxy: Sendable {
         let reloads = window != nil && next != version
         // One pass over the frontends that changed: each adds to the diff, and is settled as reloaded.
         var diff = ProxyDiff()
-        for key in dirty {
-            guard let index = frontends.index(forKey: key) else { continue }
-            if reloads { frontends.values[index].record(key, into: &diff) }
-            if frontends.values[index].current == nil {
-                frontends.remove(at: index)
-            } else {
-                frontends.values[index].pending = nil
-            }
-        }
-        dirty.removeAll(keepingCapacity: true)
+        settleDirty(recording: reloads, into: &diff)
         guard let (lastCause, firstChange, lastChange) = window, reloads, let next else { return (nil, settled) }
         if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
         if networks != reloadedNetworks {
@@ -239,13 +247,16 @@ extension ClusterProxy.Entry {
         return true
     }
 
-    /// Adds its change since the last reload to `diff`.
-    func record(_ key: FrontendKey, into diff: inout ProxyDiff) {
+    /// Counts the frontend as reloaded as it is now, adding its change since the last reload to `diff` when
+    /// `recording`. Returns whether the entry has nothing left to remember (the frontend left the view).
+    mutating func settle(_ key: FrontendKey, recording: Bool, into diff: inout ProxyDiff) -> Bool {
         switch pending {
-        case .moved(let added, let removed)?: diff.record(key, moved: added, removed, count: current?.servers.count ?? 0)
-        case .reassembled(let old)?: diff.record(key, from: old, to: current)
-        case nil: break
+        case .moved(let added, let removed)? where recording: diff.record(key, moved: added, removed, count: current?.servers.count ?? 0)
+        case .reassembled(let old)? where recording: diff.record(key, from: old, to: current)
+        default: break
         }
+        pending = nil
+        return current == nil
     }
 
     /// Remembers a patched move for the next reload's diff.

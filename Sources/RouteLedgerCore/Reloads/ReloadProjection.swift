@@ -99,10 +99,14 @@ public struct ReloadProjection: Sendable {
 
     /// Hands `change` to the cluster's proxy; returns whether its view changed.
     private mutating func absorb(_ change: RoutingChange, into cluster: String, cause: RecordedEvent) -> Bool {
-        // Mutated in place: copying a cluster's proxy out of the dictionary would copy all its frontends.
-        if clusters[cluster, default: ClusterProxy(cluster: cluster)].update(change, routing: routing, cause: cause) { return true }
-        if clusters[cluster]?.isEmpty == true { clusters[cluster] = nil }  // touched, but nothing to remember
-        return false
+        // In place, and asked nothing else: reading a cluster's proxy out of the dictionary would copy it.
+        switch clusters[cluster, default: ClusterProxy(cluster: cluster)].update(change, routing: routing, cause: cause) {
+        case .changed: return true
+        case .unchanged: return false
+        case .unchangedAndEmpty:
+            clusters[cluster] = nil  // touched, but nothing to remember
+            return false
+        }
     }
 
     /// Closes every open settle window (the end of a replay, or a query that wants the pending reloads).
@@ -113,7 +117,7 @@ public struct ReloadProjection: Sendable {
     }
 
     private mutating func fire(_ cluster: String, into step: inout ReloadStep) {
-        guard let (reload, causes) = clusters[cluster]?.reload(id: nextReloadID, settings: settings) else { return }
+        guard let (reload, causes, isEmpty) = clusters[cluster]?.reload(id: nextReloadID, settings: settings) else { return }
         if let reload {
             step.reloads.append(reload)
             nextReloadID += 1
@@ -132,7 +136,7 @@ public struct ReloadProjection: Sendable {
                 waiting[seq] = entry
             }
         }
-        if clusters[cluster]?.isEmpty == true { clusters[cluster] = nil }
+        if isEmpty { clusters[cluster] = nil }
     }
 
     /// The current version of a cluster's proxy configuration (nil before its first reload).

@@ -7,14 +7,30 @@ public struct RoutingChange: Sendable, Hashable {
     public var defaultBackendClusters: Set<String> = []
     /// Service clusters whose set of proxy networks changed.
     public var networkClusters: Set<String> = []
-    /// When all the event did to `frontends` is move one upstream of one service: the server that left and
-    /// the one that arrived. The reload projection patches the frontends' servers with it instead of
-    /// assembling them again. Nil: assemble them.
-    public var serverMove: ServerMove?
+    /// When all the event did to `frontends` is move one upstream of one service: the one that left and the
+    /// one that arrived. The reload projection patches the frontends' servers with it instead of assembling
+    /// them again. Nil: assemble them.
+    public var upstreamMove: UpstreamMove?
     /// How many times frontends were touched (a move is only the whole story when it is the only touch).
     private var touches = 0
     /// Whether nothing routing-relevant was touched.
     public var isEmpty: Bool { frontends.isEmpty && defaultBackendClusters.isEmpty && networkClusters.isEmpty }
+
+    /// One task's change to its service's upstreams, as the routing has it (the targets move in here
+    /// without a copy: the routing fold pays nothing for the reload projection's shortcut).
+    public struct UpstreamMove: Sendable, Hashable {
+        let removed: UpstreamTarget?
+        let added: UpstreamTarget?
+        /// The service's server options, which each of its server lines carries.
+        let maxFails: Int?
+        let failTimeout: String?
+
+        /// The server lines it takes out of and puts into each frontend of the service.
+        var servers: ServerMove {
+            ServerMove(removed: removed.map { ProxyServer(address: $0.address, maxFails: maxFails, failTimeout: failTimeout) },
+                       added: added.map { ProxyServer(address: $0.address, maxFails: maxFails, failTimeout: failTimeout) })
+        }
+    }
 
     /// The server lines one task's change removes from and adds to each frontend of its service (either nil).
     public struct ServerMove: Sendable, Hashable {
@@ -39,14 +55,14 @@ public struct RoutingChange: Sendable, Hashable {
     /// Adds frontends, skipping ones already there; their assembly may have changed in any way.
     mutating func touch(_ keys: [FrontendKey]) {
         touches += 1
-        serverMove = nil
+        upstreamMove = nil
         for key in keys where !frontends.contains(key) { frontends.append(key) }
     }
 
     /// Adds frontends whose servers changed by `move` alone.
-    mutating func touch(_ keys: [FrontendKey], by move: ServerMove) {
+    mutating func touch(_ keys: [FrontendKey], by move: consuming UpstreamMove) {
         touch(keys)
-        if touches == 1 { serverMove = move }
+        if touches == 1 { upstreamMove = move }
     }
 
     /// Every service cluster touched when there is just one, without building a list; nil otherwise.
@@ -162,16 +178,12 @@ public struct RoutingProjection: Sendable {
     /// A task changed: only its own upstream can change, and only that service's frontends.
     private mutating func updateUpstreams(_ id: ServiceID, task: TaskID, from old: SwarmTask?, to new: SwarmTask?,
                                           into change: inout RoutingChange) {
-        guard let index = routes.index(forKey: id) else { return }
-        let before = routes.values[index].proxyNetwork
-        guard let (removed, added) = routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
-        let routing = routes.values[index].routing
-        func server(_ target: UpstreamTarget?) -> ProxyServer? {
-            target.map { ProxyServer(address: $0.address, maxFails: routing?.maxFails, failTimeout: routing?.failTimeout) }
-        }
-        change.touch(routes.values[index].frontendKeys, by: RoutingChange.ServerMove(removed: server(removed), added: server(added)))
-        if let cluster = routes.values[index].defaultBackendCluster { change.defaultBackendClusters.insert(cluster) }
-        countProxyNetwork(from: before, to: routes.values[index].proxyNetwork, into: &change)
+        // One access in place: reading a field through `routes.values[index]` copies the whole route.
+        guard let index = routes.index(forKey: id),
+              let update = routes.values[index].updateUpstreams(task: task, from: old, to: new) else { return }
+        change.touch(update.frontendKeys, by: update.move)
+        if let cluster = update.defaultBackendCluster { change.defaultBackendClusters.insert(cluster) }
+        countProxyNetwork(from: update.proxyNetworkBefore, to: update.proxyNetworkAfter, into: &change)
     }
 
     /// The service clusters' proxy networks, sorted.

@@ -98,11 +98,32 @@ struct ServiceRoute: Sendable, Hashable {
         }
     }
 
+    /// What a task's change did to the service's upstreams, with what the routing fold needs of the
+    /// service to report it.
+    struct UpstreamUpdate {
+        var move: RoutingChange.UpstreamMove
+        var frontendKeys: [FrontendKey]
+        var defaultBackendCluster: String?
+        var proxyNetworkBefore: ProxyNetwork?
+        var proxyNetworkAfter: ProxyNetwork?
+    }
+
     /// Applies one task's change (`old` → `new`, either nil when absent) without looking at the other tasks.
     ///
-    /// - Returns: the upstream that went and the one that came (either nil) when the upstreams changed (then
-    ///   the service's frontends are touched); nil when they did not, as always in vip mode.
-    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> (UpstreamTarget?, UpstreamTarget?)? {
+    /// - Returns: the upstream that went and the one that came when the upstreams changed (then the
+    ///   service's frontends are touched); nil when they did not, as always in vip mode.
+    mutating func updateUpstreams(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> UpstreamUpdate? {
+        let networkBefore = proxyNetwork
+        guard let (removed, added) = moveUpstream(task: id, from: old, to: new) else { return nil }
+        return UpstreamUpdate(move: RoutingChange.UpstreamMove(removed: removed, added: added, maxFails: routing?.maxFails,
+                                                               failTimeout: routing?.failTimeout),
+                              frontendKeys: frontendKeys, defaultBackendCluster: defaultBackendCluster,
+                              proxyNetworkBefore: networkBefore, proxyNetworkAfter: proxyNetwork)
+    }
+
+    /// The upstream that went and the one that came (either nil) for one task's change; nil when the
+    /// upstreams did not change.
+    private mutating func moveUpstream(task id: TaskID, from old: SwarmTask?, to new: SwarmTask?) -> (UpstreamTarget?, UpstreamTarget?)? {
         guard let routing, routeNetwork != nil else { return nil }
         let wasRoutable = old?.isRoutable == true
         let isRoutable = new?.isRoutable == true
