@@ -19,12 +19,8 @@ struct ClusterProxy: Sendable {
     private(set) var version: ConfigVersion?
     /// Frontends changed since the last reload, in the order they first changed.
     private var dirty: [FrontendKey] = []
-    /// Events since the last reload that changed the view.
+    /// Events since the last reload that changed the view (their settle window is the projection's).
     private var causes: [Seq] = []
-    /// Log time of the first and the last change since the last reload.
-    private var firstChange: Timestamp?
-    private var lastChange: Timestamp?
-    private var lastCause: (seq: Seq, logTime: Timestamp)?
     /// The buffer a server line or the version's input is serialized into, kept between events.
     private var scratch: [UInt8] = []
 
@@ -55,16 +51,6 @@ struct ClusterProxy: Sendable {
     /// Nothing to remember: no frontend, default backend or network, and never reloaded.
     var isEmpty: Bool { served == 0 && defaultBackend.isEmpty && networks.isEmpty && version == nil && causes.isEmpty }
 
-    /// Whether changes wait for a reload.
-    var hasPending: Bool { !causes.isEmpty }
-
-    /// Whether the settle window of the pending changes has closed by `time`.
-    func isDue(at time: Timestamp, _ settings: ReloadSettings) -> Bool {
-        guard let firstChange, let lastChange, hasPending else { return false }
-        return time.nanosecondsSinceEpoch >= lastChange.nanosecondsSinceEpoch &+ settings.settle
-            || time.nanosecondsSinceEpoch >= firstChange.nanosecondsSinceEpoch &+ settings.maxWait
-    }
-
     /// What a change did to the cluster's proxy.
     enum Update {
         /// The view changed: the cause waits for the next reload.
@@ -78,9 +64,6 @@ struct ClusterProxy: Sendable {
     mutating func update(_ change: RoutingChange, routing: RoutingProjection, cause: RecordedEvent) -> Update {
         guard absorb(change, routing: routing) else { return isEmpty ? .unchangedAndEmpty : .unchanged }
         causes.append(cause.seq)
-        firstChange = firstChange ?? cause.logTime
-        lastChange = cause.logTime
-        lastCause = (cause.seq, cause.logTime)
         return .changed
     }
 
@@ -152,40 +135,30 @@ struct ClusterProxy: Sendable {
         dirty.removeAll(keepingCapacity: true)
     }
 
-    /// Ends the pending changes: a reload when the version differs from the last reload's (nil when the
-    /// changes were undone). Returns the causes it settles, and whether the proxy then has nothing to
-    /// remember (``isEmpty``: its caller may drop it).
-    mutating func reload(id: Int, settings: ReloadSettings) -> (reload: Reload?, causes: [Seq], isEmpty: Bool) {
-        let (reload, causes) = closeWindow(id: id, settings: settings)
-        return (reload, causes, isEmpty)
-    }
-
-    private mutating func closeWindow(id: Int, settings: ReloadSettings) -> (Reload?, [Seq]) {
+    /// Ends the pending changes: a reload at `seq` and `logTime` when the version differs from the last
+    /// reload's (nil when the changes were undone). Returns the causes it settles, and whether the proxy
+    /// then has nothing to remember (``isEmpty``: its caller may drop it).
+    mutating func reload(id: Int, seq: Seq, logTime: Timestamp) -> (reload: Reload?, causes: [Seq], isEmpty: Bool) {
         let settled = causes
-        let window = lastCause.flatMap { last in firstChange.flatMap { first in lastChange.map { (last, first, $0) } } }
         causes = []
-        (firstChange, lastChange, lastCause) = (nil, nil, nil)
-        let next = window == nil ? version : accumulator.version(scratch: &scratch)
-        let reloads = window != nil && next != version
+        let next = accumulator.version(scratch: &scratch)
+        let reloads = next != version
         // One pass over the frontends that changed: each adds to the diff, and is settled as reloaded.
         var diff = ProxyDiff()
         settleDirty(recording: reloads, into: &diff)
-        guard let (lastCause, firstChange, lastChange) = window, reloads, let next else { return (nil, settled) }
+        guard reloads else { return (nil, settled, isEmpty) }
         if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
         if networks != reloadedNetworks {
             diff.networksAdded = networks.filter { !reloadedNetworks.contains($0) }
             diff.networksRemoved = reloadedNetworks.filter { !networks.contains($0) }
         }
         diff.sort()
-        // The proxy reloads when the window closes: quiet for `settle`, or `maxWait` after the first change.
-        let at = settings.settle == 0 ? lastCause.logTime : Timestamp(nanosecondsSinceEpoch: min(
-            lastChange.nanosecondsSinceEpoch &+ settings.settle, firstChange.nanosecondsSinceEpoch &+ settings.maxWait))
-        let reload = Reload(id: id, cluster: cluster, seq: lastCause.seq, logTime: at,
+        let reload = Reload(id: id, cluster: cluster, seq: seq, logTime: logTime,
                             previousVersion: version, version: next, causes: settled, diff: diff)
         reloadedDefaultBackend = defaultBackend
         reloadedNetworks = networks
         version = next
-        return (reload, settled)
+        return (reload, settled, isEmpty)
     }
 }
 

@@ -14,7 +14,7 @@ extension ReloadProjection {
     /// The projection as snapshot bytes; nil while a settle window is open (the pending changes and their
     /// causes are not part of a snapshot, so snapshots are taken between windows).
     public func snapshot() -> [UInt8]? {
-        guard waiting.isEmpty, !clusters.values.contains(where: \.hasPending) else { return nil }
+        guard waiting.isEmpty, windows.isEmpty else { return nil }
         let versions = clusters.keys.sorted().compactMap { cluster in
             clusters[cluster]?.version.map { JSONMember(cluster, .string($0.hex)) }
         }

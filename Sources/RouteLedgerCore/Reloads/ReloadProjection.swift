@@ -31,6 +31,39 @@ public struct ReloadStep: Sendable, Hashable {
     public var effects: [Seq: EventEffect] = [:]
 }
 
+/// The changes of one cluster waiting for its reload: from the first change's log time to the last's.
+struct SettleWindow: Sendable {
+    var first: Timestamp
+    var last: Timestamp
+    /// The position of the last change: the reload's.
+    var lastCause: Seq
+
+    /// A window that `event` opens.
+    init(_ event: RecordedEvent) {
+        first = event.logTime
+        last = event.logTime
+        lastCause = event.seq
+    }
+
+    /// Holds the window open for another change.
+    mutating func extend(_ event: RecordedEvent) {
+        last = event.logTime
+        lastCause = event.seq
+    }
+
+    /// Whether it has closed by `time`: quiet for `settle`, or `maxWait` after the first change.
+    func isDue(at time: Timestamp, _ settings: ReloadSettings) -> Bool {
+        time.nanosecondsSinceEpoch >= last.nanosecondsSinceEpoch &+ settings.settle
+            || time.nanosecondsSinceEpoch >= first.nanosecondsSinceEpoch &+ settings.maxWait
+    }
+
+    /// When the proxy reloads: at the last change without a settle window, else when the window closes.
+    func reloadTime(_ settings: ReloadSettings) -> Timestamp {
+        settings.settle == 0 ? last : Timestamp(nanosecondsSinceEpoch: min(
+            last.nanosecondsSinceEpoch &+ settings.settle, first.nanosecondsSinceEpoch &+ settings.maxWait))
+    }
+}
+
 /// The reload audit, folded incrementally: on top of the routing, each service cluster's proxy view and
 /// config version, a ``Reload`` each time a version changes, and every event's ``EventEffect``.
 ///
@@ -46,6 +79,8 @@ public struct ReloadProjection: Sendable {
     /// projection does without: it keeps reloads, not effects, and reasons cost more than the rest.
     public let tracksEffects: Bool
     var clusters: [String: ClusterProxy] = [:]
+    /// The open settle windows, by cluster (only with a settle window: without, a change reloads at once).
+    var windows: [String: SettleWindow] = [:]
     /// Events that changed a view and wait for their reloads: the clusters still pending, the reloads so far.
     var waiting: [Seq: (clusters: Int, reloads: [Int])] = [:]
     /// Starts at 1 and counts across clusters; a snapshot keeps it.
@@ -60,17 +95,15 @@ public struct ReloadProjection: Sendable {
     public mutating func apply(_ event: RecordedEvent) -> ReloadStep {
         var step = ReloadStep()
         // Settle windows that closed before this event: their reloads carry the state before it.
-        if settings.settle > 0 {
-            for cluster in clusters.keys.sorted() where clusters[cluster]!.isDue(at: event.logTime, settings) {
-                fire(cluster, into: &step)
+        if !windows.isEmpty {
+            for cluster in windows.keys.sorted() where windows[cluster]!.isDue(at: event.logTime, settings) {
+                fire(cluster, window: windows.removeValue(forKey: cluster)!, into: &step)
             }
         }
         if case .configChanged(let new) = event.event {
             // From here on: a change to no coalescing closes the open windows now; other windows close by the
             // new settings.
-            if new.settle == 0 {
-                for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, into: &step) }
-            }
+            if new.settle == 0 { closeWindows(into: &step) }
             settings = new
         }
         let before = tracksEffects ? Absorption.Before(event.event, routing: routing) : nil
@@ -80,16 +113,14 @@ public struct ReloadProjection: Sendable {
             // The common case: one cluster, and no list to build.
             if absorb(change, into: cluster, cause: event) {
                 if tracksEffects { waiting[event.seq] = (1, []) }
-                if settings.settle == 0 { fire(cluster, into: &step) }
+                open(cluster, by: event, into: &step)
                 return step
             }
         } else {
             for cluster in change.clusterList where absorb(change, into: cluster, cause: event) { changed.append(cluster) }
             if !changed.isEmpty {
                 if tracksEffects { waiting[event.seq] = (changed.count, []) }
-                if settings.settle == 0 {
-                    for cluster in changed { fire(cluster, into: &step) }
-                }
+                for cluster in changed { open(cluster, by: event, into: &step) }
                 return step
             }
         }
@@ -109,15 +140,30 @@ public struct ReloadProjection: Sendable {
         }
     }
 
+    /// A change of `cluster` by `event`: its reload now without a settle window, else its window opened or
+    /// held open.
+    private mutating func open(_ cluster: String, by event: RecordedEvent, into step: inout ReloadStep) {
+        if settings.settle == 0 {
+            fire(cluster, window: SettleWindow(event), into: &step)
+        } else {
+            windows[cluster, default: SettleWindow(event)].extend(event)
+        }
+    }
+
     /// Closes every open settle window (the end of a replay, or a query that wants the pending reloads).
     public mutating func flush() -> ReloadStep {
         var step = ReloadStep()
-        for cluster in clusters.keys.sorted() where clusters[cluster]!.hasPending { fire(cluster, into: &step) }
+        closeWindows(into: &step)
         return step
     }
 
-    private mutating func fire(_ cluster: String, into step: inout ReloadStep) {
-        guard let (reload, causes, isEmpty) = clusters[cluster]?.reload(id: nextReloadID, settings: settings) else { return }
+    private mutating func closeWindows(into step: inout ReloadStep) {
+        for cluster in windows.keys.sorted() { fire(cluster, window: windows.removeValue(forKey: cluster)!, into: &step) }
+    }
+
+    private mutating func fire(_ cluster: String, window: SettleWindow, into step: inout ReloadStep) {
+        guard let (reload, causes, isEmpty) = clusters[cluster]?.reload(id: nextReloadID, seq: window.lastCause,
+                                                                          logTime: window.reloadTime(settings)) else { return }
         if let reload {
             step.reloads.append(reload)
             nextReloadID += 1
