@@ -27,8 +27,10 @@ struct ClusterProxy: Sendable {
     /// One frontend: in the view now, and what changed since the last reload.
     fileprivate struct Entry: Sendable {
         var current: ProxyFrontend?
-        /// `current`'s serialization, edited in place by moves, and its digest.
+        /// `current`'s serialization, edited in place by moves.
         var canonical: CanonicalFrontend?
+        /// The digest the version holds for it: brought up to date when a reload settles it, so a window
+        /// of many moves hashes the frontend once.
         var digest: ConfigVersion.FrontendDigest?
         /// Nil: as the last reload gave it.
         var pending: Pending?
@@ -98,18 +100,13 @@ struct ClusterProxy: Sendable {
     private mutating func absorb(_ key: FrontendKey, _ move: RoutingChange.ServerMove?, routing: RoutingProjection) -> Bool {
         guard let index = frontends.index(forKey: key) else {
             guard let new = routing.proxyFrontend(key) else { return false }
-            let canonical = CanonicalFrontend(new)
-            let digest = canonical.digest
-            accumulator.frontends.add(digest)
-            frontends[key] = Entry(current: new, canonical: canonical, digest: digest, pending: .reassembled(nil))
+            frontends[key] = Entry(current: new, canonical: CanonicalFrontend(new), digest: nil, pending: .reassembled(nil))
             served += 1
             dirty.append(key)
             return true
         }
         // In place: reading the entry out of the dictionary would copy it.
         guard let outcome = frontends.values[index].absorb(key, move, routing: routing, scratch: &scratch) else { return false }
-        if let old = outcome.oldDigest { accumulator.frontends.subtract(old) }
-        if let new = outcome.newDigest { accumulator.frontends.add(new) }
         served += outcome.served
         if outcome.isFirstChange { dirty.append(key) }
         return true
@@ -119,18 +116,22 @@ struct ClusterProxy: Sendable {
     mutating func restore(_ change: RoutingChange, routing: RoutingProjection, version: ConfigVersion) {
         _ = absorb(change, routing: routing)
         var unused = ProxyDiff()
-        settleDirty(recording: false, into: &unused)
+        settleDirty(into: &unused)
         reloadedDefaultBackend = defaultBackend
         reloadedNetworks = networks
         self.version = version
     }
 
-    /// Counts every changed frontend as reloaded as it is now, adding its change to `diff` when `recording`.
-    private mutating func settleDirty(recording: Bool, into diff: inout ProxyDiff) {
+    /// Counts every changed frontend as reloaded as it is now: its digest brought into the version (once per
+    /// window, however many moves it saw) and its change added to `diff`.
+    private mutating func settleDirty(into diff: inout ProxyDiff) {
         for key in dirty {
             // In place: reading the entry out of the dictionary would copy it.
             guard let index = frontends.index(forKey: key) else { continue }
-            if frontends.values[index].settle(key, recording: recording, into: &diff) { frontends.remove(at: index) }
+            let (old, new, gone) = frontends.values[index].settle(key, into: &diff)
+            if let old { accumulator.frontends.subtract(old) }
+            if let new { accumulator.frontends.add(new) }
+            if gone { frontends.remove(at: index) }
         }
         dirty.removeAll(keepingCapacity: true)
     }
@@ -141,12 +142,12 @@ struct ClusterProxy: Sendable {
     mutating func reload(id: Int, seq: Seq, logTime: Timestamp) -> (reload: Reload?, causes: [Seq], isEmpty: Bool) {
         let settled = causes
         causes = []
-        let next = accumulator.version(scratch: &scratch)
-        let reloads = next != version
-        // One pass over the frontends that changed: each adds to the diff, and is settled as reloaded.
+        // One pass over the frontends that changed: each brings its digest up to date, adds to the diff (kept
+        // only if the version moved), and is settled as reloaded.
         var diff = ProxyDiff()
-        settleDirty(recording: reloads, into: &diff)
-        guard reloads else { return (nil, settled, isEmpty) }
+        settleDirty(into: &diff)
+        let next = accumulator.version(scratch: &scratch)
+        guard next != version else { return (nil, settled, isEmpty) }
         if defaultBackend != reloadedDefaultBackend { diff.defaultBackend = (reloadedDefaultBackend, defaultBackend) }
         if networks != reloadedNetworks {
             diff.networksAdded = networks.filter { !reloadedNetworks.contains($0) }
@@ -165,9 +166,6 @@ struct ClusterProxy: Sendable {
 extension ClusterProxy.Entry {
     /// What absorbing a change did to a frontend that changed.
     struct Outcome {
-        /// Its digest before and after (nil: not in the view).
-        var oldDigest: ConfigVersion.FrontendDigest?
-        var newDigest: ConfigVersion.FrontendDigest?
         /// +1: it entered the view, -1: it left, 0: neither.
         var served: Int
         /// Whether it is its first change since the last reload.
@@ -179,13 +177,11 @@ extension ClusterProxy.Entry {
     /// not change.
     mutating func absorb(_ key: FrontendKey, _ move: RoutingChange.ServerMove?, routing: RoutingProjection,
                          scratch: inout [UInt8]) -> Outcome? {
-        var outcome = Outcome(oldDigest: digest, newDigest: nil, served: 0, isFirstChange: pending == nil)
+        var outcome = Outcome(served: 0, isFirstChange: pending == nil)
         if let move, current != nil {
             if move.removed == move.added { return nil }
             if patch(move, scratch: &scratch) {
-                digest = canonical!.digest
                 record(move)
-                outcome.newDigest = digest
                 return outcome
             }
         }
@@ -194,8 +190,6 @@ extension ClusterProxy.Entry {
         outcome.served = (new == nil ? 0 : 1) - (current == nil ? 0 : 1)
         reassemble(new)
         canonical = new.map(CanonicalFrontend.init)
-        digest = canonical?.digest
-        outcome.newDigest = digest
         return outcome
     }
 
@@ -220,16 +214,20 @@ extension ClusterProxy.Entry {
         return true
     }
 
-    /// Counts the frontend as reloaded as it is now, adding its change since the last reload to `diff` when
-    /// `recording`. Returns whether the entry has nothing left to remember (the frontend left the view).
-    mutating func settle(_ key: FrontendKey, recording: Bool, into diff: inout ProxyDiff) -> Bool {
+    /// Counts the frontend as reloaded as it is now: adds its change since the last reload to `diff`, and
+    /// returns its digest as the version last had it and as it is now (nil: not in the view), and whether the
+    /// entry has nothing left to remember (the frontend left the view).
+    mutating func settle(_ key: FrontendKey, into diff: inout ProxyDiff)
+        -> (old: ConfigVersion.FrontendDigest?, new: ConfigVersion.FrontendDigest?, gone: Bool) {
         switch pending {
-        case .moved(let added, let removed)? where recording: diff.record(key, moved: added, removed, count: current?.servers.count ?? 0)
-        case .reassembled(let old)? where recording: diff.record(key, from: old, to: current)
-        default: break
+        case .moved(let added, let removed)?: diff.record(key, moved: added, removed, count: current?.servers.count ?? 0)
+        case .reassembled(let before)?: diff.record(key, from: before, to: current)
+        case nil: return (nil, nil, current == nil)
         }
+        let old = digest
+        digest = canonical?.digest
         pending = nil
-        return current == nil
+        return (old, digest, current == nil)
     }
 
     /// Remembers a patched move for the next reload's diff.
