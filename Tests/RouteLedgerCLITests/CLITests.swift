@@ -58,6 +58,17 @@ struct CLI {
         return Result(status: outcome.status, stdout: outcome.output, stderr: outcome.errorOutput)
     }
 
+    /// Takes the database's writer lock in another process (util-linux flock, as another writer would) and
+    /// holds it until that process is killed; the reaper kills it if the test process goes first.
+    func holdWriterLock() throws -> Process {
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--no-fork", database + ".lock", "sleep", "600"]
+        try holder.run()
+        try Reaper.watch(holder.processIdentifier)
+        return holder
+    }
+
     /// Whether another process holds the database's writer lock (`flock -n` cannot take it).
     func writerLockIsHeld() async throws -> Bool {
         let lock = database + ".lock"
@@ -251,13 +262,9 @@ struct CLITests {
         defer { cli.cleanUp() }
         #expect(try await cli.run(["init"]).status == 0)
         let small = try cli.write("small.jsonl", #"{"id":"small","type":"network.created","data":{"network":{"id":"n-small","name":"small"}}}"# + "\n")
-        // Another writer holds the lock (util-linux flock, as a long append would) until this test lets go:
-        // watching a real append for its lock raced with the append's end on a loaded machine.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["--no-fork", cli.database + ".lock", "sleep", "600"]
-        try holder.run()
-        try Reaper.watch(holder.processIdentifier)
+        // Another writer holds the lock (as a long append would) until this test lets go: watching a real
+        // append for its lock raced with the append's end on a loaded machine.
+        let holder = try cli.holdWriterLock()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         #expect(try await Patience.wait { try await cli.writerLockIsHeld() })
         let started = ContinuousClock.now
@@ -298,12 +305,8 @@ struct CLITests {
         defer { cli.cleanUp() }
         #expect(try await cli.run(["init"]).status == 0)
         let file = try cli.write("one.jsonl", #"{"id":"n1","type":"network.created","data":{"network":{"id":"n1","name":"one"}}}"# + "\n")
-        // Another holder of the lock file (util-linux flock), for longer than this writer waits.
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
-        holder.arguments = ["--no-fork", cli.database + ".lock", "sleep", "60"]
-        try holder.run()
-        try Reaper.watch(holder.processIdentifier)
+        // Another holder of the lock file, for longer than this writer waits.
+        let holder = try cli.holdWriterLock()
         defer { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() }
         // Held once `flock -n` cannot take it.
         #expect(try await Patience.wait { try await cli.writerLockIsHeld() })

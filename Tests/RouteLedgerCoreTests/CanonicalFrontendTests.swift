@@ -25,8 +25,7 @@ struct CanonicalFrontendTests {
                 frontend.servers.insert(server, at: index)
                 canonical.insertServer(server, at: index, scratch: &line)
             }
-            var fresh: [UInt8] = []
-            frontend.writeCanonical(into: &fresh)
+            let fresh = CanonicalFrontend(frontend).bytes
             #expect(canonical.bytes == fresh, "seed \(seed), \(frontend.servers.count) servers")
             #expect(canonical.digest == ConfigVersion.FrontendDigest(frontend))
             if canonical.bytes != fresh { return }

@@ -1,4 +1,3 @@
-import RouteLedgerSimulator
 import Testing
 @testable import RouteLedgerCore
 import RouteLedgerJSON
@@ -8,20 +7,14 @@ import RouteLedgerJSON
 struct ProxyDiffJSONTests {
     @Test("every diff of a random history reads back from its JSON to the same JSON, and to the same lines", arguments: 0..<8)
     func roundTrip(seed: UInt64) throws {
-        var history = RandomHistory(seed: seed)
-        var projection = ReloadProjection()
         var diffs = 0
-        for seq in Seq(1)...Seq(300) {
-            let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
-                                                      logTime: Timestamp(nanosecondsSinceEpoch: 0), event: history.next()))
-            for reload in step.reloads {
-                let stored = reload.diff.json
-                let read = try ProxyDiff(json: stored)
-                #expect(read.json == stored, "seed \(seed) reload \(reload.id)")
-                #expect(DiffText.lines(read, names: NameBook()) == DiffText.lines(reload.diff, names: NameBook()), "seed \(seed) reload \(reload.id)")
-                #expect(read.frontendsAdded == reload.diff.frontendsAdded && read.options == reload.diff.options)
-                diffs += 1
-            }
+        for reload in randomHistoryReloads(seed: seed) {
+            let stored = reload.diff.json
+            let read = try ProxyDiff(json: stored)
+            #expect(read.json == stored, "seed \(seed) reload \(reload.id)")
+            #expect(DiffText.lines(read, names: NameBook()) == DiffText.lines(reload.diff, names: NameBook()), "seed \(seed) reload \(reload.id)")
+            #expect(read.frontendsAdded == reload.diff.frontendsAdded && read.options == reload.diff.options)
+            diffs += 1
         }
         #expect(diffs > 10, "the history reloads")
     }

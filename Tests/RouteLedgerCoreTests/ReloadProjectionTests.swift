@@ -23,6 +23,19 @@ func audit(_ events: [ClusterEvent], settings: ReloadSettings = .immediate, seco
     return (projection, (1...events.count).map { effects[Seq($0)]! }, reloads)
 }
 
+/// The reloads of the first `events` events of the random history `seed`, folded at log time 0 without a
+/// settle window.
+func randomHistoryReloads(seed: UInt64, events: Int = 300) -> [Reload] {
+    var history = RandomHistory(seed: seed)
+    var projection = ReloadProjection()
+    var reloads: [Reload] = []
+    for seq in Seq(1)...Seq(events) {
+        reloads += projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
+                                                  logTime: Timestamp(nanosecondsSinceEpoch: 0), event: history.next())).reloads
+    }
+    return reloads
+}
+
 extension EventEffect {
     var isReload: Bool { if case .reload = self { true } else { false } }
     var reason: String? { if case .absorbed(let reason) = self { reason } else { nil } }
@@ -312,18 +325,12 @@ struct ReloadProjectionTests {
 struct ReloadJSONTests {
     @Test("the direct diff writer gives the bytes of the documented JSON", arguments: 0..<5)
     func sameBytes(seed: UInt64) {
-        var history = RandomHistory(seed: seed)
-        var projection = ReloadProjection()
         var checked = 0
-        for seq in Seq(1)...Seq(300) {
-            let step = projection.apply(RecordedEvent(seq: seq, id: "e\(seq)", time: Timestamp(nanosecondsSinceEpoch: 0),
-                                                      logTime: Timestamp(nanosecondsSinceEpoch: 0), event: history.next()))
-            for reload in step.reloads {
-                var bytes: [UInt8] = []
-                reload.diff.writeJSON(into: &bytes)
-                #expect(String(decoding: bytes, as: UTF8.self) == reload.diff.json.formatted(pretty: false))
-                checked += 1
-            }
+        for reload in randomHistoryReloads(seed: seed) {
+            var bytes: [UInt8] = []
+            reload.diff.writeJSON(into: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == reload.diff.json.formatted(pretty: false))
+            checked += 1
         }
         #expect(checked > 10)
     }

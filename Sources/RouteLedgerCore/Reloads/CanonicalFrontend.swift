@@ -1,5 +1,3 @@
-import Crypto
-
 /// A frontend's canonical serialization (what its ``ConfigVersion/FrontendDigest`` hashes), kept with
 /// where each server line sits in it, so that a task's move edits the bytes in place instead of
 /// serializing every server again.

@@ -65,17 +65,8 @@ public struct ConfigVersion: Sendable, Hashable, Comparable, CustomStringConvert
     struct FrontendDigest: Sendable, Hashable {
         var limbs: (UInt64, UInt64, UInt64, UInt64)
 
-        init(_ frontend: ProxyFrontend) {
-            var bytes: [UInt8] = []
-            self.init(frontend, scratch: &bytes)
-        }
-
-        /// The digest, serializing into `scratch` (emptied first, its capacity kept for the next one).
-        init(_ frontend: ProxyFrontend, scratch bytes: inout [UInt8]) {
-            bytes.removeAll(keepingCapacity: true)
-            frontend.writeCanonical(into: &bytes)
-            self.init(canonical: bytes)
-        }
+        /// The digest of `frontend`, serialized by ``CanonicalFrontend``.
+        init(_ frontend: ProxyFrontend) { self = CanonicalFrontend(frontend).digest }
 
         /// The digest of a frontend's canonical serialization.
         init(canonical bytes: [UInt8]) {

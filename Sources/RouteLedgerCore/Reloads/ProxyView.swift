@@ -71,20 +71,9 @@ public struct ProxyFrontend: Sendable, Hashable {
         servers = frontend.upstreams.map(ProxyServer.init).sorted()
     }
 
-    /// Appends the canonical serialization that the frontend's digest covers: compact JSON with its members
-    /// in a fixed order, written directly (this runs for every frontend an event touches). A frontend without
-    /// TLS settings has no `tls` member, so its digest (and the version of a view without TLS) is the one
-    /// earlier builds computed.
-    func writeCanonical(into out: inout [UInt8]) {
-        writeCanonicalHead(into: &out)
-        for (i, server) in servers.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            server.writeCanonical(into: &out)
-        }
-        writeCanonicalTail(into: &out)
-    }
-
-    /// The serialization up to the servers' list, its `[` included.
+    /// The canonical serialization that the frontend's digest covers (compact JSON, members in a fixed order,
+    /// written directly; ``CanonicalFrontend`` puts the servers between these two parts) up to the servers'
+    /// list, its `[` included.
     func writeCanonicalHead(into out: inout [UInt8]) {
         out += #"{"host":"#.utf8
         writeJSONString(key.host, into: &out)
@@ -111,7 +100,8 @@ public struct ProxyFrontend: Sendable, Hashable {
         out += #"],"servers":["#.utf8
     }
 
-    /// The serialization after the servers' list, its `]` included.
+    /// The serialization after the servers' list, its `]` included. A frontend without TLS settings has no
+    /// `tls` member, so its digest (and the version of a view without TLS) is the one earlier builds computed.
     func writeCanonicalTail(into out: inout [UInt8]) {
         out.append(UInt8(ascii: "]"))
         if let tls { tls.writeCanonical(into: &out) }
