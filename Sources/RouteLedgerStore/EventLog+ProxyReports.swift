@@ -34,18 +34,21 @@ public struct ProxyReportRecord: Sendable, Hashable {
 extension EventLog {
     /// The proxy reports about `reload`'s version: those after the reload and before the cluster's next
     /// reload to the same version (a version can come back, e.g. when a change is undone).
+    ///
+    /// The reports are found first (the partial index on their type); only when some name the version is
+    /// the next reload to it looked for, among the reloads up to the last of them (by position, the
+    /// `reloads_seq` index). No index on the version: its entries would go in hash order, and every
+    /// append's reloads would rewrite as many of its pages (migration v9 dropped it; BENCHMARKS.md).
     public func proxyReports(for reload: StoredReload) throws -> [ProxyReportRecord] {
         try read { connection in
-            let until = try connection.int("SELECT min(seq) FROM reloads WHERE cluster = ? AND version = ? AND seq > ?",
-                                           .text(reload.cluster), .text(reload.version), .integer(reload.seq)) ?? .max
-            // The partial index finds the proxy reports; their cluster and version are read from the payload here,
-            // in Swift, so that both engines answer alike (SQLite's json_extract has no PostgreSQL twin).
+            // Their cluster and version are read from the payload here, in Swift, so that both engines
+            // answer alike (SQLite's json_extract has no PostgreSQL twin).
             var records: [ProxyReportRecord] = []
             try connection.forEach("""
                 SELECT seq, log_time, type, data FROM events
-                WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed') AND seq > ? AND seq < ?
+                WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed') AND seq > ?
                 ORDER BY seq
-                """, [.integer(reload.seq), .integer(until)]) { row in
+                """, [.integer(reload.seq)]) { row in
                 let seq = try row.int(0)
                 let logTime = Timestamp(nanosecondsSinceEpoch: try row.int(1))
                 guard let type = EventType(rawValue: try row.text(2)) else { return }
@@ -58,7 +61,11 @@ extension EventLog {
                 }
                 if record.report.cluster == reload.cluster && record.report.version == reload.version { records.append(record) }
             }
-            return records
+            guard let last = records.last else { return [] }
+            let until = try connection.int("SELECT min(seq) FROM reloads WHERE seq > ? AND seq < ? AND cluster = ? AND version = ?",
+                                           .integer(reload.seq), .integer(last.seq), .text(reload.cluster), .text(reload.version))
+            guard let until else { return records }
+            return records.filter { $0.seq < until }
         }
     }
 }

@@ -152,7 +152,7 @@ struct DockerEngineTests {
         return (service?["Version"] as? [String: Any])?["Index"] as? Int ?? -1
     }
 
-    @Test("following: a new service is in the log within 2 s of its task running, heard from /events (the interval is 60 s); SIGTERM stops it with exit 0")
+    @Test("following: a new service is in the log long before the interval (an hour) comes round, heard from /events; SIGTERM stops it with exit 0")
     func follow() async throws {
         let engine = try await DockerEngine.shared()
         try await engine.removeEverything()  // what an earlier, failed test may have left
@@ -160,7 +160,7 @@ struct DockerEngineTests {
         defer { cli.cleanUp() }
         try await engine.docker(["network", "create", "--driver", "overlay", "follow"])
 
-        let ingest = try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", engine.host, "--interval", "60s",
+        let ingest = try BackgroundProcess(CLI.executable.path, ["ingest", "docker", "--host", engine.host, "--interval", "1h",
                                                                   "--db", cli.database, "--log-level", "debug"],
                                            logPath: cli.directory.appendingPathComponent("ingest.log").path)
         defer { ingest.stop() }
@@ -174,7 +174,9 @@ struct DockerEngineTests {
         let task = try #require(listing.tasks(of: "late").first { $0.state == "running" })
 
         // The task's running report as the ingest recorded it: when it was appended, against when the engine
-        // says the task started running (one machine, one clock).
+        // says the task started running (one machine, one clock). Only the event stream can bring it before
+        // the hourly listing; the bound is the tests' patience, not a latency (a loaded machine may take
+        // seconds, and a figure would belong in a benchmark).
         func recorded() async throws -> String? {
             let events = try json(try await cli.run(["events", "--json"]).stdout) as! [[String: Any]]
             return events.last { event in
@@ -185,7 +187,7 @@ struct DockerEngineTests {
         #expect(try await Patience.wait { try await recorded() != nil }, "\(ingest.output)")
         let recordedAt = try #require(try await recorded())
         let delay = try #require(EngineListing.seconds(recordedAt)) - task.since
-        #expect(delay < 2, "recorded \(delay) s after the task ran: \(ingest.output)")
+        #expect(delay < Patience.seconds, "recorded \(delay) s after the task ran: \(ingest.output)")
         #expect(try Routes(try await cli.run(["routes", "--json"]).stdout).upstreams == (try await engine.listing()).routes)
 
         kill(ingest.pid, SIGTERM)

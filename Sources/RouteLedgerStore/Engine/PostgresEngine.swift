@@ -243,6 +243,9 @@ struct PostgresEngine: StorageEngine {
         // A reload's proxy reports end where its version is reloaded again: found by version, not by a scan.
         // And a range of positions (a timeline's) reads its reloads only.
         ("v8-reloadsVersionIndex", ["CREATE INDEX reloads_version ON reloads (version)", "CREATE INDEX reloads_seq ON reloads (seq)"]),
+        // Its entries went in hash order, so each append's reloads rewrote as many of its pages; a reload's proxy
+        // reports now find the next reload to their version among the reloads up to them, by position.
+        ("v9-dropReloadsVersionIndex", ["DROP INDEX reloads_version"]),
     ]
 }
 

@@ -175,6 +175,12 @@ struct SQLiteEngine: StorageEngine {
             // And a range of positions (a timeline's) reads its reloads only.
             try db.execute(sql: "CREATE INDEX reloads_version ON reloads (version); CREATE INDEX reloads_seq ON reloads (seq)")
         }
+        migrator.registerMigration("v9-dropReloadsVersionIndex") { db in
+            // Its entries went in hash order, so each append's reloads rewrote as many of its pages (a quarter
+            // of the append's time); a reload's proxy reports now find the next reload to their version among
+            // the reloads up to them, by position.
+            try db.execute(sql: "DROP INDEX reloads_version")
+        }
         return migrator
     }
 }
