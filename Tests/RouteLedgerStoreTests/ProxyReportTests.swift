@@ -36,5 +36,9 @@ struct ProxyReportTests {
         #expect(try reporters(second) == ["edge-1"])
         #expect(try reporters(third) == ["edge-1", "edge-2"])
         #expect(try log.proxyReports(for: first).map(\.seq) == [3])
+        // Asked together (as a timeline does), each reload gets what it gets alone.
+        let together = try log.proxyReports(for: [third, first, second, first])
+        #expect(together.keys.sorted() == [first.id, second.id, third.id])
+        for reload in [first, second, third] { #expect(together[reload.id] == (try log.proxyReports(for: reload))) }
     }
 }

@@ -45,10 +45,7 @@ extension RouteLedger {
             let matched = entries.count
             if let rows = ListLimit.rows(limit, json: json) { entries = Array(entries.prefix(rows)) }
             defer { ListLimit.noteLeftOut(matched - entries.count, "entries", more: "--last N the newest") }
-            var appliedBy: [Int: [String]] = [:]
-            for entry in entries where appliedBy[entry.reload.id] == nil {
-                appliedBy[entry.reload.id] = try log.proxyReports(for: entry.reload).filter(\.applied).map(\.report.proxy)
-            }
+            let appliedBy = try log.proxyReports(for: entries.map(\.reload)).mapValues { $0.filter(\.applied).map(\.report.proxy) }
             if json {
                 print(JSONValue.array(entries.map { entry in
                     .object([JSONMember("reload", .number(String(entry.reload.id))), JSONMember("seq", .number(String(entry.reload.seq))),
