@@ -39,13 +39,14 @@ extension EventLog {
     }
 
     /// The proxy reports about each reload's version (``proxyReports(for:)-(StoredReload)``), by reload id,
-    /// reading the reports after the earliest of them once: a timeline asks for many reloads.
+    /// reading the reports after the earliest of them once: a timeline asks for many reloads. With
+    /// `through`, only the reports up to that position (a point-in-time query's).
     ///
     /// The reports are found first (the partial index on their type); only when some name a reload's
     /// version is the next reload to it looked for, among the reloads up to the last of them (by position,
     /// the `reloads_seq` index). No index on the version: its entries would go in hash order, and every
     /// append's reloads would rewrite as many of its pages (migration v9 dropped it; BENCHMARKS.md).
-    public func proxyReports(for reloads: [StoredReload]) throws -> [Int: [ProxyReportRecord]] {
+    public func proxyReports(for reloads: [StoredReload], through: Seq = .max) throws -> [Int: [ProxyReportRecord]] {
         guard let earliest = reloads.map(\.seq).min() else { return [:] }
         struct Version: Hashable {
             var cluster: String
@@ -58,9 +59,9 @@ extension EventLog {
             var reports: [Version: [ProxyReportRecord]] = [:]
             try connection.forEach("""
                 SELECT seq, log_time, type, data FROM events
-                WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed') AND seq > ?
+                WHERE type IN ('proxy.applied', 'proxy.rejected', 'proxy.failed') AND seq > ? AND seq <= ?
                 ORDER BY seq
-                """, [.integer(earliest)]) { row in
+                """, [.integer(earliest), .integer(through)]) { row in
                 let seq = try row.int(0)
                 let logTime = Timestamp(nanosecondsSinceEpoch: try row.int(1))
                 guard let type = EventType(rawValue: try row.text(2)) else { return }

@@ -45,7 +45,9 @@ extension RouteLedger {
             let matched = entries.count
             if let rows = ListLimit.rows(limit, json: json) { entries = Array(entries.prefix(rows)) }
             defer { ListLimit.noteLeftOut(matched - entries.count, "entries", more: "--last N the newest") }
-            let appliedBy = try log.proxyReports(for: entries.map(\.reload)).mapValues { $0.filter(\.applied).map(\.report.proxy) }
+            // As of the point: the proxies that had applied each version by then.
+            let appliedBy = try log.proxyReports(for: entries.map(\.reload), through: at.seq)
+                .mapValues { $0.filter(\.applied).map(\.report.proxy) }
             if json {
                 print(JSONValue.array(entries.map { entry in
                     .object([JSONMember("reload", .number(String(entry.reload.id))), JSONMember("seq", .number(String(entry.reload.seq))),
