@@ -163,9 +163,6 @@ public struct JSONReader {
         return sameBytes(core.string(a), core.string(b))
     }
 
-    /// The String of a raw key or string.
-    func string(_ raw: RawString) -> String { raw.string }
-
     /// Reads the string that comes next, unbuilt.
     public mutating func readRawString() throws(JSONSyntaxError) -> RawString {
         guard try peek() == .string else { throw core.fail(core.pos, "expected a string") }

@@ -55,10 +55,7 @@ extension EventLog {
 /// One reload of a host's frontend and the servers it left the frontend with (`routeledger timeline`).
 public struct FrontendServers: Sendable {
     public var reload: StoredReload
-    /// The frontend, as ``DiffText/frontend(_:)`` names it (`shop.local`, `shop.local/api [edge]`).
-    public var frontend: String
-    /// The servers' addresses after it, sorted; empty when the frontend left the configuration.
-    public var servers: [String]
+    public var list: FrontendServerList
 }
 
 extension EventLog {
@@ -68,9 +65,7 @@ extension EventLog {
         var servers = HostServers(host: host)
         var entries: [FrontendServers] = []
         for reload in try reloads(ReloadFilter(host: servers.host, cluster: cluster, throughSeq: seq)) {
-            for list in servers.apply(reload.diff) {
-                entries.append(FrontendServers(reload: reload, frontend: list.frontend, servers: list.servers))
-            }
+            entries += servers.apply(reload.diff).map { FrontendServers(reload: reload, list: $0) }
         }
         return entries
     }

@@ -37,8 +37,8 @@ struct HostTimelineTests {
             #expect(!entries.isEmpty)
             for entry in entries {
                 let view = try log.projection(through: log.point(seq: entry.reload.seq)).view
-                let upstreams = view.frontends.filter { DiffText.frontend($0.key) == entry.frontend }.flatMap { $0.upstreams.map(\.address) }
-                #expect(entry.servers == upstreams.sorted(), "\(host) reload \(entry.reload.id)")
+                let upstreams = view.frontends.filter { DiffText.frontend($0.key) == entry.list.frontend }.flatMap { $0.upstreams.map(\.address) }
+                #expect(entry.list.servers == upstreams.sorted(), "\(host) reload \(entry.reload.id)")
             }
         }
     }
@@ -54,7 +54,7 @@ struct HostTimelineTests {
                 let timeline = try log.hostTimeline(host: host, cluster: "", from: log.point(seq: start), to: log.point())
                 #expect(!timeline.markers.isEmpty || start == starts.last, "\(host) from seq \(start)")
                 for marker in timeline.markers {
-                    let expected = rows.filter { $0.reload.id == marker.id }.map { FrontendServerList(frontend: $0.frontend, servers: $0.servers) }
+                    let expected = rows.filter { $0.reload.id == marker.id }.map(\.list)
                     #expect(!expected.isEmpty)
                     #expect(marker.frontends == expected, "\(host) from seq \(start), reload \(marker.id)")
                 }

@@ -51,8 +51,8 @@ extension RouteLedger {
             if json {
                 print(JSONValue.array(entries.map { entry in
                     .object([JSONMember("reload", .number(String(entry.reload.id))), JSONMember("seq", .number(String(entry.reload.seq))),
-                             JSONMember("logTime", .string(entry.reload.logTime.rfc3339)), JSONMember("frontend", .string(entry.frontend)),
-                             JSONMember("upstreams", .array(entry.servers.map(JSONValue.string))),
+                             JSONMember("logTime", .string(entry.reload.logTime.rfc3339)), JSONMember("frontend", .string(entry.list.frontend)),
+                             JSONMember("upstreams", .array(entry.list.servers.map(JSONValue.string))),
                              JSONMember("appliedBy", .array((appliedBy[entry.reload.id] ?? []).map(JSONValue.string)))])
                 }).formatted(pretty: true))
                 return
@@ -63,7 +63,7 @@ extension RouteLedger {
             }
             var table = Table("LOG TIME", "RELOAD", "SEQ", "FRONTEND", "APPLIED BY", "UPSTREAMS")
             for entry in entries {
-                let (reload, name, list) = (entry.reload, entry.frontend, entry.servers)
+                let (reload, name, list) = (entry.reload, entry.list.frontend, entry.list.servers)
                 let proxies = appliedBy[reload.id] ?? []
                 table.add(reload.logTime.rfc3339, String(reload.id), String(reload.seq), name,
                           proxies.isEmpty ? "-" : proxies.joined(separator: ","),
